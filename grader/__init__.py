@@ -1,0 +1,1 @@
+"""gradschool grader: registry, stub generator, runner, hidden checks, milestones, data."""

@@ -1,0 +1,66 @@
+"""Hidden checks for Exercise 1.2: learner vs reference on inputs the visible tests do not use."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from grader.compare import assert_matches, assert_raises
+from grader.target import exercise, reference
+
+mine, ref = exercise("1.2"), reference("1.2")
+FUNCTIONS = {
+    "exp": np.exp, "cube": lambda x: x ** 3, "tanh": np.tanh, "log(1+x^2)": lambda x: np.log1p(x * x),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.floats(-2, 2), name=st.sampled_from(sorted(FUNCTIONS)))
+def test_derivative_matches_reference(x, name):
+    f = FUNCTIONS[name]
+    assert_matches(mine.derivative(f, x), ref.derivative(f, x), what=f"derivative({name}, x={x:.3g})", rtol=1e-6, atol=1e-8)
+
+
+def test_derivative_step_size_is_respected():
+    # with a large h the central difference of x^3 is 3x^2 + h^2: a learner that ignores h differs
+    f = lambda x: x ** 3
+    assert_matches(mine.derivative(f, 1.0, h=0.1), ref.derivative(f, 1.0, h=0.1), what="derivative(x^3, 1, h=0.1)", rtol=1e-9)
+
+
+def test_gradient_matches_reference_on_random_function():
+    rng = np.random.default_rng(12)
+    W = rng.normal(size=(3, 4))
+    f = lambda v: float(np.sum(np.tanh(W * v)))
+    x = rng.normal(size=(3, 4))
+    before = x.copy()
+    assert_matches(mine.gradient(f, x), ref.gradient(f, x), what="gradient of sum(tanh(W * x)) at a 3x4 point", rtol=1e-6, atol=1e-9)
+    assert np.array_equal(x, before), "gradient modified the caller's x"
+
+
+def test_gradient_of_float32_input_is_float64():
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    assert_matches(mine.gradient(lambda v: float(v @ v), x), ref.gradient(lambda v: float(v @ v), x), what="gradient for float32 x", rtol=1e-6)
+
+
+def test_jacobian_matches_reference():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=4)
+    f = lambda v: np.array([v[0] * v[1], np.sin(v[2]), v @ v, np.exp(v[3] - v[0])])
+    assert_matches(mine.jacobian(f, x), ref.jacobian(f, x), what="jacobian of a 4->4 map", rtol=1e-6, atol=1e-9)
+    g = lambda v: np.array([v.sum(), (v ** 2).sum()])  # 4 -> 2: a transposed result has the wrong shape
+    assert_matches(mine.jacobian(g, x), ref.jacobian(g, x), what="jacobian of a 4->2 map", rtol=1e-6, atol=1e-9)
+
+
+def test_jacobian_of_scalar_function_is_a_row():
+    x = np.array([1.0, 2.0, 3.0])
+    assert_matches(mine.jacobian(lambda v: float(v @ v), x), ref.jacobian(lambda v: float(v @ v), x), what="jacobian of a scalar function", rtol=1e-6)
+
+
+def test_gradient_check_is_relative():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=5)
+    f = lambda v: 1e4 * float(np.sum(v ** 3))
+    exact = 3e4 * x ** 2
+    for analytic, label in ((exact, "exact gradient"), (exact * 1.01, "gradient 1% too large"), (exact[::-1].copy(), "permuted gradient")):
+        assert_matches(mine.gradient_check(f, analytic, x), ref.gradient_check(f, analytic, x), what=f"gradient_check with a {label}", rtol=1e-3, atol=1e-8)
+
+
+def test_gradient_check_rejects_shape_mismatch():
+    assert_raises(ValueError, mine.gradient_check, lambda v: float(v.sum()), np.ones(3), np.ones(4), what="gradient_check with a (3,) gradient for a (4,) x")

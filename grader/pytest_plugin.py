@@ -1,0 +1,94 @@
+"""pytest plugin (enabled in pyproject.toml): target switch, per-exercise markers, and a JSON report.
+
+    pytest phases/01_math                      # the learner's modules
+    pytest phases/01_math --target=reference   # the same tests against solutions/
+    pytest -m ex1_1                            # one exercise
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from grader import registry, target
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gradschool")
+    group.addoption("--target", choices=target.TARGETS, default=None,
+                    help="test the learner's modules (default) or the reference solutions")
+    group.addoption("--workspace", default=None, help="directory holding the learner's phases/ (default: this repository)")
+    group.addoption("--grader-report", default=None, help="write per-test outcomes as JSON to this file")
+
+
+def pytest_configure(config):
+    if config.getoption("target"):
+        os.environ[target.TARGET_VAR] = config.getoption("target")
+    if config.getoption("workspace"):
+        os.environ[target.WORKSPACE_VAR] = str(Path(config.getoption("workspace")).resolve())
+    for ex in registry.exercises():
+        config.addinivalue_line("markers", f"{ex.marker}: Exercise {ex.id}, {ex.title}")
+    config.addinivalue_line("markers", "slow: long-running self-test (milestone smoke runs, notebooks)")
+    config._gradschool_results = []
+
+
+def _kind(path: Path) -> str:
+    return "hidden" if "hidden" in path.parts else "visible"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        ex = registry.by_module_path(Path(str(item.fspath)))
+        if ex is not None:
+            item.add_marker(getattr(pytest.mark, ex.marker))
+            item.user_properties.append(("exercise", ex.id))
+
+
+def _message(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1:] or [""]
+    text = text if isinstance(text, str) else text[0]
+    for prefix in ("grader.compare.Mismatch: ", "AssertionError: "):
+        text = text.removeprefix(prefix)
+    return text.strip()
+
+
+def _record(config, report, path: str, name: str):
+    ex = registry.by_module_path(Path(path))
+    outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
+    config._gradschool_results.append({
+        "exercise": ex.id if ex else None, "kind": _kind(Path(path)), "test": name,
+        "outcome": outcome, "message": "" if report.passed else _message(report),
+    })
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    config = _config
+    if config is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed) or (report.when == "teardown" and report.failed):
+        path = report.location[0] if report.location else report.nodeid.split("::")[0]
+        _record(config, report, str(Path(config.rootpath) / path), report.nodeid.split("::", 1)[-1])
+
+
+def pytest_collectreport(report):
+    if _config is not None and report.failed and report.nodeid:
+        _record(_config, report, str(Path(_config.rootpath) / report.nodeid.split("::")[0]), "(collecting the test file)")
+
+
+_config = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    global _config
+    _config = session.config
+
+
+def pytest_sessionfinish(session, exitstatus):
+    out = session.config.getoption("grader_report")
+    if out:
+        Path(out).write_text(json.dumps(session.config._gradschool_results, indent=1))
