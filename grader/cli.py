@@ -33,9 +33,12 @@ def _progress(ws: Path) -> progress_mod.Progress:
     return prog
 
 
-def _select(selector):
+def _select(selectors):
+    if isinstance(selectors, str):
+        selectors = [selectors]
     try:
-        return registry.select(selector)
+        chosen = [ex for s in selectors or [None] for ex in registry.select(s)]
+        return list(dict.fromkeys(chosen))
     except KeyError as e:
         raise SystemExit(f"grader: {e.args[0]}") from None
 
@@ -87,7 +90,7 @@ def check(args) -> int:
     with console.status("") as status:
         for ex in exercises:
             status.update(f"Exercise {ex.id}: {ex.title}")
-            result = runner.run_tests(ex, ws)
+            result = runner.run_tests(ex, ws, timeout_s=args.timeout)
             if ex.milestone and result.passed and not args.no_milestones:
                 result.milestone = _milestone(ex, ws, tier, prog, status)
             prog.record(ex.id, passed=result.passed, points=result.points,
@@ -374,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("check", check, "visible tests, hidden checks and eligible milestones, with a scoreboard")
-    p.add_argument("selector", nargs="?", help="a phase (3, 03_nn) or an exercise (3.2); default: everything")
+    p.add_argument("selector", nargs="*", help="phases (3, 03_nn) or exercises (3.2); default: everything")
+    p.add_argument("--timeout", type=float, help="seconds per exercise, instead of the registry's limit")
     p.add_argument("--full", action="store_true", help="run milestones at the full tier (long; GPU or patience)")
     p.add_argument("--no-milestones", action="store_true", help="skip milestone training")
     add("status", status, "your saved progress")

@@ -5,8 +5,10 @@ exit, crash, allocate without bound) costs that exercise alone.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -61,7 +63,20 @@ def _env(workspace: Path, target_name: str) -> dict:
     return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name}
 
 
-def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner") -> ExerciseResult:
+@contextlib.contextmanager
+def isolated(ex: registry.Exercise, workspace: Path):
+    """A throw-away copy of the exercise's phase folder: whatever the learner's code writes or deletes while
+    it runs happens there, never in the learner's own files or progress."""
+    with tempfile.TemporaryDirectory(prefix="gradschool-") as tmp:
+        copy = Path(tmp) / "workspace"
+        shutil.copytree(workspace / "phases" / ex.phase.dir, copy / "phases" / ex.phase.dir,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        yield copy, Path(tmp)
+
+
+def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
+              timeout_s: float | None = None) -> ExerciseResult:
+    """Grade one exercise's tests. `timeout_s` overrides the registry's limit."""
     result = ExerciseResult(ex)
     if target_name == "learner":
         path = ex.stub_path(workspace)
@@ -72,14 +87,14 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         if violations:
             result.problem = "policy violation: " + " ".join(violations)
             return result
-    files = [str(ex.visible_tests(workspace))] if "visible" in kinds else []
-    files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
-    with tempfile.TemporaryDirectory(prefix="gradschool-") as tmp:
-        report = Path(tmp) / "report.json"
+    with isolated(ex, workspace) as (copy, tmp):
+        files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
+        files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
+        report = tmp / "report.json"
         run = sandbox.run(["-m", "pytest", "-q", "--no-header",
                            "-c", str(registry.ROOT / "pyproject.toml"), "--rootdir", str(registry.ROOT),
                            f"--grader-report={report}", *files],
-                          timeout_s=ex.timeout_s, memory_mb=ex.memory_mb, env=_env(workspace, target_name), cwd=registry.ROOT)
+                          timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=_env(copy, target_name), cwd=tmp)
         result.seconds = run.seconds
         if report.exists():
             try:
@@ -122,8 +137,9 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics_file = out_dir / "metrics.json"
     metrics_file.unlink(missing_ok=True)
-    run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB,
-                      env=_env(workspace, target_name), cwd=registry.ROOT, echo=echo)
+    with isolated(ex, workspace) as (copy, tmp):
+        run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB,
+                          env=_env(copy, target_name), cwd=tmp, echo=echo)
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
