@@ -55,7 +55,8 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickler that can rebuild NumPy arrays and nothing else (no arbitrary code on load)."""
 
     _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                ("numpy._core.multiarray", "_reconstruct")}
+                ("numpy._core.multiarray", "_reconstruct"),
+                ("_codecs", "encode")}   # how protocol-2 pickles written by Python 3 store bytes
 
     def find_class(self, module, name):
         if (module, name) not in self._ALLOWED:

@@ -305,7 +305,7 @@ def _fetch(ds: Dataset, specs: list[FileSpec]) -> list[str]:
         else:
             return errors
         try:
-            _extract(tarball, a.member_prefix, specs)
+            _extract(tarball, a.member_prefix, list(ds.files))   # one download: unpack everything
         except (OSError, tarfile.TarError, KeyError) as e:
             return errors + [f"{a.name}: extraction failed ({e})"]
         tarball.unlink(missing_ok=True)
