@@ -1,0 +1,14 @@
+"""Trustworthy grading: every mutant in the bank is caught, every alternative correct version passes."""
+import pytest
+
+from grader import mutation, registry
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ex", registry.exercises(), ids=lambda e: e.id)
+def test_bank(ex):
+    verdicts = mutation.evaluate(ex)
+    survivors = [v.edit for v in verdicts if v.kind == "mutant" and not v.ok]
+    false_failures = [f"{v.edit}: {v.detail}" for v in verdicts if v.kind == "alternative" and not v.ok]
+    assert not survivors, f"mutants not caught by any check: {survivors}"
+    assert not false_failures, f"correct alternatives failed: {false_failures}"
