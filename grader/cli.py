@@ -153,8 +153,7 @@ def phase(args) -> int:
     timeout = sum(ex.timeout_s for ex in ph.exercises)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        run = sandbox.run(["-m", "pytest", "-q", "--no-header", "--tb=short", "-c", str(registry.ROOT / "pyproject.toml"),
-                           "--rootdir", str(registry.ROOT), f"--grader-report={report}", *files],
+        run = sandbox.run(runner.pytest_args(report, files, "--tb=short"),
                           timeout_s=timeout, memory_mb=max(ex.memory_mb for ex in ph.exercises),
                           env={target.WORKSPACE_VAR: str(ws)}, cwd=registry.ROOT, echo=True)
         tests = json.loads(report.read_text()) if report.exists() else []

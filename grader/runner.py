@@ -59,6 +59,12 @@ class ExerciseResult:
         return [t for t in self.tests if t["outcome"] == "failed"]
 
 
+def pytest_args(report: Path, files: list[str], *extra: str) -> list[str]:
+    """Arguments for a child `python -m pytest` that uses this project's configuration and writes a JSON report."""
+    return ["-m", "pytest", "-q", "--no-header", *extra, "-c", str(registry.ROOT / "pyproject.toml"),
+            "--rootdir", str(registry.ROOT), f"--grader-report={report}", *files]
+
+
 def _env(workspace: Path, target_name: str) -> dict:
     return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name}
 
@@ -91,9 +97,7 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
         report = tmp / "report.json"
-        run = sandbox.run(["-m", "pytest", "-q", "--no-header",
-                           "-c", str(registry.ROOT / "pyproject.toml"), "--rootdir", str(registry.ROOT),
-                           f"--grader-report={report}", *files],
+        run = sandbox.run(pytest_args(report, files),
                           timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=_env(copy, target_name), cwd=tmp)
         result.seconds = run.seconds
         if report.exists():
