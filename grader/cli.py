@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from grader import progress as progress_mod
@@ -126,16 +127,16 @@ def _scoreboard(results: list[runner.ExerciseResult]) -> None:
         for column in ("Exercise", "Title", "Visible", "Hidden", "Milestone", "Points"):
             table.add_column(column, justify="right" if column == "Points" else "left")
         for r in mine:
-            table.add_row(r.ex.id, r.ex.title[:48], _cell(*r.count("visible")), _cell(*r.count("hidden")),
+            table.add_row(r.ex.id, escape(r.ex.title[:48]), _cell(*r.count("visible")), _cell(*r.count("hidden")),
                           _milestone_cell(r.ex, r), f"{r.points:g}/{r.ex.total_points}")
             earned, possible = earned + r.points, possible + r.ex.total_points
         console.print(table)
         for r in mine:
             line = _problem_line(r)
             if line:
-                console.print(f"  [bold]{r.ex.id}[/] {line}", markup=True, soft_wrap=True)
+                console.print(f"  [bold]{r.ex.id}[/] {escape(line)}", soft_wrap=True)
             if r.milestone and r.milestone.message:
-                console.print(f"  [bold]{r.ex.id}[/] milestone: {r.milestone.message}"
+                console.print(f"  [bold]{r.ex.id}[/] milestone: {escape(r.milestone.message)}"
                               + (f" · curves in {r.milestone.out_dir}" if r.milestone.out_dir else ""))
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
 
@@ -259,7 +260,7 @@ def hint(args) -> int:
     prog = _progress(_workspace(args))
     tier = prog.next_hint(ex.id, len(ex.hints))
     prog.save()
-    console.print(f"[bold]Hint {tier + 1}/{len(ex.hints)} for Exercise {ex.id}[/] ({ex.title})\n{ex.hints[tier]}")
+    console.print(f"[bold]Hint {tier + 1}/{len(ex.hints)} for Exercise {ex.id}[/] ({escape(ex.title)})\n{escape(ex.hints[tier])}")
     if tier + 1 < len(ex.hints):
         console.print(f"[dim]Run `grader hint {ex.id}` again for a more concrete hint.[/]")
     return 0
@@ -282,7 +283,7 @@ def solution(args) -> int:
             left, right = mine[i1:i2], ref[j1:j2]
             style = None if tag == "equal" else "yellow"
             for k in range(max(len(left), len(right))):
-                table.add_row(left[k] if k < len(left) else "", right[k] if k < len(right) else "", style=style)
+                table.add_row(escape(left[k]) if k < len(left) else "", escape(right[k]) if k < len(right) else "", style=style)
         table.add_row("[dim]···[/]", "[dim]···[/]")
     console.print(table)
     return 0
