@@ -22,6 +22,7 @@
 # does not give away the exercises (those want pure Python for 1.1, and careful edge cases throughout).
 
 # %%
+# %matplotlib inline
 import math
 
 import matplotlib.pyplot as plt
