@@ -1,0 +1,179 @@
+"""Hidden checks for Exercise 1.1: the learner's Matrix against NumPy, on inputs the visible tests do not use.
+
+NumPy is the oracle here (it may be used in these checks, not in the learner's module). Matrices go
+through `assert_matches`, which reports shapes, the largest difference and a likely cause (transposed,
+negated, scaled), never the expected entries.
+"""
+import numpy as np
+import pytest
+
+from grader.compare import assert_matches, assert_raises
+from grader.target import exercise
+
+Matrix = exercise("1.1").Matrix
+rng = np.random.default_rng(2024)
+
+
+def random(shape, scale=3.0):
+    return rng.uniform(-scale, scale, size=shape).round(3)
+
+
+def M(a):
+    return Matrix(np.asarray(a, dtype=np.float64).tolist())
+
+
+def test_construction_checks_and_copies():
+    for bad, label in (([[1.0, 2.0], [3.0]], "ragged rows"), ([[1.0], [2.0, 3.0], [4.0]], "ragged rows (short first)"),
+                       ([], "no rows"), ([[], []], "rows without entries")):
+        assert_raises(ValueError, Matrix, bad, what=f"Matrix({label})")
+    rows = [(1, 2), (3, 4), (5, 6)]                     # tuples of ints are fine
+    m = Matrix(rows)
+    assert_matches(m.shape, (3, 2), what="shape of a 3x2 matrix built from tuples")
+    row = m[1]
+    row[0] = 100.0
+    assert_matches(m.tolist(), [[1, 2], [3, 4], [5, 6]], what="the matrix after changing the list m[1] returned")
+
+
+def test_indexing_matches_numpy():
+    a = random((4, 5))
+    m = M(a)
+    for i, j in ((0, 0), (3, 4), (2, 1), (-1, -2), (1, 3)):
+        assert_matches(m[i, j], float(a[i, j]), what=f"m[{i}, {j}] of a 4x5 matrix")
+    assert_matches(m[-1], a[-1], what="m[-1] (the last row) of a 4x5 matrix")
+    assert isinstance(m[2], list), f"m[i] should return a list, got {type(m[2]).__name__}"
+    assert_raises(IndexError, lambda: m[4, 0], what="m[4, 0] of a 4x5 matrix")
+
+
+def test_equality_is_by_shape_and_value():
+    a = random((2, 3))
+    assert M(a) == M(a.copy()), "two matrices with the same entries compare unequal"
+    b = a.copy()
+    b[1, 2] += 1.0
+    assert not (M(a) == M(b)), "matrices that differ in one entry compare equal"
+    assert M([[1, 2, 3, 4]]) != M([[1, 2], [3, 4]]), "a 1x4 and a 2x2 matrix with the same entries compare equal"
+    assert M([[1.0]]) != [[1.0]], "a Matrix compares equal to a plain list"
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (2, 5), (4, 4)])
+def test_add_sub_scale_match_numpy(shape):
+    a, b = random(shape), random(shape)
+    assert_matches(M(a) + M(b), a + b, what=f"A + B for {shape} matrices")
+    assert_matches(M(a) - M(b), a - b, what=f"A - B for {shape} matrices")
+    assert_matches(-1.5 * M(a), -1.5 * a, what=f"-1.5 * A for a {shape} matrix")
+    assert_matches(M(a) * 4, 4 * a, what=f"A * 4 for a {shape} matrix")
+
+
+def test_elementwise_ops_reject_other_shapes():
+    for op, name in ((lambda x, y: x + y, "+"), (lambda x, y: x - y, "-")):
+        e = assert_raises(ValueError, op, M(random((2, 3))), M(random((3, 2))), what=f"A {name} B for shapes (2, 3) and (3, 2)")
+        assert "(2, 3)" in str(e) and "(3, 2)" in str(e), f"the error for A {name} B should name both shapes, (2, 3) and (3, 2)"
+    assert_raises(TypeError, lambda: M(random((2, 2))) * M(random((2, 2))), what="A * B for two matrices (use @)")
+
+
+@pytest.mark.parametrize("shapes", [((1, 1), (1, 1)), ((3, 5), (5, 2)), ((1, 4), (4, 1)), ((4, 1), (1, 3)), ((6, 6), (6, 6))])
+def test_matmul_matches_numpy(shapes):
+    a, b = random(shapes[0]), random(shapes[1])
+    assert_matches(M(a) @ M(b), a @ b, what=f"A @ B for shapes {shapes[0]} @ {shapes[1]}", rtol=1e-10, atol=1e-10)
+    assert_matches(M(a).multiply(M(b)), a @ b, what=f"A.multiply(B) for shapes {shapes[0]} @ {shapes[1]}", rtol=1e-10, atol=1e-10)
+
+
+def test_matmul_rejects_mismatched_shapes_naming_both():
+    for sa, sb in (((2, 3), (2, 3)), ((4, 2), (3, 4))):
+        e = assert_raises(ValueError, lambda: M(random(sa)) @ M(random(sb)), what=f"A @ B for shapes {sa} and {sb}")
+        assert str(sa) in str(e) and str(sb) in str(e), f"the error for A @ B should name both shapes, {sa} and {sb}"
+        assert_raises(ValueError, M(random(sa)).multiply, M(random(sb)), what=f"A.multiply(B) for shapes {sa} and {sb}")
+
+
+@pytest.mark.parametrize("shape", [(1, 4), (4, 1), (2, 3), (3, 3), (5, 2)])
+def test_transpose_matches_numpy(shape):
+    a = random(shape)
+    t = M(a).transpose()
+    assert_matches(t, a.T, what=f"transpose of a {shape} matrix")
+    assert_matches(M(a), a, what=f"a {shape} matrix after calling transpose() on it (it must not change)")
+
+
+def test_identity():
+    for n in (1, 2, 5):
+        assert_matches(Matrix.identity(n), np.eye(n), what=f"Matrix.identity({n})")
+    assert_raises(ValueError, Matrix.identity, 0, what="Matrix.identity(0)")
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7])
+def test_determinant_matches_numpy(n):
+    a = random((n, n))
+    assert_matches(M(a).determinant(), float(np.linalg.det(a)), what=f"determinant of a random {n}x{n} matrix", rtol=1e-9, atol=1e-9)
+
+
+def test_determinant_counts_row_swaps():
+    # permutation-like matrices: every pivot needs a swap, and the sign must flip with each one
+    for a, label in (([[0, 1], [1, 0]], "a 2x2 swap"), ([[0, 0, 2], [0, 3, 0], [1, 0, 0]], "an anti-diagonal 3x3"),
+                     ([[0, 2, 1], [1, 0, 0], [0, 0, 3]], "a 3x3 with a zero top-left entry")):
+        assert_matches(M(a).determinant(), float(np.linalg.det(np.array(a, dtype=float))), what=f"determinant of {label}", rtol=1e-9, atol=1e-12)
+    singular = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    assert_matches(M(singular).determinant(), 0.0, what="determinant of a singular 3x3 matrix", atol=1e-9)
+    assert_raises(ValueError, M(random((2, 3))).determinant, what="determinant of a 2x3 matrix")
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6])
+def test_inverse_matches_numpy(n):
+    a = random((n, n)) + n * np.eye(n) * rng.choice([-1, 1])
+    assert_matches(M(a).inverse(), np.linalg.inv(a), what=f"inverse of a random {n}x{n} matrix", rtol=1e-8, atol=1e-10)
+
+
+def test_inverse_uses_partial_pivoting():
+    # a tiny (not zero) pivot: elimination without row swaps loses all accuracy here
+    a = np.array([[1e-18, 1.0, 2.0], [1.0, 1.0, 0.5], [2.0, -1.0, 1.0]])
+    assert_matches(M(a).inverse(), np.linalg.inv(a), what="inverse of a 3x3 matrix whose top-left entry is 1e-18", rtol=1e-8, atol=1e-10)
+    p = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert_matches(M(p).inverse(), p.T, what="inverse of a 3x3 permutation matrix", atol=1e-12)
+
+
+def test_inverse_reports_singular_matrices():
+    for a, label in (([[1, 2], [2, 4]], "a rank-1 2x2"), ([[1, 2, 3], [4, 5, 6], [7, 8, 9]], "a rank-2 3x3"),
+                     ([[0, 0], [0, 0]], "the zero 2x2")):
+        e = assert_raises(ValueError, M(a).inverse, what=f"inverse of {label} matrix")
+        assert "singular" in str(e).lower(), f"the error for the inverse of {label} matrix should say it is singular"
+    assert_raises(ValueError, M(random((3, 2))).inverse, what="inverse of a 3x2 matrix")
+
+
+def test_solve_matches_numpy():
+    for n in (1, 3, 6):
+        a, b = random((n, n)) + 2 * n * np.eye(n), random(n)
+        assert_matches(M(a).solve(b.tolist()), np.linalg.solve(a, b), what=f"solve for a {n}x{n} system", rtol=1e-8, atol=1e-10)
+    a = np.array([[0.0, 2.0, 1.0], [1.0, 1.0, 1.0], [3.0, 0.0, -1.0]])
+    assert_matches(M(a).solve([1.0, 2.0, 3.0]), np.linalg.solve(a, [1.0, 2.0, 3.0]), what="solve with a zero top-left entry", rtol=1e-8, atol=1e-12)
+    assert_raises(ValueError, M(np.eye(3)).solve, [1.0, 2.0], what="solve with a 3x3 matrix and 2 right-hand sides")
+    assert_raises(ValueError, M([[1, 2], [2, 4]]).solve, [1.0, 1.0], what="solve with a singular matrix")
+
+
+def _eig_reference(a):
+    values, vectors = np.linalg.eig(a)
+    k = int(np.argmax(np.abs(values)))
+    v = np.real(vectors[:, k])
+    v = v / np.linalg.norm(v)
+    return float(np.real(values[k])), v * np.sign(v[np.argmax(np.abs(v))])
+
+
+@pytest.mark.parametrize("case", ["symmetric", "negative dominant", "non-symmetric", "1x1"])
+def test_power_iteration_matches_numpy(case):
+    if case == "1x1":
+        a = np.array([[-2.5]])
+    else:
+        q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+        values = {"symmetric": [6.0, 2.0, -1.0, 0.5], "negative dominant": [-7.0, 3.0, 1.0, -0.5],
+                  "non-symmetric": [5.0, -2.0, 1.5, 0.2]}[case]
+        basis = q if case != "non-symmetric" else q + 0.3 * rng.normal(size=(4, 4))
+        a = basis @ np.diag(values) @ np.linalg.inv(basis)
+    value, vector = M(a).power_iteration(iters=2000, tol=1e-12)
+    expected_value, expected_vector = _eig_reference(a)
+    assert_matches(value, expected_value, what=f"dominant eigenvalue of a {case} matrix", rtol=1e-7, atol=1e-9)
+    assert_matches(np.asarray(vector), expected_vector, what=f"dominant eigenvector of a {case} matrix (unit norm, largest entry positive)",
+                   rtol=1e-5, atol=1e-6, check_dtype=False)
+
+
+def test_power_iteration_returns_a_unit_list_and_rejects_non_square():
+    q, _ = np.linalg.qr(np.array([[1.0, 2.0], [3.0, 1.0]]))
+    value, vector = M(q @ np.diag([30.0, 29.9]) @ q.T).power_iteration(iters=1, tol=1e-12)
+    assert isinstance(vector, list) and len(vector) == 2, "power_iteration should return the eigenvector as a list of n floats"
+    assert_matches(float(np.linalg.norm(vector)), 1.0, what="norm of the eigenvector after 1 iteration", rtol=1e-9)
+    assert_raises(ValueError, M(random((2, 3))).power_iteration, what="power_iteration of a 2x3 matrix")

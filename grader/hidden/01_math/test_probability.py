@@ -1,0 +1,114 @@
+"""Hidden checks for Exercise 1.3: learner vs reference on inputs the visible tests do not use."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from grader.compare import assert_matches, assert_raises
+from grader.target import exercise, reference
+
+mine, ref = exercise("1.3"), reference("1.3")
+rng = np.random.default_rng(7)
+
+
+@settings(max_examples=30, deadline=None)
+@given(mu=st.floats(-50, 50), sigma=st.floats(0.05, 20), seed=st.integers(0, 2**16))
+def test_density_functions_match_reference(mu, sigma, seed):
+    x = np.random.default_rng(seed).normal(mu, 3 * sigma, size=(3, 4))
+    g, r = mine.GaussianDistribution(mu, sigma), ref.GaussianDistribution(mu, sigma)
+    label = f"for N(mu={mu:.3g}, sigma={sigma:.3g}) on a 3x4 x"
+    assert_matches(g.logpdf(x), r.logpdf(x), what="logpdf " + label, rtol=1e-9, atol=1e-9, check_dtype=False)
+    assert_matches(g.pdf(x), r.pdf(x), what="pdf " + label, rtol=1e-9, atol=1e-300, check_dtype=False)
+    assert_matches(g.cdf(x), r.cdf(x), what="cdf " + label, rtol=1e-7, atol=1e-14, check_dtype=False)
+
+
+def test_scalar_input_gives_a_number_and_tails_stay_finite():
+    g, r = mine.GaussianDistribution(2.0, 0.5), ref.GaussianDistribution(2.0, 0.5)
+    for x in (2.0, -1.0, 3.7):
+        for name in ("pdf", "logpdf", "cdf"):
+            got = getattr(g, name)(x)
+            assert np.ndim(got) == 0, f"{name}(x) for a float x should be a number, got shape {np.shape(got)}"
+            assert_matches(got, getattr(r, name)(x), what=f"{name}({x}) for N(2, 0.5^2)", rtol=1e-9, atol=1e-15)
+    # 60 standard deviations out the density underflows to 0, but its log is an ordinary number
+    assert_matches(g.logpdf(32.0), r.logpdf(32.0), what="logpdf 60 sigma from the mean (compute it in log space)", rtol=1e-9)
+    assert_matches(g.cdf(np.array([-10.0, 14.0])), r.cdf(np.array([-10.0, 14.0])), what="cdf far in both tails", rtol=1e-6, atol=1e-15, check_dtype=False)
+
+
+def test_constructor_rejects_bad_sigma():
+    for mu, sigma in ((0.0, -1.0), (0.0, 0.0), (math.nan, 1.0), (0.0, math.inf)):
+        assert_raises(ValueError, mine.GaussianDistribution, mu, sigma, what=f"GaussianDistribution({mu}, {sigma})")
+
+
+def test_sample_uses_the_generator_and_has_the_right_moments():
+    g = mine.GaussianDistribution(-4.0, 2.5)
+    a = g.sample(40_000, np.random.default_rng(11))
+    np.random.seed(0)
+    b = g.sample(40_000, np.random.default_rng(11))
+    assert isinstance(a, np.ndarray) and a.shape == (40_000,), f"sample(40000, rng) should be an array of shape (40000,), got {np.shape(a)}"
+    assert np.array_equal(a, b), "two generators with the same seed gave different samples: draw from `rng`, not from np.random"
+    c = g.sample(40_000, np.random.default_rng(12))
+    assert not np.array_equal(a, c), "generators with different seeds gave the same samples"
+    # the standard errors are 2.5/200 = 0.0125 (mean) and about 0.009 (std): 5 of them is a safe margin
+    assert_matches(a.mean(), -4.0, what="mean of 40000 samples of N(-4, 2.5^2)", atol=0.07, rtol=0)
+    assert_matches(a.std(), 2.5, what="standard deviation of 40000 samples of N(-4, 2.5^2) (sigma, not the variance)", atol=0.05, rtol=0)
+
+
+def test_fit_matches_reference():
+    for n in (2, 5, 200):
+        data = rng.normal(3.0, 1.7, size=n)
+        g, r = mine.GaussianDistribution.fit(data), ref.GaussianDistribution.fit(data)
+        assert_matches(g.mu, r.mu, what=f"fitted mu from {n} values", rtol=1e-10)
+        assert_matches(g.sigma, r.sigma, what=f"fitted sigma from {n} values (maximum likelihood)", rtol=1e-10)
+    assert isinstance(mine.GaussianDistribution.fit([1.0, 2.0]), mine.GaussianDistribution), "fit should return a GaussianDistribution"
+    assert_raises(ValueError, mine.GaussianDistribution.fit, [1.0], what="fit on a single value")
+    assert_raises(ValueError, mine.GaussianDistribution.fit, [2.0, 2.0, 2.0], what="fit on constant data")
+
+
+def _random_distribution(k, zeros=0):
+    p = rng.dirichlet(np.ones(k))
+    p[rng.choice(k, size=zeros, replace=False)] = 0.0
+    return p / p.sum()
+
+
+@pytest.mark.parametrize("k,zeros", [(2, 0), (5, 0), (8, 3), (30, 10)])
+def test_information_measures_match_reference(k, zeros):
+    p, q = _random_distribution(k, zeros), _random_distribution(k)
+    label = f"{k} outcomes, {zeros} of them with p = 0"
+    assert_matches(mine.entropy(p), ref.entropy(p), what=f"entropy, {label}", rtol=1e-9)
+    assert_matches(mine.cross_entropy(p, q), ref.cross_entropy(p, q), what=f"cross_entropy(p, q), {label}", rtol=1e-9)
+    assert_matches(mine.kl_divergence(p, q), ref.kl_divergence(p, q), what=f"kl_divergence(p, q), {label}", rtol=1e-9, atol=1e-12)
+    assert_matches(mine.kl_divergence(q, p), ref.kl_divergence(q, p), what=f"kl_divergence(q, p) where p has zeros, {label}", rtol=1e-9, atol=1e-12)
+    assert_matches(mine.kl_divergence(p, p), 0.0, what=f"kl_divergence(p, p), {label}", atol=1e-12)
+
+
+def test_measures_accept_lists_and_reject_invalid_input():
+    assert_matches(mine.entropy([0.2, 0.3, 0.5]), ref.entropy([0.2, 0.3, 0.5]), what="entropy of a Python list", rtol=1e-9)
+    for bad, label in (([0.7, 0.7], "sums to 1.4"), ([1.5, -0.5], "has a negative entry"), ([[0.5, 0.5]], "is 2-D"), ([], "is empty")):
+        assert_raises(ValueError, mine.entropy, bad, what=f"entropy of a vector that {label}")
+        assert_raises(ValueError, mine.cross_entropy, bad, [0.5, 0.5], what=f"cross_entropy with a p that {label}")
+        assert_raises(ValueError, mine.kl_divergence, [0.5, 0.5], bad, what=f"kl_divergence with a q that {label}")
+    assert_raises(ValueError, mine.kl_divergence, [0.5, 0.5], [0.2, 0.3, 0.5], what="kl_divergence of distributions of different lengths")
+    assert_raises(ValueError, mine.cross_entropy, [1.0], [0.5, 0.5], what="cross_entropy of distributions of different lengths")
+
+
+@settings(max_examples=40, deadline=None)
+@given(mu1=st.floats(-5, 5), s1=st.floats(0.1, 5), mu2=st.floats(-5, 5), s2=st.floats(0.1, 5))
+def test_kl_gaussians_matches_reference(mu1, s1, mu2, s2):
+    assert_matches(mine.kl_gaussians(mu1, s1, mu2, s2), ref.kl_gaussians(mu1, s1, mu2, s2),
+                   what=f"kl_gaussians({mu1:.3g}, {s1:.3g}, {mu2:.3g}, {s2:.3g})", rtol=1e-9, atol=1e-12)
+
+
+def test_kl_gaussians_rejects_bad_sigma():
+    assert_raises(ValueError, mine.kl_gaussians, 0.0, 0.0, 0.0, 1.0, what="kl_gaussians with s1 = 0")
+    assert_raises(ValueError, mine.kl_gaussians, 0.0, 1.0, 0.0, -2.0, what="kl_gaussians with s2 < 0")
+
+
+def test_bayes_matches_reference():
+    for k in (2, 6, 20):
+        prior, likelihood = _random_distribution(k, zeros=k // 4), rng.uniform(0, 3, size=k)
+        assert_matches(mine.bayes(prior, likelihood), ref.bayes(prior, likelihood), what=f"posterior over {k} hypotheses", rtol=1e-9, atol=1e-15)
+    assert_raises(ValueError, mine.bayes, [0.5, 0.5, 0.0], [0.0, 0.0, 1.0], what="bayes when the evidence has probability 0")
+    assert_raises(ValueError, mine.bayes, [0.5, 0.5], [0.1, 0.2, 0.3], what="bayes with prior and likelihood of different lengths")
+    assert_raises(ValueError, mine.bayes, [0.5, 0.5], [0.1, -0.2], what="bayes with a negative likelihood")
+    assert_raises(ValueError, mine.bayes, [0.6, 0.6], [0.1, 0.2], what="bayes with a prior that does not sum to 1")

@@ -1,0 +1,106 @@
+"""Exercise 1.4 (milestone): linear regression from scratch, two ways.
+
+The model is y_hat = X w + b. Folding the bias into the weights with a column of ones,
+Xb = [1 | X] and w = (b, w_1, ..., w_D), the mean squared error
+
+    L(w) = (1/N) ||Xb w - y||^2,    grad L(w) = (2/N) Xb^T (Xb w - y)
+
+is minimised either in closed form (the normal equations Xb^T Xb w = Xb^T y) or iteratively by
+gradient descent. On the same data both must reach the same weights; the milestone checks that on
+the diabetes data set.
+
+Shapes: X is (N, D) float, y is (N,) float, weights are (D + 1,) float64 with the bias first.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def add_bias(X: np.ndarray) -> np.ndarray:
+    """[1 | X]: X (N, D) with a leading column of ones, shape (N, D + 1), float64."""
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([np.ones((X.shape[0], 1)), X])
+    ### END SOLUTION
+
+
+def _check(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X as float64 (N, D) and y as float64 (N,), or ValueError. Given."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise ValueError(f"need X of shape (N, D) and y of shape (N,), got {X.shape} and {y.shape}")
+    return X, y
+
+
+def fit_normal_equations(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The least-squares weights (bias first), from the normal equations Xb^T Xb w = Xb^T y.
+
+    Solve the (D + 1) x (D + 1) system with np.linalg.solve (never form an explicit inverse).
+    Returns float64 (D + 1,). Raises ValueError for mismatched shapes.
+    """
+    ### BEGIN SOLUTION
+    X, y = _check(X, y)
+    Xb = add_bias(X)
+    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)
+    ### END SOLUTION
+
+
+def mse(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """L(w) = (1/N) sum_n (Xb w - y)_n^2, the mean squared error of weights w (bias first)."""
+    ### BEGIN SOLUTION
+    residual = add_bias(X) @ w - np.asarray(y, dtype=np.float64)
+    return float(np.mean(residual ** 2))
+    ### END SOLUTION
+
+
+def fit_gradient_descent(X: np.ndarray, y: np.ndarray, lr: float = 0.1, epochs: int = 1000) -> tuple[np.ndarray, list[float]]:
+    """Full-batch gradient descent on the mean squared error, starting from w = 0 (bias first).
+
+    Each epoch: record L(w) in the history, then update w <- w - lr * (2/N) Xb^T (Xb w - y).
+    Returns (w, history): w float64 (D + 1,) after `epochs` updates, history a list of `epochs` floats
+    where history[k] is the loss before update k (so history[0] is the loss at w = 0).
+    Raises ValueError for mismatched shapes, lr <= 0 or epochs < 1.
+    """
+    ### BEGIN SOLUTION
+    X, y = _check(X, y)
+    if lr <= 0 or epochs < 1:
+        raise ValueError(f"need lr > 0 and epochs >= 1, got lr={lr}, epochs={epochs}")
+    Xb = add_bias(X)
+    n = Xb.shape[0]
+    w = np.zeros(Xb.shape[1])
+    history = []
+    for _ in range(epochs):
+        residual = Xb @ w - y
+        history.append(float(np.mean(residual ** 2)))
+        w = w - lr * (2.0 / n) * (Xb.T @ residual)
+    return w, history
+    ### END SOLUTION
+
+
+def predict(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """y_hat = Xb w for X (N, D) and weights w (D + 1,) with the bias first: float64 (N,).
+    Raises ValueError when w does not have D + 1 entries."""
+    ### BEGIN SOLUTION
+    X, w = np.asarray(X, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    if X.ndim != 2 or w.shape != (X.shape[1] + 1,):
+        raise ValueError(f"weights of shape {w.shape} do not fit X of shape {X.shape} (need D + 1 with the bias first)")
+    return w[0] + X @ w[1:]
+    ### END SOLUTION
+
+
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Coefficient of determination R^2 = 1 - SS_res / SS_tot, where
+    SS_res = sum (y - y_hat)^2 and SS_tot = sum (y - mean(y))^2.
+
+    1 is a perfect fit, 0 is no better than predicting the mean, negative is worse than that.
+    Raises ValueError for different shapes or a constant y_true (SS_tot = 0: R^2 is undefined).
+    """
+    ### BEGIN SOLUTION
+    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}")
+    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
+    if ss_tot == 0:
+        raise ValueError("y_true is constant: R^2 is undefined")
+    return float(1.0 - np.sum((y_true - y_pred) ** 2) / ss_tot)
+    ### END SOLUTION
