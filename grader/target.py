@@ -77,6 +77,10 @@ def _import(path: Path, name: str, ex: registry.Exercise, guarded: bool) -> Exer
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except (SystemExit, KeyboardInterrupt) as e:
+        sys.modules.pop(name, None)
+        raise ImportError(f"{_display(path)} raised {type(e).__name__} while being imported (a sys.exit() or "
+                          f"exit() at the top level?); a module must only define things when imported") from None
     except BaseException:
         sys.modules.pop(name, None)
         raise
