@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
+
+
 def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """D[i, j] = ||X_i - centers_j||^2 for X (N, D) and centers (K, D); float64 (N, K), never negative."""
     raise NotImplementedError("Exercise 2.5: implement squared_distances (see its docstring)")
@@ -59,5 +63,5 @@ class KMeans:
         raise NotImplementedError("Exercise 2.5: implement KMeans.fit (see its docstring)")
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Index of the nearest fitted centre for each row of X, int64 (N,). RuntimeError before fit."""
+        """Index of the nearest fitted centre for each row of X, int64 (N,). NotFittedError before fit."""
         raise NotImplementedError("Exercise 2.5: implement KMeans.predict (see its docstring)")

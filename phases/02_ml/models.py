@@ -9,11 +9,15 @@ over the N training rows plus a penalty on the weights (never on the intercept):
 
 The gradient of each mean loss has a 1/N factor: X^T r / N where r is the residual (prediction - target,
 or probability - one-hot). Each `fit` records J before every step in loss_history_ and returns self.
-Inputs: X float array (N, D); y as stated per model. `predict` before `fit` raises RuntimeError.
+Inputs: X float array (N, D); y as stated per model. `predict` before `fit` raises NotFittedError.
 """
 from __future__ import annotations
 
 import numpy as np
+
+
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -11,10 +11,14 @@ from typing import Callable, Iterator
 import numpy as np
 
 
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
+
+
 class StandardScaler:
     """Standardise each column: (X - mean_) / scale_, with mean_ and scale_ (population std, ddof=0)
     learned by `fit` on X of shape (N, D). A constant column has std 0; its scale_ is set to 1 so the
-    result is 0, never NaN. `transform` and `inverse_transform` before `fit` raise RuntimeError."""
+    result is 0, never NaN. `transform` and `inverse_transform` before `fit` raise NotFittedError."""
 
     def __init__(self):
         self.mean_: np.ndarray | None = None
@@ -40,7 +44,7 @@ class StandardScaler:
 class MinMaxScaler:
     """Map each column linearly onto feature_range = (lo, hi) using the column's min and max learned by
     `fit`: lo + (X - data_min_) / data_range_ * (hi - lo). A constant column has range 0; its
-    data_range_ is set to 1 so it maps to lo, never NaN. Before `fit`, transforms raise RuntimeError."""
+    data_range_ is set to 1 so it maps to lo, never NaN. Before `fit`, transforms raise NotFittedError."""
 
     def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)):
         self.feature_range = feature_range

@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
+
+
 def squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """D[i, j] = ||X_i - centers_j||^2 for X (N, D) and centers (K, D); float64 (N, K), never negative."""
     ### BEGIN SOLUTION
@@ -109,9 +113,9 @@ class KMeans:
         ### END SOLUTION
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Index of the nearest fitted centre for each row of X, int64 (N,). RuntimeError before fit."""
+        """Index of the nearest fitted centre for each row of X, int64 (N,). NotFittedError before fit."""
         ### BEGIN SOLUTION
         if self.cluster_centers_ is None:
-            raise RuntimeError("KMeans.predict called before fit")
+            raise NotFittedError("KMeans.predict called before fit")
         return squared_distances(X, self.cluster_centers_).argmin(axis=1).astype(np.int64)
         ### END SOLUTION

@@ -9,11 +9,15 @@ over the N training rows plus a penalty on the weights (never on the intercept):
 
 The gradient of each mean loss has a 1/N factor: X^T r / N where r is the residual (prediction - target,
 or probability - one-hot). Each `fit` records J before every step in loss_history_ and returns self.
-Inputs: X float array (N, D); y as stated per model. `predict` before `fit` raises RuntimeError.
+Inputs: X float array (N, D); y as stated per model. `predict` before `fit` raises NotFittedError.
 """
 from __future__ import annotations
 
 import numpy as np
+
+
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -57,7 +61,7 @@ class LinearRegression:
         """X coef_ + intercept_, float64 (N,)."""
         ### BEGIN SOLUTION
         if self.coef_ is None:
-            raise RuntimeError("LinearRegression.predict called before fit")
+            raise NotFittedError("LinearRegression.predict called before fit")
         return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
         ### END SOLUTION
 
@@ -103,7 +107,7 @@ class LogisticRegression:
         """P(y = 1 | x) = sigmoid(X coef_ + intercept_), float64 (N,)."""
         ### BEGIN SOLUTION
         if self.coef_ is None:
-            raise RuntimeError("LogisticRegression.predict_proba called before fit")
+            raise NotFittedError("LogisticRegression.predict_proba called before fit")
         return sigmoid(np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_)
         ### END SOLUTION
 
@@ -155,7 +159,7 @@ class SoftmaxRegression:
         """softmax(X coef_ + intercept_), float64 (N, K); rows sum to 1."""
         ### BEGIN SOLUTION
         if self.coef_ is None:
-            raise RuntimeError("SoftmaxRegression.predict_proba called before fit")
+            raise NotFittedError("SoftmaxRegression.predict_proba called before fit")
         return softmax(np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_)
         ### END SOLUTION
 

@@ -26,8 +26,8 @@ class GradientDescent:
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update every array of params in place. Raises ValueError when the lists or shapes differ."""
-        _check(params, grads)
         ### BEGIN SOLUTION
+        _check(params, grads)
         for p, g in zip(params, grads):
             p -= self.lr * g
         ### END SOLUTION
@@ -42,8 +42,8 @@ class Momentum:
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update velocities and params in place. Raises ValueError when the lists or shapes differ."""
-        _check(params, grads)
         ### BEGIN SOLUTION
+        _check(params, grads)
         if self.velocity is None:
             self.velocity = [np.zeros_like(p, dtype=np.float64) for p in params]
         for p, g, v in zip(params, grads, self.velocity):
@@ -72,8 +72,8 @@ class Adam:
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """One Adam update of every array of params, in place; increments t. Raises ValueError when the
         lists or shapes differ."""
-        _check(params, grads)
         ### BEGIN SOLUTION
+        _check(params, grads)
         if self.m is None:
             self.m = [np.zeros_like(p, dtype=np.float64) for p in params]
             self.v = [np.zeros_like(p, dtype=np.float64) for p in params]

@@ -11,10 +11,14 @@ from typing import Callable, Iterator
 import numpy as np
 
 
+class NotFittedError(RuntimeError):
+    """Raised when a method that needs fitted statistics or weights is called before `fit`."""
+
+
 class StandardScaler:
     """Standardise each column: (X - mean_) / scale_, with mean_ and scale_ (population std, ddof=0)
     learned by `fit` on X of shape (N, D). A constant column has std 0; its scale_ is set to 1 so the
-    result is 0, never NaN. `transform` and `inverse_transform` before `fit` raise RuntimeError."""
+    result is 0, never NaN. `transform` and `inverse_transform` before `fit` raise NotFittedError."""
 
     def __init__(self):
         self.mean_: np.ndarray | None = None
@@ -34,7 +38,7 @@ class StandardScaler:
         """(X - mean_) / scale_ with the statistics stored by `fit` (never recomputed from X), float64."""
         ### BEGIN SOLUTION
         if self.mean_ is None:
-            raise RuntimeError("StandardScaler.transform called before fit")
+            raise NotFittedError("StandardScaler.transform called before fit")
         return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
         ### END SOLUTION
 
@@ -42,7 +46,7 @@ class StandardScaler:
         """Undo `transform`: Z * scale_ + mean_, float64."""
         ### BEGIN SOLUTION
         if self.mean_ is None:
-            raise RuntimeError("StandardScaler.inverse_transform called before fit")
+            raise NotFittedError("StandardScaler.inverse_transform called before fit")
         return np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_
         ### END SOLUTION
 
@@ -54,7 +58,7 @@ class StandardScaler:
 class MinMaxScaler:
     """Map each column linearly onto feature_range = (lo, hi) using the column's min and max learned by
     `fit`: lo + (X - data_min_) / data_range_ * (hi - lo). A constant column has range 0; its
-    data_range_ is set to 1 so it maps to lo, never NaN. Before `fit`, transforms raise RuntimeError."""
+    data_range_ is set to 1 so it maps to lo, never NaN. Before `fit`, transforms raise NotFittedError."""
 
     def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)):
         self.feature_range = feature_range
@@ -76,7 +80,7 @@ class MinMaxScaler:
         feature_range; nothing is clipped), float64."""
         ### BEGIN SOLUTION
         if self.data_min_ is None:
-            raise RuntimeError("MinMaxScaler.transform called before fit")
+            raise NotFittedError("MinMaxScaler.transform called before fit")
         lo, hi = self.feature_range
         return lo + (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_ * (hi - lo)
         ### END SOLUTION
@@ -85,7 +89,7 @@ class MinMaxScaler:
         """Undo `transform`, float64."""
         ### BEGIN SOLUTION
         if self.data_min_ is None:
-            raise RuntimeError("MinMaxScaler.inverse_transform called before fit")
+            raise NotFittedError("MinMaxScaler.inverse_transform called before fit")
         lo, hi = self.feature_range
         return (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo) * self.data_range_ + self.data_min_
         ### END SOLUTION
