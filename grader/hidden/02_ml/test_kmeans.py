@@ -28,6 +28,8 @@ def test_max_iter_is_respected():
     start = X[[3, 4, 5, 6, 7, 8]]
     a, b = mine.KMeans(6, max_iter=2).fit(X, init=start), ref.KMeans(6, max_iter=2).fit(X, init=start)
     assert_matches(a.cluster_centers_, b.cluster_centers_, what="cluster_centers_ after max_iter=2 Lloyd iterations", rtol=1e-7, atol=1e-9)
+    assert_matches(np.asarray(a.labels_), b.labels_, what="labels_ after max_iter=2 (labels of the final centres?)", check_dtype=False)
+    assert_matches(a.inertia_, b.inertia_, what="inertia_ after max_iter=2 (inertia of the final centres?)", rtol=1e-7)
 
 
 def test_empty_cluster_is_refilled():
@@ -59,12 +61,20 @@ def test_kmeans_plusplus_spreads_the_centres():
 
 
 def test_restarts_keep_the_best_run():
-    best = ref.KMeans(6, max_iter=100).fit(X, init=BLOBS).inertia_
-    for seed in range(4):
-        got = mine.KMeans(6, n_init=10, seed=seed).fit(X).inertia_
-        if got > best * 1.02:
-            raise Mismatch(f"KMeans(n_init=10, seed={seed}) ended in a poor local minimum (inertia {got / best:.3f} x the best): "
-                           "keep the run with the LOWEST inertia among the n_init runs")
-    a, b = mine.KMeans(6, n_init=3, seed=1).fit(X), ref.KMeans(6, n_init=3, seed=1).fit(X)
+    # a 4x4 grid of blobs has many local minima. The first of n_init runs starts from the same rng state
+    # as a single run with that seed, so keeping the best run can never end above the single run.
+    grid = np.array([[i * 4.0, j * 4.0] for i in range(4) for j in range(4)])
+    Xg = np.vstack([c + np.random.default_rng(7).normal(scale=0.8, size=(15, 2)) for c in grid])
+    singles, bests = [], []
+    for seed in range(6):
+        singles.append(mine.KMeans(16, n_init=1, seed=seed).fit(Xg).inertia_)
+        bests.append(mine.KMeans(16, n_init=8, seed=seed).fit(Xg).inertia_)
+        if bests[-1] > singles[-1] * (1 + 1e-9):
+            raise Mismatch(f"KMeans(n_init=8, seed={seed}) ended with a higher inertia than KMeans(n_init=1, seed={seed}), "
+                           "whose run is its first: keep the run with the LOWEST inertia among the n_init runs "
+                           "(one rng = default_rng(seed) shared by the runs)")
+    if not np.mean(bests) < np.mean(singles):
+        raise Mismatch("KMeans with n_init=8 is never better than with n_init=1: are the restarts run at all?")
+    a = mine.KMeans(6, n_init=3, seed=1).fit(X)
     assert_matches(np.asarray(a.predict(X[:20])), np.asarray(a.labels_[:20]), what="predict(X) vs labels_ after fit", check_dtype=False)
     assert_raises(mine.NotFittedError, mine.KMeans(3).predict, X, what="KMeans.predict before fit")

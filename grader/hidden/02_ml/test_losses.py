@@ -36,6 +36,17 @@ def test_sigmoid_matches_reference(values):
     assert_matches(mine.sigmoid(z), ref.sigmoid(z), what=f"sigmoid of a ({len(values)},) array", rtol=1e-9, atol=1e-300)
 
 
+def test_sigmoid_of_extreme_logits_does_not_overflow():
+    z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    try:
+        with np.errstate(over="raise"):
+            got = mine.sigmoid(z)
+    except FloatingPointError:
+        raise Mismatch("sigmoid at z = -1000 overflows in exp: never take exp of a large positive number "
+                       "(use exp(-|z|) and the two equal forms of the sigmoid)") from None
+    assert_matches(got, ref.sigmoid(z), what="sigmoid at logits up to +-1000", rtol=1e-12, atol=1e-300)
+
+
 def test_binary_cross_entropy_and_gradient():
     p, y = rng.uniform(0.01, 0.99, size=9), rng.integers(0, 2, size=9).astype(float)
     assert_matches(mine.binary_cross_entropy(p, y), ref.binary_cross_entropy(p, y), what="binary_cross_entropy, 9 samples", rtol=1e-9)
