@@ -142,3 +142,15 @@ def test_pipeline_matches_sklearn_pipeline():
     sk = make_pipeline(preprocessing.StandardScaler(), linear_model.LogisticRegression(C=1 / (len(Xtr) * l2), tol=1e-10, max_iter=10000)).fit(Xtr, ytr)
     np.testing.assert_allclose(ours.predict_proba(Xte), sk.predict_proba(Xte)[:, 1], atol=2e-3)
     assert ours.score(Xte, yte) == pytest.approx(sk.score(Xte, yte), abs=0.01)
+
+
+@pytest.mark.slow
+def test_milestone_smoke_tier_passes_with_the_reference(monkeypatch, tmp_path):
+    from grader import registry
+    from grader.milestones import breast_cancer
+    monkeypatch.setenv("GRADSCHOOL_TARGET", "reference")
+    ms = registry.exercise("2.6").milestone
+    result = breast_cancer.run("smoke", tmp_path)
+    assert ms.passed(result[ms.metric], "smoke")
+    assert result["digits_test_accuracy"] > 0.9 and result["cv_accuracy_mean"] > 0.95
+    assert {p.name for p in tmp_path.iterdir()} >= {"metrics.json", "curves.png", "learning_curve.png"}
