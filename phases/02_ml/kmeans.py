@@ -48,7 +48,8 @@ class KMeans:
 
         Each iteration: labels = nearest centre of each row; each centre moves to the mean of its rows.
         A centre left with no rows (an empty cluster) moves instead onto the row farthest from its own
-        centre, which is then taken out of its old cluster's mean for that iteration's update.
+        centre (among rows whose cluster keeps at least one other row; empty clusters are served in
+        index order), and that row counts only in its new cluster for that iteration's update.
         Stop after max_iter iterations or once sum ||new - old||^2 over centres <= tol * mean(var(X, axis=0)).
         The returned labels and inertia are those of the final centres.
         """

@@ -64,7 +64,8 @@ class KMeans:
 
         Each iteration: labels = nearest centre of each row; each centre moves to the mean of its rows.
         A centre left with no rows (an empty cluster) moves instead onto the row farthest from its own
-        centre, which is then taken out of its old cluster's mean for that iteration's update.
+        centre (among rows whose cluster keeps at least one other row; empty clusters are served in
+        index order), and that row counts only in its new cluster for that iteration's update.
         Stop after max_iter iterations or once sum ||new - old||^2 over centres <= tol * mean(var(X, axis=0)).
         The returned labels and inertia are those of the final centres.
         """
@@ -77,9 +78,10 @@ class KMeans:
             counts = np.bincount(labels, minlength=len(centers))
             if (counts == 0).any():
                 far = np.argsort(dist[np.arange(len(X)), labels])[::-1]
-                for j, i in zip(np.flatnonzero(counts == 0), far):
-                    labels[i] = j
-                counts = np.bincount(labels, minlength=len(centers))
+                for j in np.flatnonzero(counts == 0):
+                    i = next(i for i in far if counts[labels[i]] > 1)
+                    counts[labels[i]] -= 1
+                    labels[i], counts[j] = j, 1
             new = np.zeros_like(centers)
             np.add.at(new, labels, X)
             new /= counts[:, None]

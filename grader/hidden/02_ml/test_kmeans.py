@@ -41,6 +41,11 @@ def test_empty_cluster_is_refilled():
     b = ref.KMeans(6, max_iter=100).fit(X, init=start)
     assert_matches(len(np.unique(a.labels_)), 6, what="number of non-empty clusters after an empty cluster at the start")
     assert_matches(a.inertia_, b.inertia_, what="inertia_ after refilling an empty cluster", rtol=1e-6)
+    small, start = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [50.0, 50.0]]), np.array([[0.0, 0.5], [100.0, 100.0], [200.0, 200.0]])
+    with np.errstate(all="ignore"):
+        a = mine.KMeans(3).fit(small, init=start)  # two clusters empty at once
+    b = ref.KMeans(3).fit(small, init=start)
+    assert_matches(a.cluster_centers_, b.cluster_centers_, what="cluster_centers_ when two clusters are empty at the first step", rtol=1e-9)
 
 
 def test_kmeans_plusplus_spreads_the_centres():

@@ -80,6 +80,11 @@ def test_log_softmax_and_softmax(shape):
 
 def test_categorical_cross_entropy_averages_over_samples():
     logits, labels = rng.normal(size=(8, 5)), rng.integers(0, 5, size=8)
+    got, exp = mine.categorical_cross_entropy(logits, labels), ref.categorical_cross_entropy(logits, labels)
+    for factor, text in ((8 / 5, "averaged over the 5 classes instead of the 8 samples"), (8.0, "summed over the samples, not averaged"),
+                         (1 / 5, "averaged over all N*K entries instead of over the samples")):
+        if np.isclose(float(got), factor * exp, rtol=1e-9):
+            raise Mismatch(f"categorical_cross_entropy on 8 samples x 5 classes: your loss is {text} (wrong axis in the mean?)")
     assert_matches(mine.categorical_cross_entropy(logits, labels), ref.categorical_cross_entropy(logits, labels),
                    what="categorical_cross_entropy, 8 samples x 5 classes, integer labels", rtol=1e-9, n=8)
     soft = ref.softmax(rng.normal(size=(8, 5)))
