@@ -15,7 +15,7 @@ MUTANTS = [
          replace="            p = sigmoid(z)\n            bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))"),
     Edit("softmax intercept gradient summed instead of averaged",
          find="b - self.lr * R.mean(axis=0)", replace="b - self.lr * R.sum(axis=0)"),
-    Edit("softmax gradient transposed product", find="W - self.lr * (X.T @ R / n + self.l2 * W)",
+    Edit("softmax weight gradient divided by K as well as N", find="W - self.lr * (X.T @ R / n + self.l2 * W)",
          replace="W - self.lr * (X.T @ R / n / k + self.l2 * W)"),
     Edit("predict thresholds the probability at 0 (the logit's threshold)", find="return (self.predict_proba(X) >= 0.5).astype(np.int64)",
          replace="return (self.predict_proba(X) >= 0).astype(np.int64)"),

@@ -21,8 +21,7 @@ MUTANTS = [
 ALTERNATIVES = [
     Edit("momentum in the v = beta v - lr g form",
          find="            v *= self.beta\n            v += g\n            p -= self.lr * v",
-         replace="            v *= self.beta\n            v -= self.lr * g\n            p += v",
-         then=Edit("velocity scaled", find="    \"\"\"Heavy-ball momentum", replace="    \"\"\"Heavy-ball momentum")),
+         replace="            v *= self.beta\n            v -= self.lr * g\n            p += v"),
     Edit("Adam with the folded step size",
          find="""            m_hat = m / (1 - self.beta1 ** self.t)
             v_hat = v / (1 - self.beta2 ** self.t)
