@@ -89,7 +89,7 @@ def assert_matches(got, expected, what: str = "result", rtol: float = 1e-5, atol
     if _close(g, e, rtol, atol):
         return
     g64, e64 = g.astype(np.float64), e.astype(np.float64)
-    diff = np.asarray(np.abs(g64 - e64))  # stays an array for 0-d (scalar) inputs
+    diff = np.array(np.abs(g64 - e64), dtype=np.float64)  # an array even for 0-d inputs (np.abs gives a scalar)
     diff[np.isnan(diff)] = np.inf
     where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
     bad = int((~np.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)).sum())

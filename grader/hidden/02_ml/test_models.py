@@ -1,0 +1,70 @@
+"""Hidden checks for Exercise 2.4: fitted weights, probabilities and loss curves vs the reference."""
+import numpy as np
+import pytest
+
+from grader.compare import assert_matches, assert_raises
+from grader.target import exercise, reference
+
+mine, ref = exercise("2.4"), reference("2.4")
+rng = np.random.default_rng(24)
+X = rng.normal(size=(64, 5)) * [1.0, 2.0, 0.5, 1.0, 3.0] + [0.0, 1.0, -1.0, 2.0, 0.0]
+W_TRUE = np.array([1.5, -0.7, 2.0, 0.0, 0.3])
+Y_REG = X @ W_TRUE - 1.0 + 0.3 * rng.normal(size=64)
+Y_BIN = (X @ W_TRUE + rng.normal(size=64) > 1.0).astype(np.int64)
+Y_MULTI = np.argmax(X @ rng.normal(size=(5, 4)) + rng.normal(size=(64, 4)), axis=1)
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.05, n_iters=40), dict(lr=0.02, n_iters=60, l2=0.5), dict(lr=0.02, n_iters=60, l1=0.3)])
+def test_linear_regression_matches_reference(kw):
+    a, b = mine.LinearRegression(**kw).fit(X, Y_REG), ref.LinearRegression(**kw).fit(X, Y_REG)
+    what = f"LinearRegression({', '.join(f'{k}={v}' for k, v in kw.items())})"
+    assert_matches(a.coef_, b.coef_, what=f"{what}.coef_ after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(a.intercept_, b.intercept_, what=f"{what}.intercept_ after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what=f"{what}.loss_history_", rtol=1e-6, atol=1e-9)
+    Xt = rng.normal(size=(6, 5))
+    assert_matches(a.predict(Xt), b.predict(Xt), what=f"{what}.predict on 6 new rows", rtol=1e-6, atol=1e-9)
+    assert_matches(a.score(X, Y_REG), b.score(X, Y_REG), what=f"{what}.score (R^2)", rtol=1e-6)
+
+
+def test_linear_regression_single_step_is_mean_gradient():
+    # one step from zero: the gradient must be X^T r / N; without 1/N it is 64 times too large
+    a, b = mine.LinearRegression(lr=0.01, n_iters=1).fit(X, Y_REG), ref.LinearRegression(lr=0.01, n_iters=1).fit(X, Y_REG)
+    assert_matches(a.coef_, b.coef_, what="LinearRegression coef_ after one step from zero", rtol=1e-9, n=64)
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.1, n_iters=50), dict(lr=0.3, n_iters=30, l2=0.2)])
+def test_logistic_regression_matches_reference(kw):
+    a, b = mine.LogisticRegression(**kw).fit(X, Y_BIN), ref.LogisticRegression(**kw).fit(X, Y_BIN)
+    what = f"LogisticRegression({', '.join(f'{k}={v}' for k, v in kw.items())})"
+    assert_matches(a.coef_, b.coef_, what=f"{what}.coef_ after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(a.intercept_, b.intercept_, what=f"{what}.intercept_ after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what=f"{what}.loss_history_", rtol=1e-6, atol=1e-9)
+    Xt = rng.normal(size=(7, 5)) * 3
+    assert_matches(a.predict_proba(Xt), b.predict_proba(Xt), what=f"{what}.predict_proba on 7 new rows", rtol=1e-6, atol=1e-9)
+    assert_matches(np.asarray(a.predict(Xt)), b.predict(Xt), what=f"{what}.predict on 7 new rows", check_dtype=False)
+
+
+def test_logistic_regression_extreme_inputs_stay_finite():
+    Xe, ye = np.array([[800.0], [-800.0], [1.0]]), np.array([1, 0, 1])
+    with np.errstate(all="ignore"):
+        a = mine.LogisticRegression(lr=1.0, n_iters=20).fit(Xe, ye)
+    b = ref.LogisticRegression(lr=1.0, n_iters=20).fit(Xe, ye)
+    assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what="LogisticRegression.loss_history_ with huge logits", rtol=1e-6, atol=1e-9)
+    assert_matches(a.coef_, b.coef_, what="LogisticRegression.coef_ with huge logits", rtol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.1, n_iters=40), dict(lr=0.2, n_iters=25, l2=0.1, n_classes=6)])
+def test_softmax_regression_matches_reference(kw):
+    a, b = mine.SoftmaxRegression(**kw).fit(X, Y_MULTI), ref.SoftmaxRegression(**kw).fit(X, Y_MULTI)
+    what = f"SoftmaxRegression({', '.join(f'{k}={v}' for k, v in kw.items())})"
+    assert_matches(a.coef_, b.coef_, what=f"{what}.coef_ (D x K) after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(a.intercept_, b.intercept_, what=f"{what}.intercept_ (K,) after fit", rtol=1e-6, atol=1e-9, n=64)
+    assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what=f"{what}.loss_history_", rtol=1e-6, atol=1e-9)
+    Xt = rng.normal(size=(5, 5))
+    assert_matches(a.predict_proba(Xt), b.predict_proba(Xt), what=f"{what}.predict_proba on 5 new rows", rtol=1e-6, atol=1e-9)
+    assert_matches(np.asarray(a.predict(Xt)), b.predict(Xt), what=f"{what}.predict on 5 new rows", check_dtype=False)
+
+
+def test_predict_before_fit_raises():
+    for name in ("LinearRegression", "SoftmaxRegression"):
+        assert_raises(mine.NotFittedError, getattr(mine, name)().predict, X, what=f"{name}().predict before fit")

@@ -1,0 +1,62 @@
+"""Hidden checks for Exercise 2.3: optimisers, learner vs reference over several steps."""
+import numpy as np
+import pytest
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.target import exercise, reference
+
+mine, ref = exercise("2.3"), reference("2.3")
+CONFIGS = {
+    "GradientDescent(lr=0.05)": lambda m: m.GradientDescent(lr=0.05),
+    "Momentum(lr=0.02, beta=0.8)": lambda m: m.Momentum(lr=0.02, beta=0.8),
+    "Adam(lr=0.01)": lambda m: m.Adam(lr=0.01),
+    "Adam(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-6)": lambda m: m.Adam(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-6),
+}
+
+
+def _trajectory(module, make, steps):
+    rng = np.random.default_rng(23)
+    params = [rng.normal(size=(3, 2)), rng.normal(size=4)]
+    held = list(params)
+    opt, path = make(module), []
+    for t in range(steps):
+        grads = [2 * p + np.sin(t + p) for p in params]  # a gradient that depends on the current values
+        opt.step(params, grads)
+        for a, b in zip(params, held):
+            if a is not b:
+                raise Mismatch("step replaced the arrays in the params list instead of updating them in place")
+        path.append([p.copy() for p in params])
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_trajectory_matches_reference(name):
+    got, exp = _trajectory(mine, CONFIGS[name], 12), _trajectory(ref, CONFIGS[name], 12)
+    for t in (0, 1, 11):
+        for i in range(2):
+            assert_matches(got[t][i], exp[t][i], what=f"{name}: parameter {i} after step {t + 1}", rtol=1e-7, atol=1e-10)
+
+
+def test_params_are_updated_in_place():
+    for name, make in CONFIGS.items():
+        w = np.ones(3)
+        view = w[:]
+        make(mine).step([w], [np.array([1.0, -2.0, 0.5])])
+        if np.array_equal(view, np.ones(3)):
+            raise Mismatch(f"{name}: the caller's array did not change after step (use p -= ..., not p = p - ...)")
+
+
+def test_adam_early_steps_are_bias_corrected():
+    # tiny constant gradient: a corrected Adam moves by about lr per step from the first step on
+    got, exp = np.array([0.0]), np.array([0.0])
+    a, b = mine.Adam(lr=0.01), ref.Adam(lr=0.01)
+    for t in range(3):
+        a.step([got], [np.array([1e-3])])
+        b.step([exp], [np.array([1e-3])])
+        assert_matches(got, exp, what=f"Adam with a constant gradient 1e-3, parameter after step {t + 1} (bias correction of m and v?)", rtol=1e-6)
+
+
+def test_shape_mismatch_raises():
+    for name, make in CONFIGS.items():
+        assert_raises(ValueError, make(mine).step, [np.zeros((2, 2))], [np.zeros(4)], what=f"{name}.step with a (4,) gradient for a (2, 2) parameter")
+        assert_raises(ValueError, make(mine).step, [np.zeros(2)], [np.zeros(2), np.zeros(2)], what=f"{name}.step with 1 parameter and 2 gradients")

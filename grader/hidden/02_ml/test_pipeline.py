@@ -1,0 +1,98 @@
+"""Hidden checks for Exercise 2.6: the pipeline never learns from the data it predicts; learning curves."""
+import numpy as np
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.target import exercise, reference
+
+mine, ref = exercise("2.6"), reference("2.6")
+rng = np.random.default_rng(26)
+
+
+class Spy:
+    """A transformer that logs every call: scales by the column std it saw in fit."""
+
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    def fit(self, X):
+        self.log.append((self.name, "fit", len(X)))
+        self.scale = X.std(axis=0) + 1.0
+        return self
+
+    def transform(self, X):
+        self.log.append((self.name, "transform", len(X)))
+        return X / self.scale
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+
+class Nearest:
+    """A 1-nearest-mean classifier (predict_proba: softmax of negative distances)."""
+
+    def fit(self, X, y):
+        self.classes = np.unique(y)
+        self.means = np.array([X[y == c].mean(axis=0) for c in self.classes])
+        return self
+
+    def predict_proba(self, X):
+        d = -((X[:, None, :] - self.means[None]) ** 2).sum(-1)
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes[self.predict_proba(X).argmax(axis=1)]
+
+
+X_TRAIN = rng.normal(size=(30, 3)) * [1.0, 5.0, 0.2]
+Y_TRAIN = (X_TRAIN[:, 0] > 0).astype(int)
+X_TEST = rng.normal(size=(8, 3)) * [4.0, 1.0, 3.0] + 1.0
+
+
+def _run(module, log):
+    p = module.Pipeline([Spy(log, "first"), Spy(log, "second"), Nearest()]).fit(X_TRAIN, Y_TRAIN)
+    return p, np.asarray(p.predict(X_TEST)), np.asarray(p.predict_proba(X_TEST))
+
+
+def test_transformers_are_fitted_on_training_rows_only():
+    got_log, exp_log = [], []
+    p, pred, proba = _run(mine, got_log)
+    _, ref_pred, ref_proba = _run(ref, exp_log)
+    fitted_on = [n for name, call, n in got_log if call == "fit"]
+    if any(n != len(X_TRAIN) for n in fitted_on):
+        raise Mismatch("Pipeline refitted a transformer on the rows it predicts: fit the transformers in fit only, "
+                       "and only apply transform in predict (this leaks the test set)")
+    if len(fitted_on) != 2:
+        raise Mismatch(f"Pipeline.fit fitted {len(fitted_on)} transformers, expected each of the 2 exactly once")
+    assert_matches(pred, ref_pred, what="Pipeline.predict on 8 test rows with two transformers", check_dtype=False)
+    assert_matches(proba, ref_proba, what="Pipeline.predict_proba on 8 test rows", rtol=1e-9, atol=1e-12)
+    assert_matches(p.score(X_TEST, ref_pred), 1.0, what="Pipeline.score against its own predictions")
+
+
+def test_transformers_are_chained_in_order():
+    got_log, exp_log = [], []
+    _run(mine, got_log)
+    _run(ref, exp_log)
+    order = [(name, call) for name, call, _ in got_log]
+    expected = [(name, call) for name, call, _ in exp_log]
+    if order[:4] != expected[:4]:
+        raise Mismatch("Pipeline.fit must fit and transform the first transformer before fitting the second "
+                       "(the second one learns from the first one's output)")
+
+
+def test_model_only_pipeline():
+    p = mine.Pipeline([Nearest()]).fit(X_TRAIN, Y_TRAIN)
+    assert_matches(np.asarray(p.predict(X_TEST)), ref.Pipeline([Nearest()]).fit(X_TRAIN, Y_TRAIN).predict(X_TEST),
+                   what="a pipeline with only a model", check_dtype=False)
+
+
+def test_learning_curve_matches_reference():
+    acc = lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p)))
+    sizes = [4, 9, 30]
+    make = lambda: ref.Pipeline([Spy([], "s"), Nearest()])
+    got = mine.learning_curve(make, X_TRAIN, Y_TRAIN, X_TEST, (X_TEST[:, 0] > 1).astype(int), sizes, acc)
+    exp = ref.learning_curve(make, X_TRAIN, Y_TRAIN, X_TEST, (X_TEST[:, 0] > 1).astype(int), sizes, acc)
+    assert_matches(np.asarray(got[0]), exp[0], what="learning_curve train scores (fit and scored on the first n rows)", rtol=1e-12)
+    assert_matches(np.asarray(got[1]), exp[1], what="learning_curve validation scores", rtol=1e-12)
+    assert_raises(ValueError, mine.learning_curve, make, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], [31], acc,
+                  what="learning_curve with a size larger than the training set")

@@ -1,0 +1,43 @@
+"""Mutants and alternatives for Exercise 2.4 (linear, logistic and softmax regression)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("linear regression gradient missing 1/N", find="grad_w = X.T @ r / n + self.l1 * np.sign(w) + self.l2 * w",
+         replace="grad_w = X.T @ r + self.l1 * np.sign(w) + self.l2 * w"),
+    Edit("L2 penalty also applied to the intercept", find="w, b = w - self.lr * grad_w, b - self.lr * r.mean()",
+         replace="w, b = w - self.lr * grad_w, b - self.lr * (r.mean() + self.l2 * b)"),
+    Edit("L1 term ignored in the gradient", find="grad_w = X.T @ r / n + self.l1 * np.sign(w) + self.l2 * w",
+         replace="grad_w = X.T @ r / n + self.l2 * w"),
+    Edit("logistic gradient uses y - p (ascent)", find="            r = sigmoid(z) - y\n",
+         replace="            r = y - sigmoid(z)\n"),
+    Edit("logistic loss history with a naive log(sigmoid)",
+         find="            bce = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))",
+         replace="            p = sigmoid(z)\n            bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))"),
+    Edit("softmax intercept gradient summed instead of averaged",
+         find="b - self.lr * R.mean(axis=0)", replace="b - self.lr * R.sum(axis=0)"),
+    Edit("softmax weight gradient divided by K as well as N", find="W - self.lr * (X.T @ R / n + self.l2 * W)",
+         replace="W - self.lr * (X.T @ R / n / k + self.l2 * W)"),
+    Edit("predict thresholds the probability at 0 (the logit's threshold)", find="return (self.predict_proba(X) >= 0.5).astype(np.int64)",
+         replace="return (self.predict_proba(X) >= 0).astype(np.int64)"),
+]
+
+ALTERNATIVES = [
+    Edit("linear regression with the intercept folded into an augmented X",
+         find="""        n, d = X.shape
+        w, b = np.zeros(d), 0.0
+        self.loss_history_ = []
+        for _ in range(self.n_iters):
+            r = X @ w + b - y""",
+         replace="""        n, d = X.shape
+        Xa = np.hstack([X, np.ones((n, 1))])
+        theta = np.zeros(d + 1)
+        w, b = theta[:d], 0.0
+        self.loss_history_ = []
+        for _ in range(self.n_iters):
+            w, b = theta[:d], theta[d]
+            r = Xa @ theta - y""",
+         then=Edit("augmented update", find="            w, b = w - self.lr * grad_w, b - self.lr * r.mean()\n",
+                   replace="            theta = theta - self.lr * np.append(grad_w, r.mean())\n        w, b = theta[:d], theta[d]\n")),
+    Edit("softmax one-hot via fancy assignment", find="        T = np.eye(k)[y]",
+         replace="        T = np.zeros((n, k))\n        T[np.arange(n), y] = 1.0"),
+]

@@ -1,0 +1,24 @@
+"""Mutants and alternatives for Exercise 2.6 (pipeline and learning curve)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("predict refits the transformers on the rows it predicts (leakage)",
+         find="        for step in self.steps[:-1]:\n            X = step.transform(X)\n        return X",
+         replace="        for step in self.steps[:-1]:\n            X = step.fit(X).transform(X)\n        return X"),
+    Edit("every transformer fitted on the raw input", find="        for step in self.steps[:-1]:\n            X = step.fit(X).transform(X)\n        self.steps[-1].fit(X, y)",
+         replace="        X0 = X\n        for step in self.steps[:-1]:\n            X = step.fit(X0).transform(X)\n        self.steps[-1].fit(X, y)"),
+    Edit("model fitted on untransformed data", find="        for step in self.steps[:-1]:\n            X = step.fit(X).transform(X)\n        self.steps[-1].fit(X, y)",
+         replace="        Z = X\n        for step in self.steps[:-1]:\n            Z = step.fit(Z).transform(Z)\n        self.steps[-1].fit(X, y)"),
+    Edit("learning curve trains on the full set every time", find="        model.fit(X_train[:n], y_train[:n])",
+         replace="        model.fit(X_train, y_train)"),
+    Edit("learning curve train score on the whole training set", find="train_scores.append(metric(y_train[:n], model.predict(X_train[:n])))",
+         replace="train_scores.append(metric(y_train, model.predict(X_train)))"),
+]
+
+ALTERNATIVES = [
+    Edit("fit_transform-free fit with an explicit index loop",
+         find="        for step in self.steps[:-1]:\n            X = step.fit(X).transform(X)\n        self.steps[-1].fit(X, y)",
+         replace="        for i in range(len(self.steps) - 1):\n            self.steps[i].fit(X)\n            X = self.steps[i].transform(X)\n        self.steps[-1].fit(X, y)"),
+    Edit("score via np.count_nonzero", find="        return float(np.mean(self.predict(X) == np.asarray(y)))",
+         replace="        y = np.asarray(y)\n        return np.count_nonzero(self.predict(X) == y) / len(y)"),
+]
