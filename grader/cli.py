@@ -408,10 +408,21 @@ def build_parser() -> argparse.ArgumentParser:
     add("doctor", doctor, "check Python, tinygrad, clang, device and data")
     p = add("mutants", mutants, "run the mutant bank: which wrong implementations the checks catch")
     p.add_argument("selector", nargs="?")
+    p = add("export-nbgrader", export_nbgrader, "write the exercises as an nbgrader course (source notebooks)")
+    p.add_argument("course_dir")
+    p.add_argument("selector", nargs="*", help="phases or exercises (default: all)")
     data = sub.add_parser("data", help="datasets: list, fetch NAME, verify", add_help=False)
     data.add_argument("rest", nargs=argparse.REMAINDER)
     data.set_defaults(fn=lambda args: __import__("grader.data.cli", fromlist=["main"]).main(args.rest))
     return parser
+
+
+def export_nbgrader(args) -> int:
+    from grader import export
+    written = export.export(Path(args.course_dir), _select(args.selector))
+    console.print(f"Wrote {len(written)} notebooks under {Path(args.course_dir) / 'source'}; "
+                  f"then `nbgrader generate_assignment <phase>` in {args.course_dir} releases them without the solutions.")
+    return 0
 
 
 def mutants(args) -> int:
