@@ -125,7 +125,8 @@ def _scoreboard(results: list[runner.ExerciseResult]) -> None:
             continue
         table = Table(title=f"Phase {phase.number:02d} · {phase.title}", title_justify="left", expand=False)
         for column in ("Exercise", "Title", "Visible", "Hidden", "Milestone", "Points"):
-            table.add_column(column, justify="right" if column == "Points" else "left")
+            table.add_column(column, justify="right" if column == "Points" else "left", no_wrap=True,
+                             overflow="ellipsis", max_width=34 if column == "Title" else None)
         for r in mine:
             table.add_row(r.ex.id, escape(r.ex.title[:48]), _cell(*r.count("visible")), _cell(*r.count("hidden")),
                           _milestone_cell(r.ex, r), f"{r.points:g}/{r.ex.total_points}")
@@ -171,7 +172,7 @@ def phase(args) -> int:
         else:
             state = "[yellow]in progress[/]" if started else "[dim]not started[/]"
             next_up = next_up or ex
-        console.print(f"  {ex.id:5} {ex.title[:56]:56} {passed:>3}/{len(mine):<3} {state}")
+        console.print(f"  {ex.id:5} {ex.title[:44]:44} {passed:>3}/{len(mine):<3} {state}")
     if next_up:
         console.print(f"\nNext: Exercise {next_up.id} in {next_up.stub_path(ws).relative_to(ws)}"
                       f"  (stuck? `grader hint {next_up.id}`)")
