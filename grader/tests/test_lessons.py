@@ -14,7 +14,7 @@ def test_lesson_executes(path, tmp_path, monkeypatch):
     import jupytext
     import nbclient
 
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel then uses the inline backend, as in Jupyter
     notebook = jupytext.read(path)
     assert sum(cell.cell_type == "markdown" for cell in notebook.cells) >= 3, "a lesson explains, in markdown cells"
     client = nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
