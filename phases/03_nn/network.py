@@ -33,7 +33,7 @@ class NeuralNetwork:
 
 
     def parameter_count(self) -> int:
-        """Total number of weights and biases (784-256-128-10 has 235,402)."""
+        """Total number of weights and biases (784-256-128-10 has 235,146)."""
         raise NotImplementedError("Exercise 3.3: implement NeuralNetwork.parameter_count (see its docstring)")
 
     def forward(self, X: np.ndarray) -> np.ndarray:

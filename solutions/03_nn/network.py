@@ -60,7 +60,7 @@ class NeuralNetwork:
     ### END SOLUTION
 
     def parameter_count(self) -> int:
-        """Total number of weights and biases (784-256-128-10 has 235,402)."""
+        """Total number of weights and biases (784-256-128-10 has 235,146)."""
         ### BEGIN SOLUTION
         return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
         ### END SOLUTION
