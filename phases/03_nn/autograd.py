@@ -20,8 +20,8 @@ class Value:
     Supports `+ - * /` between Values and plain numbers on either side (`2 * v`, `1 - v`, `1 / v`),
     unary `-`, `v ** k` for a plain number k, and the methods exp, log, tanh, relu, sigmoid, each
     returning a new Value. `backward()` sets `.grad` of every node reachable from this one to
-    d(this)/d(node), starting from `self.grad = 1`; it ADDS to whatever `.grad` held (reset with
-    `v.grad = 0.0`, or `Module.zero_grad()`).
+    d(this)/d(node), starting from `self.grad = 1`; every other node ADDS to whatever `.grad` held
+    (reset with `v.grad = 0.0`, or `Module.zero_grad()`).
     """
 
     def __init__(self, data: float, _children: tuple = (), _op: str = ""):
@@ -68,7 +68,7 @@ class Value:
 
     def backward(self) -> None:
         """Backpropagate from this node: order the graph topologically (children before parents), set
-        self.grad += 1, then call every node's local backward rule in reverse order, so that each node's
+        self.grad = 1 (d self / d self), then call every node's local backward rule in reverse order, so that each node's
         gradient is complete before it is passed on to its inputs."""
         raise NotImplementedError("Exercise 3.4: implement Value.backward (see its docstring)")
 
