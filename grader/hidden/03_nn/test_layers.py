@@ -77,8 +77,9 @@ def test_dropout_statistics_rescaling_and_backward():
         raise Mismatch("Dropout drew the same mask twice: draw a fresh mask on every training call")
     assert_matches(drop.forward(x, training=False), x, what="Dropout in evaluation mode (the identity)")
     x32 = x.astype(np.float32)
-    assert_matches(mine.Dropout(0.5, seed=0).forward(x32, training=True), ref.Dropout(0.5, seed=0).forward(x32, training=True) * 0 + x32 * 0,
-                   what="Dropout output dtype for a float32 input", check_dtype=True, atol=np.inf)
+    dtype = np.asarray(mine.Dropout(0.5, seed=0).forward(x32, training=True)).dtype
+    if dtype != np.float32:
+        raise Mismatch(f"Dropout turned a float32 input into {dtype}: cast the mask to x.dtype")
     assert_raises(ValueError, mine.Dropout, 1.0, what="Dropout(p=1.0)")
 
 
