@@ -1,0 +1,84 @@
+"""Hidden checks for Exercise 3.1: learner vs reference, derivatives vs central differences."""
+import numpy as np
+import pytest
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.numeric import numerical_gradient
+from grader.target import exercise, reference
+
+mine, ref = exercise("3.1"), reference("3.1")
+ELEMENTWISE = ["sigmoid", "tanh", "relu", "leaky_relu"]
+rng = np.random.default_rng(31)
+Z64 = rng.normal(0, 3, size=(4, 5))
+Z32 = Z64.astype(np.float32)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["gelu"])
+def test_forward_matches_reference(name):
+    for z in (Z64, Z32):
+        assert_matches(getattr(mine, name)(z), getattr(ref, name)(z), what=f"{name}(z) for a 4x5 {z.dtype} z",
+                       rtol=1e-5 if z.dtype == np.float32 else 1e-9, atol=1e-6)
+    for form in ("none", "tanh"):
+        assert_matches(mine.gelu(Z64, approximate=form), ref.gelu(Z64, approximate=form), what=f"gelu(z, {form!r})", rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["gelu"])
+def test_derivative_matches_central_difference(name):
+    z = np.linspace(-4, 4, 17) + 0.013  # avoid the kink of relu at 0
+    forms = ("none", "tanh") if name == "gelu" else (None,)
+    for form in forms:
+        kw = {} if form is None else {"approximate": form}
+        f = getattr(ref, name)
+        numeric = np.array([numerical_gradient(lambda v: float(f(v, **kw)[0]), np.array([zi]))[0] for zi in z])
+        assert_matches(getattr(mine, name + "_grad")(z, **kw), numeric, what=f"{name}_grad(z){' ' + form if form else ''} vs central differences",
+                       rtol=1e-5, atol=1e-7)
+
+
+def test_leaky_relu_respects_alpha():
+    assert_matches(mine.leaky_relu(Z64, 0.2), ref.leaky_relu(Z64, 0.2), what="leaky_relu(z, alpha=0.2)")
+    assert_matches(mine.leaky_relu_grad(Z64, 0.2), ref.leaky_relu_grad(Z64, 0.2), what="leaky_relu_grad(z, alpha=0.2)")
+
+
+def test_sigmoid_is_stable_for_huge_inputs():
+    z = np.array([-800.0, -50.0, 50.0, 800.0])
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            got = mine.sigmoid(z)
+        except FloatingPointError:
+            raise Mismatch("sigmoid overflowed in exp for |z| = 800: exponentiate only -|z|") from None
+    assert_matches(got, ref.sigmoid(z), what="sigmoid at |z| up to 800", rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_softmax_and_log_softmax_any_axis(axis):
+    z = rng.normal(0, 5, size=(3, 4, 5)) + 700  # large offset: needs the max-shift
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert_matches(mine.softmax(z, axis=axis), ref.softmax(z, axis=axis), what=f"softmax(z, axis={axis}) of a 3x4x5 z near 700", rtol=1e-9, atol=1e-12)
+        assert_matches(mine.log_softmax(z, axis=axis), ref.log_softmax(z, axis=axis), what=f"log_softmax(z, axis={axis})", rtol=1e-9, atol=1e-9)
+    extreme = np.array([0.0, -2000.0, 5.0])
+    with np.errstate(all="ignore"):
+        assert_matches(mine.log_softmax(extreme), ref.log_softmax(extreme), what="log_softmax with a -2000 entry (log(softmax) gives -inf)", rtol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_backward_is_the_jacobian_product(axis):
+    z, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    loss = lambda v: float((ref.softmax(v, axis=axis) * g).sum())
+    assert_matches(mine.softmax_backward(z, g, axis=axis), numerical_gradient(loss, z), what=f"softmax_backward(z, g, axis={axis}) vs central differences", rtol=1e-5, atol=1e-8)
+    loss = lambda v: float((ref.log_softmax(v, axis=axis) * g).sum())
+    assert_matches(mine.log_softmax_backward(z, g, axis=axis), numerical_gradient(loss, z), what=f"log_softmax_backward(z, g, axis={axis}) vs central differences", rtol=1e-5, atol=1e-8)
+
+
+def test_softmax_jacobian():
+    z = rng.normal(size=5)
+    assert_matches(mine.softmax_jacobian(z), ref.softmax_jacobian(z), what="softmax_jacobian of a 5-vector", rtol=1e-9, atol=1e-12)
+    assert_raises(ValueError, mine.softmax_jacobian, np.zeros((2, 2)), what="softmax_jacobian of a 2-D z")
+    assert_raises(ValueError, mine.gelu_grad, z, approximate="erf", what="gelu_grad with an unknown form")
+
+
+def test_integer_input_and_no_mutation():
+    z = np.array([-2, 0, 3])
+    before = z.copy()
+    for name in ("sigmoid", "relu", "tanh", "softmax"):
+        assert_matches(getattr(mine, name)(z), getattr(ref, name)(z), what=f"{name} of an int64 array (computed in float64)", rtol=1e-12)
+    assert np.array_equal(z, before), "an activation modified its input"

@@ -1,0 +1,63 @@
+"""Hidden checks for Exercise 3.6: the training glue, run on the REFERENCE layers so 3.6 is graded alone."""
+import numpy as np
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.numeric import numerical_gradient
+from grader.target import exercise, reference
+
+mine, ref, layers = exercise("3.6"), reference("3.6"), reference("3.5")
+rng = np.random.default_rng(36)
+
+
+def test_cross_entropy_value_gradient_and_stability():
+    logits, y = rng.normal(0, 3, size=(7, 5)), rng.integers(0, 5, 7)
+    loss, grad = mine.cross_entropy(logits, y)
+    assert_matches(loss, ref.cross_entropy(logits, y)[0], what="cross_entropy loss (7 examples, 5 classes)", rtol=1e-10)
+    numeric = numerical_gradient(lambda v: ref.cross_entropy(v, y)[0], logits)
+    assert_matches(grad, numeric, what="cross_entropy gradient vs central differences", rtol=1e-5, atol=1e-9, n=7)
+    big = np.array([[900.0, -900.0, 0.0]])
+    with np.errstate(all="ignore"):
+        got = mine.cross_entropy(big, np.array([2]))
+    assert_matches(got[0], 900.0, what="cross_entropy of logits (900, -900, 0), label 2", rtol=1e-9)
+
+
+def test_build_model_structure():
+    for sizes in ((10, 8, 6, 4, 3), (5, 2)):
+        a, b = mine.build_model(layers, sizes=sizes, dropout=0.2, seed=3), ref.build_model(layers, sizes=sizes, dropout=0.2, seed=3)
+        if [type(m).__name__ for m in a] != [type(m).__name__ for m in b]:
+            raise Mismatch(f"build_model(sizes={sizes}) has the wrong sequence of layers (Dense, BatchNorm, ReLU, Dropout per hidden layer, then Dense)")
+        for i, (la, lb) in enumerate(zip(a, b)):
+            for k in lb.params:
+                assert_matches(la.params[k], lb.params[k], what=f"layer {i} parameter {k} (seeds as documented)", rtol=1e-12)
+    assert_raises(ValueError, mine.build_model, layers, sizes=(5,), what="build_model with one size")
+
+
+def test_forward_backward_and_sgd_step_match_reference():
+    X, y = rng.normal(size=(9, 6)), rng.integers(0, 3, 9)
+    a, b = ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0), ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0)
+    la, lb = mine.forward(a, X, training=True), ref.forward(b, X, training=True)
+    assert_matches(la, lb, what="forward(model, X)", rtol=1e-10)
+    G = rng.normal(size=la.shape)
+    mine.backward(a, G)
+    ref.backward(b, G)
+    assert_matches(a[0].grads["W"], b[0].grads["W"], what="first Dense's dW after backward (layers run in reverse)", rtol=1e-9)
+    sa = mine.sgd_step(a, lr=0.1, momentum=0.9, state=None)
+    sb = ref.sgd_step(b, lr=0.1, momentum=0.9, state=None)
+    sa = mine.sgd_step(a, lr=0.1, momentum=0.9, state=sa)
+    ref.sgd_step(b, lr=0.1, momentum=0.9, state=sb)
+    for i in (0, 4):
+        assert_matches(a[i].params["W"], b[i].params["W"], what=f"layer {i} W after two momentum steps", rtol=1e-9)
+
+
+def test_train_epoch_and_evaluate_match_reference():
+    X = rng.normal(size=(90, 4))
+    y = (X[:, 0] - X[:, 2] > 0).astype(np.int64) + (X[:, 1] > 1)
+    a, b = ref.build_model(layers, sizes=(4, 8, 3), dropout=0.1, seed=1), ref.build_model(layers, sizes=(4, 8, 3), dropout=0.1, seed=1)
+    sa = sb = None
+    for epoch in range(2):
+        loss_a, sa = mine.train_epoch(a, X, y, lr=0.05, batch_size=16, seed=epoch, state=sa)
+        loss_b, sb = ref.train_epoch(b, X, y, lr=0.05, batch_size=16, seed=epoch, state=sb)
+        assert_matches(loss_a, loss_b, what=f"train_epoch mean loss, epoch {epoch + 1} (90 examples, batch 16)", rtol=1e-8)
+    got = mine.evaluate(a, X, y, batch_size=32)
+    expected = ref.evaluate(b, X, y, batch_size=32)
+    assert_matches(np.asarray(got, dtype=np.float64), np.asarray(expected), what="evaluate(model, X, y) = (loss, accuracy) in evaluation mode", rtol=1e-8)

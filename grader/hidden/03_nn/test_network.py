@@ -1,0 +1,72 @@
+"""Hidden checks for Exercise 3.3: every gradient of NeuralNetwork vs central differences (float64)."""
+import numpy as np
+import pytest
+
+from grader.compare import assert_matches, assert_raises
+from grader.numeric import numerical_gradient
+from grader.target import exercise, reference
+
+mine, ref = exercise("3.3"), reference("3.3")
+rng = np.random.default_rng(33)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_backward_vs_central_differences(activation):
+    X, y = rng.normal(size=(5, 4)), rng.integers(0, 3, 5)
+    net = mine.NeuralNetwork([4, 6, 5, 3], activation, seed=1)
+    for b in net.biases:
+        b += 0.1 * rng.normal(size=b.shape)
+    net.forward(X)
+    gW, gb = net.backward(y)
+    for i in range(3):
+        def loss_w(v, i=i):
+            old, net.weights[i] = net.weights[i], v
+            try:
+                return net.loss(X, y)
+            finally:
+                net.weights[i] = old
+        def loss_b(v, i=i):
+            old, net.biases[i] = net.biases[i], v
+            try:
+                return net.loss(X, y)
+            finally:
+                net.biases[i] = old
+        assert_matches(gW[i], numerical_gradient(loss_w, net.weights[i]), what=f"dL/dW{i} ({activation}, 5 examples)", rtol=1e-4, atol=1e-8, n=5)
+        assert_matches(gb[i], numerical_gradient(loss_b, net.biases[i]), what=f"dL/db{i} ({activation}, 5 examples)", rtol=1e-4, atol=1e-8, n=5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_init_forward_and_loss_match_reference(activation):
+    sizes = [7, 9, 4]
+    a, b = mine.NeuralNetwork(sizes, activation, seed=5), ref.NeuralNetwork(sizes, activation, seed=5)
+    for i in range(2):
+        assert_matches(a.weights[i], b.weights[i], what=f"initial weights[{i}] ({activation}, seed 5)", rtol=1e-12)
+        assert_matches(a.biases[i], b.biases[i], what=f"initial biases[{i}]")
+    X, y = rng.normal(size=(6, 7)), rng.integers(0, 4, 6)
+    assert_matches(a.forward(X), b.forward(X), what=f"forward ({activation})", rtol=1e-10)
+    assert_matches(a.loss(X, y), b.loss(X, y), what=f"loss ({activation})", rtol=1e-10)
+    assert_matches(a.predict(X), b.predict(X), what="predict")
+
+
+def test_loss_is_stable_for_huge_logits():
+    net = mine.NeuralNetwork([2, 3], "relu", seed=0)
+    net.weights[0][:] = [[800.0, -800.0, 0.0], [0.0, 0.0, 0.0]]
+    with np.errstate(all="ignore"):
+        got = net.loss(np.array([[1.0, 0.0]]), np.array([1]))
+    assert_matches(got, 1600.0, what="loss for logits (800, -800, 0) with label 1", rtol=1e-9)
+
+
+def test_train_matches_reference():
+    X, y = rng.normal(size=(37, 3)), rng.integers(0, 2, 37)
+    a, b = mine.NeuralNetwork([3, 5, 2], "tanh", seed=2), ref.NeuralNetwork([3, 5, 2], "tanh", seed=2)
+    la = a.train(X, y, epochs=3, lr=0.2, batch_size=8, seed=4)
+    lb = b.train(X, y, epochs=3, lr=0.2, batch_size=8, seed=4)
+    assert_matches(np.asarray(la, dtype=np.float64), np.asarray(lb), what="per-epoch losses of train(37 examples, batch 8)", rtol=1e-8)
+    assert_matches(a.weights[0], b.weights[0], what="weights[0] after training", rtol=1e-8, atol=1e-12)
+
+
+def test_parameter_count_and_errors():
+    for sizes in ([3, 1], [10, 20, 30, 5], [784, 512, 256, 128, 10]):
+        assert_matches(mine.NeuralNetwork(sizes, "relu").parameter_count(), ref.NeuralNetwork(sizes, "relu").parameter_count(), what=f"parameter_count for {sizes}")
+    assert_raises(ValueError, mine.NeuralNetwork, [5], "relu", what="NeuralNetwork with one layer size")
+    assert_raises(RuntimeError, mine.NeuralNetwork([2, 2], "relu").backward, np.array([0]), what="backward before forward")

@@ -1,0 +1,28 @@
+"""Mutants and alternatives for Exercise 3.1 (activations)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("sigmoid derivative written as s(1 + s)", find="    s = sigmoid(z)\n    return s * (1 - s)", replace="    s = sigmoid(z)\n    return s * (1 + s)"),
+    Edit("softmax derivative treated as element-wise", find="    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))",
+         replace="    return s * (1 - s) * grad_out"),
+    Edit("sigmoid without the stable branches", find="    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype)",
+         replace="    return (1 / (1 + np.exp(-z))).astype(z.dtype)"),
+    Edit("softmax without the max-shift", find="    e = np.exp(z - z.max(axis=axis, keepdims=True))\n    return e / e.sum(axis=axis, keepdims=True)",
+         replace="    e = np.exp(z)\n    return e / e.sum(axis=axis, keepdims=True)"),
+    Edit("log_softmax as log(softmax)", find="    shifted = z - z.max(axis=axis, keepdims=True)\n    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))",
+         replace="    return np.log(softmax(z, axis))"),
+    Edit("tanh derivative without the square", find="    t = np.tanh(_float(z))\n    return 1 - t * t", replace="    t = np.tanh(_float(z))\n    return 1 - t"),
+    Edit("leaky relu derivative zero for negatives", find="return np.where(z > 0, 1.0, alpha).astype(z.dtype)", replace="return np.where(z > 0, 1.0, 0.0).astype(z.dtype)"),
+    Edit("softmax sums over a fixed axis", find="    return e / e.sum(axis=axis, keepdims=True)", replace="    return e / e.sum(axis=-1, keepdims=True)"),
+    Edit("gelu derivative missing the inner chain factor", find="du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z ** 2)", replace="du = _SQRT_2_OVER_PI"),
+]
+
+ALTERNATIVES = [
+    Edit("sigmoid through tanh", find="    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype)",
+         replace="    return (0.5 * (1 + np.tanh(0.5 * z))).astype(z.dtype)"),
+    Edit("softmax backward through the explicit Jacobian",
+         find="    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))",
+         replace="""    s_last, g_last = np.moveaxis(s, axis, -1), np.moveaxis(grad_out, axis, -1)
+    jac = s_last[..., :, None] * (np.eye(s_last.shape[-1]) - s_last[..., None, :])
+    return np.moveaxis(np.einsum("...ij,...i->...j", jac, g_last), -1, axis)"""),
+]

@@ -1,0 +1,135 @@
+"""Mutants and alternatives for Exercise 3.4 (Value autograd).
+
+The main alternative swaps the whole reference `Value` for an engine written independently in the
+micrograd style (parents and local derivatives stored on each node, an iterative topological sort):
+the hidden checks must accept any correct engine with micrograd's public conventions.
+"""
+from pathlib import Path
+
+from grader.mutants import Edit
+
+_REFERENCE = (Path(__file__).resolve().parents[3] / "solutions" / "03_nn" / "autograd.py").read_text()
+_VALUE_CLASS = _REFERENCE[_REFERENCE.index("class Value:"):_REFERENCE.index("class Module:")]
+
+_INDEPENDENT_VALUE = '''class Value:
+    """A scalar node that stores its parents together with the local derivative towards each."""
+
+    def __init__(self, data, _parents=(), _op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._parents = tuple(_parents)  # pairs (parent, d self / d parent)
+        self._op = _op
+
+    @staticmethod
+    def _lift(x):
+        return x if isinstance(x, Value) else Value(x)
+
+    def __add__(self, other):
+        other = Value._lift(other)
+        return Value(self.data + other.data, ((self, 1.0), (other, 1.0)), "+")
+
+    def __mul__(self, other):
+        other = Value._lift(other)
+        return Value(self.data * other.data, ((self, other.data), (other, self.data)), "*")
+
+    def __pow__(self, k):
+        return Value(self.data ** k, ((self, k * self.data ** (k - 1)),), "**")
+
+    def exp(self):
+        e = math.exp(self.data)
+        return Value(e, ((self, e),), "exp")
+
+    def log(self):
+        return Value(math.log(self.data), ((self, 1.0 / self.data),), "log")
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value(t, ((self, 1.0 - t * t),), "tanh")
+
+    def relu(self):
+        return Value(self.data if self.data > 0 else 0.0, ((self, 1.0 if self.data > 0 else 0.0),), "relu")
+
+    def sigmoid(self):
+        x = self.data
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+        return Value(s, ((self, s * (1.0 - s)),), "sigmoid")
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-Value._lift(other))
+
+    def __rsub__(self, other):
+        return Value._lift(other) + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * Value._lift(other) ** -1
+
+    def __rtruediv__(self, other):
+        return Value._lift(other) * self ** -1
+
+    def backward(self):
+        order, done, stack = [], set(), [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in done:
+                continue
+            done.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p, _ in node._parents if id(p) not in done)
+        self.grad = 1.0
+        for node in reversed(order):
+            for parent, local in node._parents:
+                parent.grad += local * node.grad
+
+
+'''
+
+MUTANTS = [
+    Edit("= instead of += in the product rule", find="            self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
+         replace="            self.grad = other.data * out.grad\n            other.grad = self.data * out.grad"),
+    Edit("= instead of += in addition", find="            self.grad += out.grad\n            other.grad += out.grad",
+         replace="            self.grad = out.grad\n            other.grad = out.grad"),
+    Edit("no topological sort (depth-first, each node before its users are done)",
+         find="""        order, seen = [], set()
+
+        def build(v):
+            if v not in seen:
+                seen.add(v)
+                for child in v._prev:
+                    build(child)
+                order.append(v)
+        build(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            v._backward()""",
+         replace="""        self.grad = 1.0
+        seen = set()
+
+        def visit(v):
+            if v not in seen:
+                seen.add(v)
+                v._backward()
+                for child in v._prev:
+                    visit(child)
+        visit(self)"""),
+    Edit("tanh derivative without the square", find="            self.grad += (1 - out.data ** 2) * out.grad", replace="            self.grad += (1 - out.data) * out.grad"),
+    Edit("power rule off by one", find="            self.grad += k * self.data ** (k - 1) * out.grad", replace="            self.grad += k * self.data ** k * out.grad"),
+    Edit("log derivative uses the output", find="            self.grad += out.grad / self.data", replace="            self.grad += out.grad / out.data"),
+    Edit("every layer linear", find="act.relu() if self.nonlin else act", replace="act"),
+    Edit("parameters without the bias", find="        return self.w + [self.b]", replace="        return self.w"),
+]
+
+ALTERNATIVES = [
+    Edit("an independently written micrograd-style Value", find=_VALUE_CLASS, replace=_INDEPENDENT_VALUE),
+]

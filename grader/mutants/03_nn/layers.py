@@ -1,0 +1,37 @@
+"""Mutants and alternatives for Exercise 3.5 (layers)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("BatchNorm uses batch statistics in evaluation", find="""        else:
+            mu, var = self.running_mean, self.running_var""", replace="""        else:
+            mu, var = x.mean(axis=0), x.var(axis=0)"""),
+    Edit("Dropout does not rescale", find="        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)",
+         replace="        self._scale = (self.rng.random(x.shape) >= self.p).astype(x.dtype)"),
+    Edit("Dense bias gradient not summed over the batch", find='        self.grads["b"] = dout.sum(axis=0)', replace='        self.grads["b"] = dout.mean(axis=0)'),
+    Edit("Kaiming without the factor 2", find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))", replace="rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out))"),
+    Edit("BatchNorm momentum reversed", find="self.running_mean = (1 - m) * self.running_mean + m * mu", replace="self.running_mean = m * self.running_mean + (1 - m) * mu"),
+    Edit("BatchNorm backward ignores the batch statistics", find="""        if not self._training:
+            return gamma * inv_std * dout""", replace="""        if True:
+            return gamma * inv_std * dout"""),
+    Edit("residual backward drops the skip path", find="        return dout + d\n", replace="        return d\n"),
+    Edit("Dropout applied in evaluation", find="        if not training or self.p == 0:", replace="        if self.p == 0:"),
+    Edit("Dropout backward without the mask", find="        return dout * self._scale", replace="        return dout / (1 - self.p)"),
+]
+
+ALTERNATIVES = [
+    Edit("BatchNorm backward by the explicit chain rule through mean and variance",
+         find="""        n = dout.shape[0]
+        return (gamma * inv_std / n) * (n * dout - dout.sum(axis=0) - x_hat * (dout * x_hat).sum(axis=0))""",
+         replace="""        n = dout.shape[0]
+        xc = x_hat / inv_std
+        dxhat = dout * gamma
+        dvar = (dxhat * xc).sum(axis=0) * -0.5 * inv_std ** 3
+        dmu = -(dxhat * inv_std).sum(axis=0) - 2 * dvar * xc.mean(axis=0)
+        return dxhat * inv_std + dvar * 2 * xc / n + dmu / n"""),
+    Edit("Dropout keeps a boolean mask and scales separately",
+         find="""        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)
+        return x * self._scale""",
+         replace="""        keep = self.rng.random(x.shape) >= self.p
+        self._scale = np.where(keep, 1 / (1 - self.p), 0).astype(x.dtype)
+        return np.where(keep, x / (1 - self.p), 0).astype(x.dtype)"""),
+]
