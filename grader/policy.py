@@ -3,7 +3,9 @@
 Enforced twice: statically (an AST scan of the file, before anything runs) and at import time (a
 wrapper around `__import__` that refuses forbidden imports made from inside a guarded learner module,
 including imports inside functions). `solutions` is always forbidden: the reference is not the answer
-to import.
+to import, nor a file to read: a learner module that names the reference's folder, or reaches into
+`sys.modules`, is a violation too. After every test the plugin also checks that numpy, builtins and the
+grader's comparison helpers are the originals (see `tampered`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import ast
 import builtins
 from pathlib import Path
 
-ALWAYS_FORBIDDEN = ("solutions", "grader")
+ALWAYS_FORBIDDEN = ("solutions", "grader", "subprocess", "ctypes", "socket")
+FORBIDDEN_CALLS = {("os", "system"), ("os", "popen"), ("os", "fork"), ("os", "kill"), ("os", "execv"), ("os", "execvp")}
 
 
 class PolicyViolation(ImportError):
@@ -52,7 +55,47 @@ def scan(path: Path, ex) -> list[str]:
         for name in names:
             if _top(name) in forbidden:
                 problems.append(_message(ex, name, f"line {node.lineno}"))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_reference(node.value):
+            problems.append(f"line {node.lineno} names the reference solutions; your module must not read them.")
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            pair = (node.value.id, node.attr)
+            if pair == ("sys", "modules"):
+                problems.append(f"line {node.lineno} uses sys.modules; reaching into other modules is not allowed here.")
+            elif pair in FORBIDDEN_CALLS:
+                problems.append(f"line {node.lineno} calls {pair[0]}.{pair[1]}; starting or signalling processes is not allowed here.")
     return problems
+
+
+def _names_reference(text: str) -> bool:
+    return text == "solutions" or text.startswith("solutions.") or "solutions/" in text or "solutions\\" in text
+
+
+# ---- integrity: learner code must not replace the functions the checks rely on
+
+def _watched():
+    import numpy
+    import numpy.testing
+
+    from grader import compare
+    return {"numpy": numpy, "numpy.testing": numpy.testing, "builtins": builtins, "grader.compare": compare}
+
+
+_snapshot: dict[tuple[str, str], int] = {}
+
+
+def snapshot() -> None:
+    """Remember the identity of every public callable of the watched modules."""
+    for label, module in _watched().items():
+        for name, value in vars(module).items():
+            if callable(value) and not name.startswith("_"):
+                _snapshot[(label, name)] = id(value)
+
+
+def tampered() -> list[str]:
+    """Watched callables that have been replaced or deleted since `snapshot()`."""
+    modules = _watched()
+    return [f"{label}.{name}" for (label, name), ident in _snapshot.items()
+            if id(vars(modules[label]).get(name)) != ident and name != "__import__"]
 
 
 _guarded: dict[str, object] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import registry, target
+from grader import policy, registry, target
 
 
 def pytest_addoption(parser):
@@ -32,6 +32,19 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{ex.marker}: Exercise {ex.id}, {ex.title}")
     config.addinivalue_line("markers", "slow: long-running self-test (milestone smoke runs, notebooks)")
     config._gradschool_results = []
+    policy.snapshot()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "call":
+        replaced = policy.tampered()
+        if replaced:
+            report.outcome = "failed"
+            report.longrepr = (f"policy violation: code under test replaced {', '.join(replaced[:3])}; "
+                               "checks must run against the real libraries")
 
 
 def _kind(path: Path) -> str:

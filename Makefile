@@ -1,0 +1,45 @@
+# gradschool. `make help` lists the targets. Every target sets up .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+GRADER := $(PY) -m grader
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help check test stubs mutants milestones lessons doctor clang-note $(addprefix phase,1 2 3 4 5 6 7)
+
+help: ## this list
+	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+
+$(STAMP): pyproject.toml
+	@echo "Setting up $(VENV) (first run only, about a minute)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e .
+	@touch $(STAMP)
+
+clang-note:
+	@command -v clang >/dev/null || echo "note: clang is missing; tinygrad's CPU backend (phases 4-7) needs it: sudo apt-get install -y clang"
+
+phase%: $(STAMP) clang-note ## (phase1 ... phase7) visible tests of one phase against your code
+	@$(GRADER) phase $*
+
+check: $(STAMP) clang-note ## your scoreboard: visible + hidden checks + milestones (= grader check)
+	@$(GRADER) check
+
+test: $(STAMP) clang-note ## self-test: every check against the reference, stubs, mutants, hostile code, lessons, smoke milestones
+	@$(PY) -m pytest --target=reference
+
+stubs: $(STAMP) ## regenerate stubs from solutions (keeps your edited files; see grader stubs --help)
+	@$(GRADER) stubs
+
+mutants: $(STAMP) ## which realistic wrong implementations the checks catch, per exercise
+	@$(GRADER) mutants
+
+milestones: $(STAMP) clang-note ## full-tier milestone runs with the reference (long: GPU or patience)
+	@for id in $$($(PY) -c "from grader import registry; print(' '.join(e.id for e in registry.exercises() if e.milestone))"); do \
+		$(GRADER) milestone $$id --full --reference || exit 1; done
+
+doctor: $(STAMP) ## check Python, tinygrad, clang, device and data
+	@$(GRADER) doctor

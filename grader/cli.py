@@ -1,0 +1,428 @@
+"""The `grader` command. `grader --help` lists the subcommands."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from grader import progress as progress_mod
+from grader import registry, runner, sandbox, stubgen, target
+
+console = Console(highlight=False)
+
+
+def _workspace(args) -> Path:
+    return Path(args.workspace).resolve() if getattr(args, "workspace", None) else target.workspace()
+
+
+def _progress(ws: Path) -> progress_mod.Progress:
+    prog = progress_mod.Progress(ws)
+    if prog.recovered_from:
+        console.print(f"[yellow]Your progress file could not be read; it was kept as {prog.recovered_from} "
+                      "and a fresh one started. Run `grader check` to rebuild your scores.[/]")
+    return prog
+
+
+def _select(selectors):
+    if isinstance(selectors, str):
+        selectors = [selectors]
+    try:
+        chosen = [ex for s in selectors or [None] for ex in registry.select(s)]
+        return list(dict.fromkeys(chosen))
+    except KeyError as e:
+        raise SystemExit(f"grader: {e.args[0]}") from None
+
+
+def _exercise(ex_id):
+    try:
+        return registry.exercise(ex_id)
+    except KeyError as e:
+        raise SystemExit(f"grader: {e.args[0]}") from None
+
+
+# ---------------------------------------------------------------- check
+
+
+def _cell(passed: int, total: int) -> str:
+    if total == 0:
+        return "[dim]-[/]"
+    colour = "green" if passed == total else "yellow" if passed else "red"
+    return f"[{colour}]{passed}/{total}[/]"
+
+
+def _milestone_cell(ex, result: runner.ExerciseResult) -> str:
+    if not ex.milestone:
+        return "[dim]-[/]"
+    m = result.milestone
+    if m is None:
+        return "[dim]locked[/]"
+    return f"[{'green' if m.passed else 'red'}]{'pass' if m.passed else 'fail'}[/] {m.metrics.get(ex.milestone.metric, float('nan')):.3g}"
+
+
+def _problem_line(result: runner.ExerciseResult) -> str | None:
+    if result.problem:
+        return result.problem
+    failures = result.failures()
+    if not failures:
+        return None
+    if all("NotImplementedError" in f["message"] for f in failures):
+        return "not started: " + failures[0]["message"].removeprefix("NotImplementedError: ")
+    shown = [f for f in failures if "NotImplementedError" not in f["message"]][:3]
+    return "; ".join(f"[{f['kind']}] {f['test']}: {f['message']}" for f in shown)
+
+
+def check(args) -> int:
+    ws = _workspace(args)
+    prog = _progress(ws)
+    tier = "full" if args.full else "smoke"
+    exercises = _select(args.selector)
+    results: list[runner.ExerciseResult] = []
+    with console.status("") as status:
+        for ex in exercises:
+            status.update(f"Exercise {ex.id}: {ex.title}")
+            result = runner.run_tests(ex, ws, timeout_s=args.timeout)
+            if ex.milestone and result.passed and not args.no_milestones:
+                result.milestone = _milestone(ex, ws, tier, prog, status)
+            prog.record(ex.id, passed=result.passed, points=result.points,
+                        visible=result.count("visible"), hidden=result.count("hidden"), problem=result.problem)
+            prog.save()
+            results.append(result)
+    _scoreboard(results)
+    all_passed = all(r.passed and (r.milestone is None or r.milestone.passed) and (not r.ex.milestone or r.milestone or args.no_milestones)
+                     for r in results)
+    return 0 if all_passed else 1
+
+
+def _milestone(ex, ws, tier, prog, status) -> runner.MilestoneResult:
+    fingerprint = runner.learner_fingerprint(ex, ws)
+    cached = prog.exercise(ex.id).get(f"milestone_{tier}")
+    if cached and cached.get("fingerprint") == fingerprint:
+        return runner.MilestoneResult(**{k: v for k, v in cached.items() if k != "fingerprint"})
+    status.stop()
+    console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {getattr(ex.milestone, tier).budget_s} s): training...")
+    result = runner.run_milestone(ex, ws, tier)
+    status.start()
+    prog.record(ex.id, **{f"milestone_{tier}": {**result.__dict__, "fingerprint": fingerprint}})
+    return result
+
+
+def _scoreboard(results: list[runner.ExerciseResult]) -> None:
+    earned = possible = 0.0
+    for phase in registry.load():
+        mine = [r for r in results if r.ex.phase is phase]
+        if not mine:
+            continue
+        table = Table(title=f"Phase {phase.number:02d} · {phase.title}", title_justify="left", expand=False)
+        for column in ("Exercise", "Title", "Visible", "Hidden", "Milestone", "Points"):
+            table.add_column(column, justify="right" if column == "Points" else "left")
+        for r in mine:
+            table.add_row(r.ex.id, r.ex.title[:48], _cell(*r.count("visible")), _cell(*r.count("hidden")),
+                          _milestone_cell(r.ex, r), f"{r.points:g}/{r.ex.total_points}")
+            earned, possible = earned + r.points, possible + r.ex.total_points
+        console.print(table)
+        for r in mine:
+            line = _problem_line(r)
+            if line:
+                console.print(f"  [bold]{r.ex.id}[/] {line}", markup=True, soft_wrap=True)
+            if r.milestone and r.milestone.message:
+                console.print(f"  [bold]{r.ex.id}[/] milestone: {r.milestone.message}"
+                              + (f" · curves in {r.milestone.out_dir}" if r.milestone.out_dir else ""))
+    console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
+
+
+# ---------------------------------------------------------------- phase (make phaseN), watch
+
+
+def phase(args) -> int:
+    ws = _workspace(args)
+    ph = registry.phase(args.phase)
+    if not ph.exercises:
+        console.print(f"Phase {ph.dir} has no exercises yet.")
+        return 0
+    files = [str(ex.visible_tests(ws)) for ex in ph.exercises]
+    timeout = sum(ex.timeout_s for ex in ph.exercises)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        run = sandbox.run(["-m", "pytest", "-q", "--no-header", "--tb=short", "-c", str(registry.ROOT / "pyproject.toml"),
+                           "--rootdir", str(registry.ROOT), f"--grader-report={report}", *files],
+                          timeout_s=timeout, memory_mb=max(ex.memory_mb for ex in ph.exercises),
+                          env={target.WORKSPACE_VAR: str(ws)}, cwd=registry.ROOT, echo=True)
+        tests = json.loads(report.read_text()) if report.exists() else []
+    if run.crash:
+        console.print(f"[red]The test run {run.crash}.[/]")
+    console.print()
+    next_up = None
+    for ex in ph.exercises:
+        mine = [t for t in tests if t["exercise"] == ex.id]
+        passed = sum(t["outcome"] == "passed" for t in mine)
+        started = any("NotImplementedError" not in t["message"] for t in mine)
+        if mine and passed == len(mine):
+            state = "[green]green[/]"
+        else:
+            state = "[yellow]in progress[/]" if started else "[dim]not started[/]"
+            next_up = next_up or ex
+        console.print(f"  {ex.id:5} {ex.title[:56]:56} {passed:>3}/{len(mine):<3} {state}")
+    if next_up:
+        console.print(f"\nNext: Exercise {next_up.id} in {next_up.stub_path(ws).relative_to(ws)}"
+                      f"  (stuck? `grader hint {next_up.id}`)")
+        return 1
+    console.print(f"\n[green]All visible tests of phase {ph.dir} pass.[/] Now `grader check {ph.number}` for hidden checks and milestones.")
+    return 0
+
+
+def watch(args) -> int:
+    ws = _workspace(args)
+    ph = registry.phase(args.phase)
+    seen = None
+    console.print(f"Watching phase {ph.dir}; Ctrl-C to stop.")
+    try:
+        while True:
+            stamp = [ex.stub_path(ws).stat().st_mtime if ex.stub_path(ws).exists() else 0 for ex in ph.exercises]
+            if stamp != seen:
+                seen = stamp
+                console.rule(time.strftime("%H:%M:%S"))
+                phase(args)
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        return 0
+
+
+# ---------------------------------------------------------------- status, list, info
+
+
+def status(args) -> int:
+    ws = _workspace(args)
+    prog = _progress(ws)
+    table = Table(title="Your progress (from the last `grader check`)", title_justify="left")
+    for column in ("Exercise", "Title", "State", "Points", "Hints", "Last checked"):
+        table.add_column(column)
+    total = possible = 0.0
+    for ex in registry.exercises():
+        entry = prog.data["exercises"].get(ex.id, {})
+        state = "[green]passed[/]" if entry.get("passed") else "[yellow]failing[/]" if entry else "[dim]not checked[/]"
+        total, possible = total + entry.get("points", 0), possible + ex.total_points
+        table.add_row(ex.id, ex.title[:50], state, f"{entry.get('points', 0):g}/{ex.total_points}",
+                      f"{entry.get('hints_shown', 0)}/{len(ex.hints)}", entry.get("updated", "-"))
+    console.print(table)
+    console.print(f"[bold]Total: {total:g} / {possible:g} points[/]")
+    return 0
+
+
+def list_(args) -> int:
+    for ph in registry.load():
+        console.print(f"[bold]Phase {ph.number:02d} · {ph.title}[/]  [dim]phases/{ph.dir}[/]")
+        if not ph.exercises:
+            console.print("  [dim](coming soon)[/]")
+        for ex in ph.exercises:
+            milestone = f"  milestone: {ex.milestone.metric} on {ex.milestone.dataset}" if ex.milestone else ""
+            console.print(f"  {ex.id:5} {ex.title}  [dim]{ex.module}.py · {ex.total_points} pts{milestone}[/]")
+    return 0
+
+
+def info(args) -> int:
+    ex = _exercise(args.id)
+    ws = _workspace(args)
+    rel = lambda p: os.path.relpath(p, Path.cwd())
+    rows = {
+        "title": ex.title, "your file": rel(ex.stub_path(ws)), "reference": rel(ex.solution_path),
+        "visible tests": rel(ex.visible_tests(ws)), "hidden checks": rel(ex.hidden_tests),
+        "points": str(ex.total_points), "hints": f"{len(ex.hints)} tiers (`grader hint {ex.id}`)",
+        "may not import": ", ".join(ex.forbid) or "-", "limits": f"{ex.timeout_s} s, {ex.memory_mb} MB",
+    }
+    if ex.milestone:
+        ms = ex.milestone
+        rel_op = ">=" if ms.goal == "max" else "<="
+        rows["milestone"] = (f"{ms.entry} on {ms.dataset}: {ms.metric} {rel_op} {ms.smoke.target} (smoke, {ms.smoke.budget_s} s) / "
+                             f"{rel_op} {ms.full.target} (full, {ms.full.budget_s} s)")
+    for key, value in rows.items():
+        console.print(f"[bold]{key:>15}[/]  {value}")
+    return 0
+
+
+# ---------------------------------------------------------------- hint, solution, reset, stubs
+
+
+def hint(args) -> int:
+    ex = _exercise(args.id)
+    if not ex.hints:
+        console.print(f"Exercise {ex.id} has no hints.")
+        return 0
+    prog = _progress(_workspace(args))
+    tier = prog.next_hint(ex.id, len(ex.hints))
+    prog.save()
+    console.print(f"[bold]Hint {tier + 1}/{len(ex.hints)} for Exercise {ex.id}[/] ({ex.title})\n{ex.hints[tier]}")
+    if tier + 1 < len(ex.hints):
+        console.print(f"[dim]Run `grader hint {ex.id}` again for a more concrete hint.[/]")
+    return 0
+
+
+def solution(args) -> int:
+    ex = _exercise(args.id)
+    ws = _workspace(args)
+    if not (_progress(ws).passed(ex.id) or args.force):
+        console.print(f"Exercise {ex.id} has not passed `grader check {ex.id}` yet. The reference is there to compare with "
+                      f"once yours works; `grader hint {ex.id}` helps before that. (`--force` shows it anyway.)")
+        return 1
+    mine = ex.stub_path(ws).read_text().splitlines() if ex.stub_path(ws).exists() else []
+    ref = [line for line in ex.solution_path.read_text().splitlines() if line.strip() not in (stubgen.BEGIN, stubgen.END)]
+    table = Table(title=f"Exercise {ex.id}: yours (left) and the reference (right), differing parts", show_lines=False, expand=True)
+    table.add_column(os.path.relpath(ex.stub_path(ws)), overflow="fold", ratio=1)
+    table.add_column(os.path.relpath(ex.solution_path), overflow="fold", ratio=1)
+    for group in difflib.SequenceMatcher(None, mine, ref, autojunk=False).get_grouped_opcodes(2):
+        for tag, i1, i2, j1, j2 in group:
+            left, right = mine[i1:i2], ref[j1:j2]
+            style = None if tag == "equal" else "yellow"
+            for k in range(max(len(left), len(right))):
+                table.add_row(left[k] if k < len(left) else "", right[k] if k < len(right) else "", style=style)
+        table.add_row("[dim]···[/]", "[dim]···[/]")
+    console.print(table)
+    return 0
+
+
+def reset(args) -> int:
+    ex = _exercise(args.id)
+    saved = stubgen.restore(ex, _workspace(args))
+    console.print(f"Restored the stub of Exercise {ex.id} in {os.path.relpath(ex.stub_path(_workspace(args)))}."
+                  + (f" Your version is kept in {os.path.relpath(saved)}." if saved else ""))
+    return 0
+
+
+def stubs(args) -> int:
+    outcomes = stubgen.generate(_select(args.selector) if args.selector else None, _workspace(args), force=args.force, check=args.check)
+    for o in outcomes:
+        if o.action != "unchanged" or args.verbose:
+            console.print(f"  {o.exercise:5} {os.path.relpath(o.path)}: {o.action}")
+    stale = [o for o in outcomes if o.action in ("stale", "missing")]
+    if args.check and stale:
+        console.print(f"[red]{len(stale)} stub(s) differ from what the solutions generate; run `make stubs`.[/]")
+        return 1
+    console.print(f"{len(outcomes)} stubs checked." if args.check else f"{len(outcomes)} stubs processed.")
+    return 0
+
+
+# ---------------------------------------------------------------- milestone, doctor
+
+
+def milestone(args) -> int:
+    ex = _exercise(args.id)
+    if not ex.milestone:
+        raise SystemExit(f"grader: Exercise {ex.id} has no milestone")
+    ws = _workspace(args)
+    tier = "full" if args.full else "smoke"
+    result = runner.run_milestone(ex, ws, tier, target_name="reference" if args.reference else "learner")
+    colour = "green" if result.passed else "red"
+    console.print(f"[{colour}]Milestone {ex.id} ({tier}): {'passed' if result.passed else 'not passed'}[/] · {result.message} · "
+                  f"{result.seconds:.0f} s · outputs in {os.path.relpath(result.out_dir)}")
+    for key, value in result.metrics.items():
+        console.print(f"  {key:>24} {value:.5g}")
+    return 0 if result.passed else 1
+
+
+def doctor(args) -> int:
+    ok = True
+
+    def line(good: bool, name: str, text: str):
+        nonlocal ok
+        ok &= good
+        console.print(f"  [{'green' if good else 'red'}]{'ok ' if good else '!! '}[/] {name:12} {text}")
+
+    line(sys.version_info >= (3, 10), "python", f"{platform.python_version()} ({sys.executable})")
+    try:
+        import numpy
+        line(True, "numpy", numpy.__version__)
+    except ImportError as e:
+        line(False, "numpy", str(e))
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        tg = version("tinygrad")
+        line(tg == "0.14.0", "tinygrad", tg + ("" if tg == "0.14.0" else " (the curriculum is pinned to 0.14.0: `make` reinstalls it)"))
+    except PackageNotFoundError:
+        line(False, "tinygrad", "not installed: run `make` to set up .venv")
+    clang = shutil.which("clang")
+    line(bool(clang), "clang", clang or "missing: tinygrad's CPU backend compiles kernels with it. Install: sudo apt-get install -y clang "
+         "(Debian/Ubuntu), xcode-select --install (macOS)")
+    if clang:
+        probe = sandbox.run(["-c", "from tinygrad import Tensor, Device; print(Device.DEFAULT, (Tensor([1.0, 2.0]) * 2).tolist())"],
+                            timeout_s=120, memory_mb=8192)
+        line(probe.returncode == 0, "device", probe.output.strip().splitlines()[-1] if probe.output.strip() else "no output")
+    mirror = os.environ.get("GRADSCHOOL_DATA_MIRROR")
+    line(True, "data mirror", mirror or "not set (datasets are downloaded on first use; `grader data list`)")
+    ws = _workspace(args)
+    writable = os.access(ws, os.W_OK)
+    line(writable, "workspace", f"{ws} ({'writable' if writable else 'not writable'})")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="gradschool: check your exercises, get hints, compare with the reference.")
+    parser.add_argument("--workspace", help="directory holding your phases/ (default: this repository)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, fn, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = add("check", check, "visible tests, hidden checks and eligible milestones, with a scoreboard")
+    p.add_argument("selector", nargs="*", help="phases (3, 03_nn) or exercises (3.2); default: everything")
+    p.add_argument("--timeout", type=float, help="seconds per exercise, instead of the registry's limit")
+    p.add_argument("--full", action="store_true", help="run milestones at the full tier (long; GPU or patience)")
+    p.add_argument("--no-milestones", action="store_true", help="skip milestone training")
+    add("status", status, "your saved progress")
+    add("list", list_, "phases and exercises")
+    p = add("info", info, "where an exercise's files, tests, hints and milestone live")
+    p.add_argument("id")
+    p = add("phase", phase, "visible tests of one phase against your modules (what `make phaseN` runs)")
+    p.add_argument("phase")
+    p = add("watch", watch, "re-run a phase's visible tests whenever you save")
+    p.add_argument("phase")
+    p = add("hint", hint, "the next hint for an exercise (more concrete each time)")
+    p.add_argument("id")
+    p = add("solution", solution, "the reference beside your code, once your exercise passes")
+    p.add_argument("id")
+    p.add_argument("--force", action="store_true", help="show it even if the exercise has not passed")
+    p = add("reset", reset, "restore an exercise's stub (your version is backed up in .grader/backups)")
+    p.add_argument("id")
+    p = add("stubs", stubs, "regenerate stubs from solutions (never overwrites your edits without --force)")
+    p.add_argument("selector", nargs="?")
+    p.add_argument("--force", action="store_true", help="replace edited stubs too, keeping backups")
+    p.add_argument("--check", action="store_true", help="only report stubs that differ from the solutions")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p = add("milestone", milestone, "run one exercise's milestone training")
+    p.add_argument("id")
+    p.add_argument("--full", action="store_true", help="full tier instead of smoke")
+    p.add_argument("--reference", action="store_true", help="train with the reference solution (to see the target reached)")
+    add("doctor", doctor, "check Python, tinygrad, clang, device and data")
+    p = add("mutants", mutants, "run the mutant bank: which wrong implementations the checks catch")
+    p.add_argument("selector", nargs="?")
+    data = sub.add_parser("data", help="datasets: list, fetch NAME, verify", add_help=False)
+    data.add_argument("rest", nargs=argparse.REMAINDER)
+    data.set_defaults(fn=lambda args: __import__("grader.data.cli", fromlist=["main"]).main(args.rest))
+    return parser
+
+
+def mutants(args) -> int:
+    from grader import mutation
+    return mutation.report(_select(args.selector), console)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

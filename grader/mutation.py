@@ -1,0 +1,73 @@
+"""Run the mutant bank: every mutant must be caught, every alternative must pass.
+
+For each edit in `grader/mutants/<phase>/<module>.py` the edited reference becomes the learner's file in a
+temporary copy of the workspace, and the exercise is graded there exactly as `grader check` would.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import mutants, registry, runner
+
+
+@dataclass
+class Verdict:
+    exercise: str
+    edit: str
+    kind: str          # "mutant" or "alternative"
+    caught_by: str     # "visible", "hidden", "error" (mutant could not even run), or "" (passed everything)
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.caught_by) if self.kind == "mutant" else not self.caught_by
+
+
+def _grade(ex: registry.Exercise, source: str, workspace: Path) -> tuple[str, str]:
+    ex.stub_path(workspace).write_text(source)
+    result = runner.run_tests(ex, workspace)
+    if result.problem:
+        return "error", result.problem
+    failed = {t["kind"] for t in result.failures()}
+    caught = "visible" if "visible" in failed else "hidden" if "hidden" in failed else ""
+    first = result.failures()[0] if result.failures() else None
+    return caught, (f"{first['test']}: {first['message']}" if first else "")
+
+
+def evaluate(ex: registry.Exercise) -> list[Verdict]:
+    bank, alternatives = mutants.bank(ex)
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
+        workspace = Path(tmp)
+        shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
+        for kind, edits in (("mutant", bank), ("alternative", alternatives)):
+            for edit in edits:
+                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace)
+                verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
+    return verdicts
+
+
+def report(exercises, console) -> int:
+    from rich.table import Table
+
+    table = Table(title="Mutant bank", title_justify="left")
+    for column in ("Exercise", "Mutants", "Caught by visible", "Caught by hidden only", "Survived", "Alternatives passing"):
+        table.add_column(column)
+    problems = []
+    for ex in exercises:
+        verdicts = evaluate(ex)
+        muts = [v for v in verdicts if v.kind == "mutant"]
+        alts = [v for v in verdicts if v.kind == "alternative"]
+        survived = [v for v in muts if not v.ok]
+        table.add_row(ex.id, str(len(muts)), str(sum(v.caught_by in ("visible", "error") for v in muts)),
+                      str(sum(v.caught_by == "hidden" for v in muts)), f"[{'red' if survived else 'green'}]{len(survived)}[/]",
+                      f"{sum(v.ok for v in alts)}/{len(alts)}")
+        problems += [f"{v.exercise} mutant survived: {v.edit}" for v in survived]
+        problems += [f"{v.exercise} alternative failed: {v.edit} ({v.caught_by}: {v.detail})" for v in alts if not v.ok]
+    console.print(table)
+    for line in problems:
+        console.print(f"  [red]{line}[/]")
+    return 1 if problems else 0
