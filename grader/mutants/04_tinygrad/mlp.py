@@ -29,6 +29,6 @@ ALTERNATIVES = [
         for w, b in hidden:
             x = x.linear(w, b).relu()
         return x.linear(w_out, b_out)"""),
-    Edit("step that calls optimizer.step()", find="        return loss.realize(*optimizer.schedule_step())",
-         replace="        optimizer.step()\n        return loss.realize()"),
+    Edit("step that realizes the loss, then calls optimizer.step()", find="        return loss.realize(*optimizer.schedule_step())",
+         replace="        loss.realize()\n        optimizer.step()\n        return loss"),
 ]
