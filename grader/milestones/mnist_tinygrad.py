@@ -28,8 +28,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     cfg = TIERS[tier]
     mlp = exercise("4.1")
-    X_train, y_train = data.mnist(split="train")
-    X_test, y_test = data.mnist(split="test")
+    X_train, y_train, X_test, y_test = data.mnist()
     X_train, X_test = _prepare(X_train), _prepare(X_test)
     y_train = np.asarray(y_train, dtype=np.int32)
 

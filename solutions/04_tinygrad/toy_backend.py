@@ -3,7 +3,10 @@
 tinygrad runs the same Tensor program on any device: `Tensor(..., device="PYTHON")`, `.to("CPU:1")`, or
 `with Context(DEV="X")`. A device is three parts: an Allocator (memory: alloc, copy in, copy out), a
 Renderer (turns a kernel's linearized UOp list into "source"), and a Program (runs that source on buffers).
-Here the renderer ships the UOp list itself (pickled) and the program is `interpret`, which you write.
+Here the renderer ships the UOp list itself (pickled) and the program is `interpret`, which you write;
+the rest of the device (allocator, renderer, registration as "TOY") is given in `grader/toy_device.py`:
+`toy_device.register(interpret)` makes `Device["TOY"]`, `Tensor(..., device="TOY")` and
+`Context(DEV="TOY")` run every kernel through your function.
 
 A linearized kernel is a flat list of UOps where every source comes before its user:
   PARAM (a buffer argument; `arg.slot` is its position)   CONST (a number)   CAST (convert to `u.dtype`)
@@ -16,17 +19,12 @@ A linearized kernel is a flat list of UOps where every source comes before its u
 from __future__ import annotations
 
 import math
-import pickle
-import sys
 import time
-import types
 from typing import Callable
 
 import numpy as np
-from tinygrad import Context, Device, Tensor
-from tinygrad.device import Allocator, Compiled, Compiler, Program
+from tinygrad import Tensor
 from tinygrad.dtype import AddrSpace, _to_np_dtype, bitcast, dtypes, truncate
-from tinygrad.renderer import Renderer
 from tinygrad.uop.ops import Ops, UOp
 
 
@@ -124,60 +122,3 @@ def interpret(uops: list[UOp], bufs: list[np.ndarray], vals: tuple[int, ...] = (
             raise NotImplementedError(f"TOY cannot run {u.op}")
         i += 1
     ### END SOLUTION
-
-
-# ---- the device shell (given): memory, "compiler", renderer, program, registration ----
-class ToyAllocator(Allocator):
-    def _alloc(self, size, options): return np.zeros(size, dtype=np.uint8)
-    def _copyin(self, dest, src: memoryview): dest[:] = np.frombuffer(src, dtype=np.uint8)
-    def _copyout(self, dest: memoryview, src): np.frombuffer(dest, dtype=np.uint8)[:] = src
-    def _offset(self, buf, size: int, offset: int): return buf[offset:offset + size]
-
-
-class ToyCompiler(Compiler):
-    def compile(self, src: str) -> bytes: return bytes.fromhex(src)
-
-
-class ToyRenderer(Renderer):
-    has_local, has_shared, supports_float4, global_max = False, False, False, None
-    code_for_op = {op: None for op in ALU}
-    compiler = ToyCompiler()
-    def render(self, uops) -> str: return pickle.dumps(list(uops)).hex()
-
-
-class ToyProgram(Program):
-    def __init__(self, dev, obj): self.uops = pickle.loads(obj.lib)
-    def __call__(self, *bufs, global_size=(1, 1, 1), local_size=(1, 1, 1), vals=(), wait=False, **kw):
-        interpret(self.uops, list(bufs), tuple(vals))
-
-
-class ToyDevice(Compiled):
-    def __init__(self, device: str): super().__init__(device, ToyAllocator(self), [ToyRenderer], ToyProgram)
-
-
-def register() -> str:
-    """Make `Device["TOY"]` resolve to ToyDevice (tinygrad imports tinygrad.runtime.ops_toy); returns "TOY"."""
-    module = types.ModuleType("tinygrad.runtime.ops_toy")
-    module.ToyDevice = ToyDevice
-    sys.modules["tinygrad.runtime.ops_toy"] = module
-    return "TOY"
-
-
-def train_losses(device: str, steps: int = 3, seed: int = 0) -> list[float]:
-    """Losses of `steps` SGD steps of a 4-8-2 MLP on fixed random data, everything on `device` (given)."""
-    from tinygrad import nn
-    from tinygrad.nn.state import get_parameters
-    rng = np.random.default_rng(seed)
-    X, y = rng.normal(size=(16, 4)).astype(np.float32), (rng.normal(size=16) > 0).astype(np.int32)
-    with Context(DEV=device):
-        Tensor.manual_seed(seed)
-        l1, l2 = nn.Linear(4, 8), nn.Linear(8, 2)
-        opt = nn.optim.SGD(get_parameters([l1, l2]), lr=0.5)
-        losses = []
-        with Context(TRAINING=1):
-            for _ in range(steps):
-                opt.zero_grad()
-                loss = l2(l1(Tensor(X)).relu()).sparse_categorical_crossentropy(Tensor(y)).backward()
-                opt.step()
-                losses.append(loss.item())
-    return losses
