@@ -38,11 +38,14 @@ def test_loop_bounds_exact():
         assert_matches(toy, cpu, what=f"row sums of a {n}x{n} matmul on TOY vs CPU (loop ends?)", rtol=1e-5, atol=1e-5)
 
 
-def test_padded_conv_uses_gated_loads():
+def test_padding_uses_gated_loads():
     img = rng.normal(size=(1, 1, 6, 6)).astype(np.float32)
     w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
     toy, cpu = on_both(lambda x, k: x.conv2d(k, padding=1), img, w)
     assert_matches(toy, cpu, what="padded conv2d on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-5, atol=1e-5)
+    A = rng.normal(size=(4, 5)).astype(np.float32)
+    toy, cpu = on_both(lambda a: a.pad(((1, 1), (2, 0))) * 2 + 1, A)
+    assert_matches(toy, cpu, what="zero padding on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-6, atol=1e-6)
 
 
 def test_training_losses_match_cpu():
