@@ -43,7 +43,7 @@ def test_padding_uses_gated_loads():
     w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
     toy, cpu = on_both(lambda x, k: x.conv2d(k, padding=1), img, w)
     assert_matches(toy, cpu, what="padded conv2d on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-5, atol=1e-5)
-    A = rng.normal(size=(4, 5)).astype(np.float32)
+    A = rng.normal(size=(16, 20)).astype(np.float32)            # large enough to stay a loop (small ones unroll)
     toy, cpu = on_both(lambda a: a.pad(((1, 1), (2, 0))) * 2 + 1, A)
     assert_matches(toy, cpu, what="zero padding on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-6, atol=1e-6)
 
