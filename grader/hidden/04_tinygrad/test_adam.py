@@ -1,0 +1,68 @@
+"""Hidden checks for Exercise 4.2: the learner's Adam/AdamW against tinygrad.nn.optim, parameter for parameter."""
+import numpy as np
+from tinygrad import Context, Tensor
+from tinygrad.nn import optim
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.target import exercise
+
+mine = exercise("4.2")
+RNG = np.random.default_rng(42)
+X = Tensor(RNG.normal(size=(5, 3)).astype(np.float32))
+W0, B0 = RNG.normal(size=(3, 4)).astype(np.float32), RNG.normal(size=4).astype(np.float32)
+TARGET = Tensor(RNG.normal(size=(5, 4)).astype(np.float32))
+
+
+def trajectory(make_opt, steps):
+    """Parameters after each of `steps` updates of a small least-squares-through-tanh problem."""
+    w, b = Tensor(W0).contiguous(), Tensor(B0).contiguous()
+    opt, out = make_opt([w, b]), []
+    with Context(TRAINING=1):
+        for _ in range(steps):
+            opt.zero_grad()
+            ((X @ w + b).tanh() - TARGET).square().mean().backward()
+            opt.step()
+            out.append((w.numpy().copy(), b.numpy().copy()))
+    return out
+
+
+def compare(name, mine_opt, ref_opt, steps=6, rtol=2e-5, atol=5e-6):
+    for t, ((gw, gb), (ew, eb)) in enumerate(zip(trajectory(mine_opt, steps), trajectory(ref_opt, steps)), start=1):
+        assert_matches(gw, ew, what=f"{name}: weight (3x4) after step {t}", rtol=rtol, atol=atol)
+        assert_matches(gb, eb, what=f"{name}: bias (4,) after step {t}", rtol=rtol, atol=atol)
+
+
+def test_adam_default_hyperparameters():
+    compare("Adam()", lambda p: mine.Adam(p), lambda p: optim.Adam(p))
+
+
+def test_adam_large_lr_and_custom_betas():
+    compare("Adam(lr=0.1, b1=0.8, b2=0.95)", lambda p: mine.Adam(p, lr=0.1, b1=0.8, b2=0.95),
+            lambda p: optim.Adam(p, lr=0.1, b1=0.8, b2=0.95))
+
+
+def test_adam_eps_placement():
+    # with a large eps the difference between sqrt(v_hat) + eps and sqrt(v_hat + eps) is visible
+    compare("Adam(lr=0.05, eps=0.1)", lambda p: mine.Adam(p, lr=0.05, eps=0.1), lambda p: optim.Adam(p, lr=0.05, eps=0.1))
+
+
+def test_adamw_decoupled_weight_decay():
+    compare("AdamW(lr=0.05, weight_decay=0.5)", lambda p: mine.AdamW(p, lr=0.05, weight_decay=0.5),
+            lambda p: optim.AdamW(p, lr=0.05, weight_decay=0.5))
+
+
+def test_adamw_default_weight_decay():
+    compare("AdamW(lr=0.02)", lambda p: mine.AdamW(p, lr=0.02), lambda p: optim.AdamW(p, lr=0.02), steps=4)
+
+
+def test_step_counter_and_state():
+    w = Tensor([1.0, 2.0]).contiguous()
+    opt = mine.Adam([w], lr=0.01)
+    for _ in range(3):
+        opt.zero_grad(); (w * w).sum().backward(); opt.step()
+    if opt.t != 3:
+        raise Mismatch(f"after 3 steps Adam.t is {opt.t}; it should count the steps taken")
+    if len(opt.m) != 1 or len(opt.v) != 1:
+        raise Mismatch("Adam.m and Adam.v should hold one state tensor per parameter")
+    assert_raises(ValueError, mine.Adam, [w], b1=1.0, what="Adam(b1=1.0)")
+    assert_raises(ValueError, mine.AdamW, [w], weight_decay=-0.1, what="AdamW(weight_decay=-0.1)")

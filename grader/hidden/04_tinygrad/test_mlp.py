@@ -1,0 +1,104 @@
+"""Hidden checks for Exercise 4.1: the learner's MLP against NumPy forward/backward computations."""
+import math
+
+import numpy as np
+from tinygrad import Tensor
+from tinygrad.nn.optim import SGD
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.target import exercise
+
+mine = exercise("4.1")
+
+
+def _np_forward(Ws, bs, x):
+    hs = [x]
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        z = hs[-1] @ W + b
+        hs.append(np.maximum(z, 0) if k < len(Ws) - 1 else z)
+    return hs
+
+
+def _np_sgd_step(Ws, bs, x, y, lr):
+    """One SGD step of mean cross-entropy, in float64; returns (loss, new Ws, new bs)."""
+    hs = _np_forward(Ws, bs, x)
+    z = hs[-1] - hs[-1].max(1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    loss = -np.log(p[np.arange(len(y)), y]).mean()
+    d = p.copy(); d[np.arange(len(y)), y] -= 1; d /= len(y)
+    gW, gb = [None] * len(Ws), [None] * len(Ws)
+    for k in reversed(range(len(Ws))):
+        gW[k], gb[k] = hs[k].T @ d, d.sum(0)
+        d = (d @ Ws[k].T) * (hs[k] > 0)
+    return loss, [W - lr * g for W, g in zip(Ws, gW)], [b - lr * g for b, g in zip(bs, gb)]
+
+
+def test_every_layer_is_kaiming_normal():
+    Tensor.manual_seed(11)
+    model = mine.TinygradNN((300, 200, 50, 10))   # large enough for a 8% tolerance on the std
+    if len(model.weights) != 3 or len(model.biases) != 3:
+        raise Mismatch(f"TinygradNN((300, 200, 50, 10)) should have 3 weights and 3 biases, got {len(model.weights)} and {len(model.biases)}")
+    for k, (w, n_in) in enumerate(zip(model.weights, (300, 200, 50))):
+        w = w.numpy()
+        assert_matches(np.array([float(w.std())]), np.array([math.sqrt(2 / n_in)]), what=f"std of layer {k + 1} weights (fan-in {n_in})", rtol=0.08)
+        assert_matches(np.array([float(w.mean())]), np.array([0.0]), what=f"mean of layer {k + 1} weights", atol=5 * math.sqrt(2 / n_in / w.size))
+        assert_matches(model.biases[k].numpy(), np.zeros(w.shape[1], np.float32), what=f"initial bias of layer {k + 1}")
+
+
+def test_initialisation_follows_tinygrad_seed():
+    Tensor.manual_seed(5); a = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
+    Tensor.manual_seed(5); b = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
+    for k, (wa, wb) in enumerate(zip(a, b)):
+        assert_matches(wa, wb, what=f"layer {k + 1} weights after the same Tensor.manual_seed (use Tensor.randn, not NumPy)", rtol=0, atol=0)
+
+
+def test_forward_matches_numpy_with_nonzero_biases():
+    rng = np.random.default_rng(3)
+    model = mine.TinygradNN((6, 9, 7, 4))
+    Ws = [rng.normal(size=w.shape).astype(np.float32) for w in model.weights]
+    bs = [rng.normal(size=b.shape).astype(np.float32) for b in model.biases]
+    for t, v in zip(model.weights + model.biases, Ws + bs):
+        t.assign(Tensor(v)).realize()
+    x = rng.normal(size=(5, 2, 3)).astype(np.float32)
+    assert_matches(model(Tensor(x)).numpy(), _np_forward(Ws, bs, x.reshape(5, 6))[-1].astype(np.float32),
+                   what="logits of a (6, 9, 7, 4) MLP on a (5, 2, 3) batch", rtol=1e-4, atol=1e-5)
+
+
+def test_parameters_are_interleaved_weights_and_biases():
+    model = mine.TinygradNN((4, 3, 2))
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    if shapes != [(4, 3), (3,), (3, 2), (2,)]:
+        raise Mismatch(f"parameters() of a (4, 3, 2) MLP has shapes {shapes}; expected [W1, b1, W2, b2]")
+
+
+def test_train_step_matches_numpy_sgd_over_three_steps():
+    rng = np.random.default_rng(7)
+    Tensor.manual_seed(7)
+    model = mine.TinygradNN((5, 6, 3))
+    Ws = [w.numpy().astype(np.float64) for w in model.weights]
+    bs = [b.numpy().astype(np.float64) for b in model.biases]
+    step = mine.make_train_step(model, SGD(model.parameters(), lr=0.3))
+    for i in range(3):
+        x = rng.normal(size=(8, 5)).astype(np.float32)
+        y = rng.integers(0, 3, size=8).astype(np.int32)
+        loss = step(Tensor(x), Tensor(y))
+        want, Ws, bs = _np_sgd_step(Ws, bs, x.astype(np.float64), y, 0.3)
+        if not isinstance(loss, Tensor):
+            raise Mismatch(f"the step returned {type(loss).__name__}; expected the loss Tensor")
+        assert_matches(np.array([loss.item()]), np.array([want]), what=f"loss returned by step {i + 1} (mean cross-entropy before the update)", rtol=1e-4)
+        for k in range(len(Ws)):
+            assert_matches(model.weights[k].numpy().astype(np.float64), Ws[k], what=f"W{k + 1} after step {i + 1} of SGD", rtol=1e-4, atol=1e-5)
+            assert_matches(model.biases[k].numpy().astype(np.float64), bs[k], what=f"b{k + 1} after step {i + 1} of SGD", rtol=1e-4, atol=1e-5)
+
+
+def test_evaluate_matches_numpy_with_ragged_last_batch():
+    rng = np.random.default_rng(9)
+    Tensor.manual_seed(9)
+    model = mine.TinygradNN((6, 5, 4))
+    X = rng.normal(size=(23, 6)).astype(np.float32)
+    y = rng.integers(0, 4, size=23)
+    Ws, bs = [w.numpy() for w in model.weights], [b.numpy() for b in model.biases]
+    want = float((_np_forward(Ws, bs, X)[-1].argmax(1) == y).mean())
+    got = mine.evaluate(model, X, y, batch_size=10)
+    assert_matches(np.array([got]), np.array([want]), what="evaluate(...) on 23 rows with batch_size=10", rtol=0, atol=1e-9)
+    assert_raises(ValueError, mine.evaluate, model, X[:0], y[:0], what="evaluate on an empty set")

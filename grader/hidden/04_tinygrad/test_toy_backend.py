@@ -1,0 +1,63 @@
+"""Hidden checks for Exercise 4.6: the interpreter on kernels with casts, reductions, gates; TOY vs CPU."""
+import numpy as np
+from tinygrad import Device, Tensor, dtypes
+
+from grader import toy_device
+from grader.compare import Mismatch, assert_matches
+from grader.target import exercise
+
+mine = exercise("4.6")
+DEV = toy_device.register(mine.interpret)
+rng = np.random.default_rng(46)
+
+
+def on_both(make, *arrays):
+    cpu = make(*[Tensor(a, device="CPU") for a in arrays]).numpy()
+    toy = make(*[Tensor(a, device=DEV) for a in arrays]).numpy()
+    return toy, cpu
+
+
+def test_reductions_and_row_ops():
+    A = rng.normal(size=(5, 7)).astype(np.float32)
+    toy, cpu = on_both(lambda a: a.softmax(1) + a.sum(0, keepdim=True) / 7, A)
+    assert_matches(toy, cpu, what="softmax + column mean on TOY vs CPU", rtol=1e-5, atol=1e-6)
+    toy, cpu = on_both(lambda a: a.max(1) + a.argmax(1).float(), A)
+    assert_matches(toy, cpu, what="max + argmax (int results cast to float) on TOY vs CPU", rtol=1e-5, atol=1e-6)
+
+
+def test_integer_casts_and_division():
+    A = (rng.normal(size=(9,)) * 20).astype(np.float32)
+    toy, cpu = on_both(lambda a: (a.cast(dtypes.int32) // 3 + a.cast(dtypes.int32) % 5).cast(dtypes.float32) + a.cast(dtypes.int32).cast(dtypes.uint8).cast(dtypes.float32), A)
+    assert_matches(toy, cpu, what="float -> int32, // and %, int32 -> uint8 (wraps) on TOY vs CPU (casts applied?)", rtol=0, atol=0)
+
+
+def test_loop_bounds_exact():
+    for n in (1, 3, 17):
+        A = rng.normal(size=(n, n)).astype(np.float32)
+        toy, cpu = on_both(lambda a: (a @ a).sum(1), A)
+        assert_matches(toy, cpu, what=f"row sums of a {n}x{n} matmul on TOY vs CPU (loop ends?)", rtol=1e-5, atol=1e-5)
+
+
+def test_padding_uses_gated_loads():
+    img = rng.normal(size=(1, 1, 6, 6)).astype(np.float32)
+    w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
+    toy, cpu = on_both(lambda x, k: x.conv2d(k, padding=1), img, w)
+    assert_matches(toy, cpu, what="padded conv2d on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-5, atol=1e-5)
+    A = rng.normal(size=(16, 20)).astype(np.float32)            # large enough to stay a loop (small ones unroll)
+    toy, cpu = on_both(lambda a: a.pad(((1, 1), (2, 0))) * 2 + 1, A)
+    assert_matches(toy, cpu, what="zero padding on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-6, atol=1e-6)
+
+
+def test_training_losses_match_cpu():
+    got, want = toy_device.train_losses(DEV, steps=3, seed=3), toy_device.train_losses("CPU", steps=3, seed=3)
+    assert_matches(np.array(got), np.array(want), what="3 SGD steps of an MLP on TOY vs CPU", rtol=1e-5)
+
+
+def test_compare_devices_reports_every_device():
+    res = mine.compare_devices(lambda dev: Tensor([[1.0, 2.0], [3.0, 4.0]], device=dev) @ Tensor([[1.0], [1.0]], device=dev), ["CPU", "PYTHON", DEV])
+    if set(res) != {"CPU", "PYTHON", DEV}:
+        raise Mismatch(f"compare_devices returned results for {sorted(res)}")
+    for dev, (val, seconds) in res.items():
+        assert_matches(np.asarray(val), np.array([[3.0], [7.0]], np.float32), what=f"compare_devices result on {dev}")
+        if not seconds > 0:
+            raise Mismatch(f"compare_devices: the time for {dev} should be a positive number of seconds")

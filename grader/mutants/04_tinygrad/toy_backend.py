@@ -1,0 +1,38 @@
+"""Mutants and alternatives for Exercise 4.6 (devices and the TOY backend)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("interpreter ignores CAST", find="            v[u] = cast(s[0], u.dtype)", replace="            v[u] = s[0]"),
+    Edit("range end ignored by one (loops one step too far)", find="            if v[u] >= s[0]:", replace="            if v[u] > s[0]:"),
+    Edit("range stops one step early", find="            if v[u] >= s[0]:", replace="            if v[u] >= s[0] - 1:"),
+    Edit("gated load ignores its gate", find="            v[u] = s[0][0][s[0][1]].item() if len(s) < 3 or s[2] else s[1]",
+         replace="            v[u] = s[0][0][min(s[0][1], len(s[0][0]) - 1)].item()"),
+    Edit("ALU results not cast to the result dtype", find="            v[u] = cast(ALU[u.op](*s), u.dtype)", replace="            v[u] = ALU[u.op](*s)"),
+    Edit("compare_devices keeps only the last device", find="        out[dev] = (result, best)", replace="        out = {dev: (result, best)}"),
+]
+
+ALTERNATIVES = [
+    Edit("loop state kept in a separate counter dict", find="""            v[u] = 0 if u not in v else v[u] + 1
+            if v[u] >= s[0]:
+                del v[u]
+                i = end_of[u] + 1
+                continue""", replace="""            if u in v:
+                v[u] += 1
+            else:
+                v[u] = 0
+            if not v[u] < s[0]:
+                v.pop(u)
+                i = end_of[u] + 1
+                continue"""),
+    Edit("compare_devices with a median time", find="""        best, result = math.inf, None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = fn(dev).numpy()
+            best = min(best, time.perf_counter() - start)
+        out[dev] = (result, best)""", replace="""        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = fn(dev).numpy()
+            times.append(time.perf_counter() - start)
+        out[dev] = (result, float(np.median(times)))"""),
+]

@@ -1,0 +1,82 @@
+"""Mutants and alternatives for Exercise 4.3 (UOp graphs)."""
+from grader.mutants import Edit
+
+POSTORDER = """    order, done, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        if expanded:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((s, False) for s in reversed(node.src) if s not in done)
+    return order"""
+
+MUTANTS = [
+    Edit("pre-order: a node listed before its sources", find=POSTORDER, replace="""    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        stack.extend(reversed(node.src))
+    return order"""),
+    Edit("no visited set: shared nodes listed once per use", find=POSTORDER, replace="""    order, stack = [], [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((s, False) for s in reversed(node.src))
+    return order"""),
+    Edit("recursive traversal (overflows on deep graphs)", find=POSTORDER, replace="""    order, done = [], set()
+    def visit(node):
+        if node in done:
+            return
+        for s in node.src:
+            visit(s)
+        done.add(node)
+        order.append(node)
+    visit(root)
+    return order"""),
+    Edit("count_ops keyed by the Ops enum, not its name", find="counts[u.op.name] = counts.get(u.op.name, 0) + 1",
+         replace="counts[u.op] = counts.get(u.op, 0) + 1"),
+    Edit("graph_inputs returns every leaf", find="return [u for u in topo_order(t) if u.op is Ops.BUFFER]",
+         replace="return [u for u in topo_order(t) if not u.src]"),
+    Edit("interpreter ignores CAST", find="val[u] = np.asarray(s[0]).astype(u.arg)", replace="val[u] = np.asarray(s[0])"),
+    Edit("SUM ignores its axis", find="val[u] = np.asarray(np.sum(s[0], axis=u.arg))", replace="val[u] = np.asarray(np.sum(s[0]))"),
+    Edit("CMPLT operands swapped", find='"CMPLT": np.less}', replace='"CMPLT": np.greater}'),
+]
+
+ALTERNATIVES = [
+    Edit("Kahn's algorithm (in-degree counting)", find=POSTORDER, replace="""    nodes, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if node not in nodes:
+            nodes[node] = None
+            stack.extend(node.src)
+    users = {n: [] for n in nodes}
+    missing = {n: len(set(n.src)) for n in nodes}
+    for n in nodes:
+        for s in set(n.src):
+            users[s].append(n)
+    ready = [n for n in nodes if missing[n] == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for u in users[n]:
+            missing[u] -= 1
+            if missing[u] == 0:
+                ready.append(u)
+    return order"""),
+    Edit("count_ops with collections.Counter", find="""    counts: dict[str, int] = {}
+    for u in topo_order(t):
+        counts[u.op.name] = counts.get(u.op.name, 0) + 1
+    return counts""", replace="""    import collections
+    return dict(collections.Counter(u.op.name for u in topo_order(t)))"""),
+]
