@@ -157,7 +157,7 @@ def phase(args) -> int:
         report = Path(tmp) / "report.json"
         run = sandbox.run(runner.pytest_args(report, files, "--tb=short"),
                           timeout_s=timeout, memory_mb=max(ex.memory_mb for ex in ph.exercises),
-                          env={target.WORKSPACE_VAR: str(ws)}, cwd=registry.ROOT, echo=True)
+                          env=runner.child_env(ws, "learner"), cwd=registry.ROOT, echo=True)
         tests = json.loads(report.read_text()) if report.exists() else []
     if run.crash:
         console.print(f"[red]The test run {run.crash}.[/]")

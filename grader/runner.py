@@ -65,8 +65,9 @@ def pytest_args(report: Path, files: list[str], *extra: str) -> list[str]:
             "--rootdir", str(registry.ROOT), f"--grader-report={report}", *files]
 
 
-def _env(workspace: Path, target_name: str) -> dict:
-    return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name}
+def child_env(workspace: Path, target_name: str) -> dict:
+    # PYTHONPATH: the child imports this checkout's grader even when another copy is installed
+    return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name, "PYTHONPATH": str(registry.ROOT)}
 
 
 @contextlib.contextmanager
@@ -98,7 +99,7 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
         report = tmp / "report.json"
         run = sandbox.run(pytest_args(report, files),
-                          timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=_env(copy, target_name), cwd=tmp)
+                          timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=child_env(copy, target_name), cwd=tmp)
         result.seconds = run.seconds
         if report.exists():
             try:
@@ -143,7 +144,7 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     metrics_file.unlink(missing_ok=True)
     with isolated(ex, workspace) as (copy, tmp):
         run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB,
-                          env=_env(copy, target_name), cwd=tmp, echo=echo)
+                          env=child_env(copy, target_name), cwd=tmp, echo=echo)
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
