@@ -29,7 +29,7 @@ check: $(STAMP) clang-note ## your scoreboard: visible + hidden checks + milesto
 	@$(GRADER) check
 
 test: $(STAMP) clang-note ## self-test: every check against the reference, stubs, mutants, hostile code, lessons, smoke milestones
-	@$(PY) -m pytest --target=reference
+	@$(PY) -m pytest --target=reference -n auto
 
 stubs: $(STAMP) ## regenerate stubs from solutions (keeps your edited files; see grader stubs --help)
 	@$(GRADER) stubs
