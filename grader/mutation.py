@@ -26,9 +26,9 @@ class Verdict:
         return bool(self.caught_by) if self.kind == "mutant" else not self.caught_by
 
 
-def _grade(ex: registry.Exercise, source: str, workspace: Path) -> tuple[str, str]:
+def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds) -> tuple[str, str]:
     ex.stub_path(workspace).write_text(source)
-    result = runner.run_tests(ex, workspace)
+    result = runner.run_tests(ex, workspace, kinds=kinds)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}
@@ -37,15 +37,16 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path) -> tuple[str, st
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def evaluate(ex: registry.Exercise) -> list[Verdict]:
+def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
+    """Grade every edit of the exercise's bank. Mutants face `mutant_kinds` of tests; alternatives face all."""
     bank, alternatives = mutants.bank(ex)
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        for kind, edits in (("mutant", bank), ("alternative", alternatives)):
+        for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
             for edit in edits:
-                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace)
+                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds)
                 verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
     return verdicts
 
