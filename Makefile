@@ -7,10 +7,11 @@ GRADER := $(PY) -m grader
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help check test stubs mutants milestones lessons doctor clang-note $(addprefix phase,1 2 3 4 5 6 7)
+PHASES := $(addprefix phase,1 2 3 4 5 6 7)
+.PHONY: help check test stubs mutants milestones doctor clang-note $(PHASES)
 
 help: ## this list
-	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+	@grep -hE '^[$$()A-Za-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^\$$\(PHASES\)/phaseN/; s/^([^:]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV) (first run only, about a minute)..."
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 clang-note:
 	@command -v clang >/dev/null || echo "note: clang is missing; tinygrad's CPU backend (phases 4-7) needs it: sudo apt-get install -y clang"
 
-phase%: $(STAMP) clang-note ## (phase1 ... phase7) visible tests of one phase against your code
+$(PHASES): phase%: $(STAMP) clang-note ## (phase1 ... phase7) visible tests of one phase against your code
 	@$(GRADER) phase $*
 
 check: $(STAMP) clang-note ## your scoreboard: visible + hidden checks + milestones (= grader check)
