@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from grader import progress, registry
+from grader import progress, registry, runner
 from grader.tests.conftest import solved_source
 
 FIRST_FOUR = registry.exercises()[:4]
@@ -102,3 +102,11 @@ def test_progress_writes_are_atomic(tmp_path):
 def test_commands_answer(fresh_workspace, args, expected):
     code, out = grader(fresh_workspace, *args)
     assert expected in out and "Traceback" not in out, out
+
+
+def test_renamed_function_gets_a_friendly_message(fresh_workspace):
+    ex = registry.exercise("1.2")
+    ex.stub_path(fresh_workspace).write_text(solved_source(ex).replace("def derivative(", "def derivate("))
+    result = runner.run_tests(ex, fresh_workspace, kinds=("visible",))
+    messages = " ".join(t["message"] for t in result.failures())
+    assert "phases/01_math/calculus.py has no `derivative`" in messages and "grader reset 1.2" in messages, messages
