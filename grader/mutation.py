@@ -5,6 +5,7 @@ temporary copy of the workspace, and the exercise is graded there exactly as `gr
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -58,8 +59,16 @@ def report(exercises, console) -> int:
     for column in ("Exercise", "Mutants", "Caught by visible", "Caught by hidden only", "Survived", "Alternatives passing"):
         table.add_column(column)
     problems = []
-    for ex in exercises:
-        verdicts = evaluate(ex)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import Progress
+    with Progress(console=console, transient=True) as bar, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        task = bar.add_task("grading the mutant bank", total=len(exercises))
+        futures = [pool.submit(evaluate, ex) for ex in exercises]  # each child process is one core's work
+        for future in futures:
+            future.add_done_callback(lambda _: bar.advance(task))
+        results = [future.result() for future in futures]
+    for ex, verdicts in zip(exercises, results):
         muts = [v for v in verdicts if v.kind == "mutant"]
         alts = [v for v in verdicts if v.kind == "alternative"]
         survived = [v for v in muts if not v.ok]

@@ -27,6 +27,7 @@ def save_curves(out_dir: Path, curves: dict[str, list[float]], title: str, xlabe
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -35,6 +36,7 @@ def save_curves(out_dir: Path, curves: dict[str, list[float]], title: str, xlabe
         ax.plot(range(1, len(values) + 1), values, marker="o" if len(values) <= 30 else None)
         ax.set_title(name)
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()

@@ -46,8 +46,9 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
         losses = []
         for i in track(range(steps_per_epoch), f"epoch {epoch + 1}/{cfg['epochs']}", total=steps_per_epoch):
             idx = order[i * BATCH:(i + 1) * BATCH]
-            losses.append(step(Tensor(X_train[idx]), Tensor(y_train[idx])))
-        curves["train loss"].append(float(np.mean([loss.item() for loss in losses])))
+            # .item() now: a TinyJit step returns the same output buffer every call
+            losses.append(step(Tensor(X_train[idx]), Tensor(y_train[idx])).item())
+        curves["train loss"].append(float(np.mean(losses)))
         curves["test accuracy"].append(mlp.evaluate(model, X_test, y_test))
         opt.lr.assign(opt.lr * cfg["decay"]).realize()
     wall = time.perf_counter() - start
