@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", action="store_true", help="train with the reference solution (to see the target reached)")
     add("doctor", doctor, "check Python, tinygrad, clang, device and data")
     p = add("mutants", mutants, "run the mutant bank: which wrong implementations the checks catch")
-    p.add_argument("selector", nargs="?")
+    p.add_argument("selector", nargs="*", help="phases or exercises (default: all)")
     p = add("export-nbgrader", export_nbgrader, "write the exercises as an nbgrader course (source notebooks)")
     p.add_argument("course_dir")
     p.add_argument("selector", nargs="*", help="phases or exercises (default: all)")
