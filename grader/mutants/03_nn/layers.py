@@ -53,4 +53,9 @@ ALTERNATIVES = [
          replace="""        keep = self.rng.random(x.shape) >= self.p
         self._scale = np.where(keep, 1 / (1 - self.p), 0).astype(x.dtype)
         return np.where(keep, x / (1 - self.p), 0).astype(x.dtype)"""),
+    Edit("Dropout mask drawn with rng.binomial (same law, other draws)",
+         find="        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)",
+         replace="        self._scale = (self.rng.binomial(1, 1 - self.p, size=x.shape) / (1 - self.p)).astype(x.dtype)"),
+    Edit("Kaiming as standard normals times the standard deviation",
+         find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))", replace="rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)"),
 ]
