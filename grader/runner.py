@@ -101,13 +101,39 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
                echo: bool = False) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted."""
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference")}
+    writable = [tmp]
+    if sandbox.isolation_problem() is None:
+        env.update(_private_caches(tmp, target_name, writable))
     with channel.Listener() as link:
         run = sandbox.run(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
-                          writable=[tmp], hide=[registry.ROOT / "solutions"], pass_fds=link.fds)
+                          writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds)
         try:
             return run, link.messages()
         except channel.Tampered as e:
             return run, f"its report cannot be trusted ({e})"
+
+
+def _private_caches(tmp: Path, target_name: str, writable: list) -> dict:
+    """Caches for a child whose home is read-only. tinygrad's compile cache: a run of the reference (no
+    learner code) writes the real one; a learner run gets a private copy, so nothing it stores there can
+    reach a later run. matplotlib's font list: a private copy (else it is rebuilt, seconds, every run)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tinygrad_db = Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
+    env = {"MPLCONFIGDIR": str(tmp / "matplotlib")}
+    with contextlib.suppress(OSError):
+        shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or home / "matplotlib"), tmp / "matplotlib")
+    if target_name == "reference":
+        with contextlib.suppress(OSError):
+            tinygrad_db.parent.mkdir(parents=True, exist_ok=True)
+            writable.append(tinygrad_db.parent)
+        return env
+    env["CACHEDB"] = str(tmp / "tinygrad-cache.db")
+    if tinygrad_db.is_file():
+        import sqlite3
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(f"file:{tinygrad_db}?mode=ro", uri=True)) as src, \
+                contextlib.closing(sqlite3.connect(env["CACHEDB"])) as dest:
+            src.backup(dest)
+    return env
 
 
 # ---------------------------------------------------------------- which tests an exercise has

@@ -77,14 +77,14 @@ def _probe(mode: str) -> str | None:
         return "bubblewrap needs Linux"
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        return "bubblewrap is not installed (sudo apt-get install bubblewrap)"
+        return "bwrap is not installed (apt-get install bubblewrap)"
     try:
         probe = subprocess.run([*_bwrap(bwrap, (), (), None), "true"], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return f"bubblewrap did not start ({e})"
+        return f"bwrap did not start ({str(e)[:40]})"
     if probe.returncode != 0:
         why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {probe.returncode}"]
-        return f"bubblewrap is not permitted here ({why[0][:80]})"
+        return f"bwrap refused: {why[0][:40]}"
     return None
 
 
@@ -92,8 +92,8 @@ def isolation_note() -> str:
     """One line for `grader doctor` and the scoreboard footer."""
     problem = isolation_problem()
     if problem is None:
-        return "learner code runs under bubblewrap: read-only repository, no network"
-    return f"learner code runs in a process sandbox only: {problem}"
+        return "bubblewrap: read-only repository, no network"
+    return f"process sandbox only ({problem})"
 
 
 def _bwrap(bwrap: str, writable, hide, cwd) -> list[str]:
