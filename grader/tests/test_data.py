@@ -17,6 +17,7 @@ import pickle
 import shutil
 import tarfile
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -295,6 +296,36 @@ def test_verification_is_remembered_until_the_file_changes(fake, monkeypatch):
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     data.mnist()
     assert calls == [MNIST_FILES[1]]
+
+
+def test_corruption_with_size_and_mtime_put_back_is_detected(fake, monkeypatch):
+    """The change time moves on any rewrite, so a record of an earlier verification no longer matches."""
+    cache = fake.write_tree(fake.root / "cache", cifar=(), text=False)
+    data.mnist()
+    target = cache / "mnist" / MNIST_FILES[1]
+    st = target.stat()
+    time.sleep(0.01)
+    flip_byte(target)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.warns(store.DataWarning, match="corrupt"), pytest.raises(data.DataUnavailable):
+        data.mnist()
+
+
+def test_interrupted_download_leaves_no_temporary_file(fake, server, monkeypatch):
+    fake.write_tree(server, cifar=(), text=False)
+    monkeypatch.delenv(store.OFFLINE_VAR)
+    import pooch
+
+    def interrupted(url, output_file, pooch_obj=None, check_only=False):
+        with open(output_file, "wb") as f:   # pooch hands over its temporary file; half of it arrives
+            f.write(b"partial")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", lambda self, *a, **k: interrupted(*a, **k))
+    with pytest.raises(KeyboardInterrupt):
+        data.mnist()
+    left = [p.name for p in (fake.root / "cache").rglob("*") if p.is_file() and p.name != store.RECORD_NAME]
+    assert left == [], left
 
 
 def test_flipped_byte_in_mirror_is_reported_skipped_and_mirror_untouched(fake, monkeypatch):
