@@ -322,6 +322,7 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
         run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
                                    timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB, echo=echo)
         _keep_outputs(scratch, out_dir)
+    metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
