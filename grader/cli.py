@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 

@@ -238,12 +238,13 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
     folders that look empty to the child; `pass_fds`: descriptors the child inherits.
     """
     token = secrets.token_hex(8)
-    child_env = {**os.environ, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1", TOKEN_VAR: token}
-    command = [sys.executable, *args]
     isolated = isolation_problem() is None
+    # under bubblewrap the home folder is read-only: caches go to the private /tmp unless the caller says
+    private = {"TMPDIR": "/tmp", "CACHEDB": "/tmp/tinygrad-cache.db", "MPLCONFIGDIR": "/tmp/matplotlib"} if isolated else {}
+    child_env = {**os.environ, **private, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1", TOKEN_VAR: token}
+    command = [sys.executable, *args]
     if isolated:
         command = [*_bwrap(shutil.which("bwrap"), writable, hide, cwd), *command]
-        child_env["TMPDIR"] = "/tmp"
     elif os.name == "posix":
         command = ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command]
     start = time.monotonic()
