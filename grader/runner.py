@@ -61,9 +61,11 @@ class ExerciseResult:
 
 
 def pytest_args(files: list[str], *extra: str) -> list[str]:
-    """Arguments for a child `python -m pytest` with this project's configuration and no conftest.py."""
-    return ["-m", "pytest", "-q", "--no-header", "--noconftest", *extra, "-c", str(registry.ROOT / "pyproject.toml"),
-            "--rootdir", str(registry.ROOT), *files]
+    """Arguments for a child `python -m pytest` with this project's configuration and no conftest.py. The
+    root directory is `/`, so a test file that fails to import (in the temporary copy or in the repository)
+    is reported as itself, and the other files still run."""
+    return ["-m", "pytest", "-q", "--no-header", "--noconftest", "--continue-on-collection-errors", *extra,
+            "-c", str(registry.ROOT / "pyproject.toml"), "--rootdir", "/", *files]
 
 
 def child_env(workspace: Path, target_name: str) -> dict:

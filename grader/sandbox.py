@@ -10,9 +10,9 @@ Process sandbox (the fallback where bwrap is missing or refused, or GRADSCHOOL_S
 runs in its own session behind a shell (a SIGSTOP sent to "the parent" stops the shell, not the grader,
 and the time limit still fires); at the end every process carrying the run's token is killed.
 
-In both: rlimits per process; a watchdog that sums the resident memory of the whole tree and counts its
-processes; output to a temporary file (a flood cannot fill memory, only its tail is kept); Ctrl-C or
-SIGTERM of the grader kills the tree before the exception propagates.
+In both: rlimits per process; a watchdog that sums the resident memory of the whole tree, counts its
+processes and samples their CPU time; output to a temporary file (a flood cannot fill memory, only its
+tail is kept); Ctrl-C or SIGTERM of the grader kills the tree before the exception propagates.
 """
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ class Result:
     output: str
     seconds: float
     stopped: str | None = None   # why the watchdog ended the run (memory or process count of the tree)
+    cpu_s: float = 0.0           # CPU seconds of the tree, sampled by the watchdog (resource.RUSAGE_CHILDREN
+                                 # does not see processes under bubblewrap: its PID-1 is never reaped by us)
 
     @property
     def crash(self) -> str | None:
@@ -131,6 +133,15 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[-1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _marked(token: str) -> list[int]:
     """Processes whose environment carries this run's token (they may have left the tree by double-forking)."""
     needle = f"{TOKEN_VAR}={token}".encode()
@@ -172,13 +183,20 @@ class _Watchdog(threading.Thread):
     def __init__(self, pid: int, memory_mb: int):
         super().__init__(daemon=True)
         self.pid, self.memory_mb, self.reason = pid, memory_mb, None
+        self.ticks: dict[int, int] = {}
         self._stop_event = threading.Event()
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def run(self):
         if not os.path.isdir(f"/proc/{self.pid}"):
             return
         while not self._stop_event.wait(POLL_S):
             pids = _tree(self.pid)
+            for pid in pids:
+                self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
             if len(pids) > MAX_PROCESSES:
                 self.reason = f"it started more than {MAX_PROCESSES} processes"
             elif sum(map(_rss, pids)) > self.memory_mb * 1024 ** 2:
@@ -265,7 +283,8 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         out.seek(0, os.SEEK_END)
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
-    return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason)
+    return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason,
+                  watchdog.cpu_s)
 
 
 def _end(proc: subprocess.Popen, token: str) -> None:
