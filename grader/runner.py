@@ -25,7 +25,8 @@ class MilestoneResult:
     passed: bool
     metrics: dict = field(default_factory=dict)
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0     # wall time
+    cpu_s: float = 0.0       # CPU seconds of the child's process tree, as the grader measured them
     out_dir: str = ""
 
 
@@ -36,6 +37,7 @@ class ExerciseResult:
     problem: str | None = None                       # policy violation, crash or timeout: the whole exercise fails
     seconds: float = 0.0
     milestone: MilestoneResult | None = None
+    not_started: bool = False                        # the module is still the generated stub: nothing ran
 
     def count(self, kind: str) -> tuple[int, int]:
         mine = [t for t in self.tests if t["kind"] == kind and t["outcome"] != "skipped"]
@@ -134,25 +136,47 @@ def milestone_dir(ex: registry.Exercise, workspace: Path, tier: str) -> Path:
     return workspace / ".grader" / "milestones" / f"{ex.id}-{tier}"
 
 
+WALL_FACTOR = 5      # a CPU-budgeted milestone may take this many times its budget in wall time (load, not hangs)
+STOPPED_EXIT = 3     # the milestone child's exit status after it saved a stopped run
+DATA_EXIT = 4        # ... and after it found its data unavailable (the fix is in data_error.txt)
+
+
 def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", target_name: str = "learner",
-                  echo: bool = True) -> MilestoneResult:
+                  echo: bool = True, cpu_budget_s: float | None = None) -> MilestoneResult:
+    """Train the milestone in a child, stopped at its CPU budget (the registry's, or `cpu_budget_s`)."""
+    from grader.milestones import STATUS_FILE, describe_stop
+
     ms = ex.milestone
-    budget = getattr(ms, tier).budget_s
+    budget = cpu_budget_s or getattr(ms, tier).cpu_budget_s
     out_dir = milestone_dir(ex, workspace, tier)
     out_dir.mkdir(parents=True, exist_ok=True)
-    metrics_file = out_dir / "metrics.json"
-    metrics_file.unlink(missing_ok=True)
+    for stale in ("metrics.json", STATUS_FILE, "data_error.txt"):
+        (out_dir / stale).unlink(missing_ok=True)
+    data_problem = ensure_data(ms.dataset, echo)
+    if data_problem:
+        return MilestoneResult(tier=tier, passed=False, message=data_problem, out_dir=str(out_dir))
     with isolated(ex, workspace) as (copy, tmp):
-        run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB,
-                          env=child_env(copy, target_name), cwd=tmp, echo=echo)
-    result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
-    if run.timed_out:
-        result.message = f"over the {tier} budget of {budget} s"
+        run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget * WALL_FACTOR,
+                          memory_mb=MILESTONE_MEMORY_MB, env=child_env(copy, target_name), cwd=tmp, echo=echo,
+                          cpu_budget_s=budget)
+    result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), cpu_s=round(run.cpu_s, 1),
+                             out_dir=str(out_dir))
+    if run.stopped:
+        status = _read_json(out_dir / STATUS_FILE)
+        limit = (f"its CPU budget of {budget:g} s" if run.stopped == "cpu"
+                 else f"{budget * WALL_FACTOR:g} s of wall time (5x its CPU budget: a hang, or a very busy machine?)")
+        so_far = describe_stop(status) if status else "stopped before its first epoch ended"
+        result.metrics = {k: v for k, v in status.get("so_far", {}).items() if isinstance(v, (int, float))}
+        result.message = f"{so_far}, at {limit}; `grader milestone {ex.id} --budget S` gives it S CPU seconds"
         return result
+    if run.returncode == DATA_EXIT and (out_dir / "data_error.txt").exists():
+        result.message = (out_dir / "data_error.txt").read_text()
+        return result
+    metrics_file = out_dir / "metrics.json"
     if not metrics_file.exists():
         result.message = f"the milestone run {run.crash or f'failed (exit code {run.returncode})'}" + _last_line(run.output)
         return result
-    result.metrics = json.loads(metrics_file.read_text())
+    result.metrics = _read_json(metrics_file)
     value = result.metrics.get(ms.metric)
     if not isinstance(value, (int, float)):
         result.message = f"the milestone returned no `{ms.metric}`"
@@ -160,18 +184,78 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     target_value = getattr(ms, tier).target
     result.passed = ms.passed(value, tier)
     relation = ">=" if ms.goal == "max" else "<="
-    result.message = f"{ms.metric} = {value:.4g} (needs {relation} {target_value})"
+    result.message = f"{ms.metric} = {value:.4g} (needs {relation} {target_value}) in {result.cpu_s:g} CPU s"
     return result
 
 
-def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
-    """Entry point of the milestone child process: run the registry's entry, write metrics.json."""
-    import importlib
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
+
+def ensure_data(name: str, echo: bool = False) -> str | None:
+    """None when the data set is ready (fetched quietly if need be), else what to do, the fix first."""
+    import io
+    import warnings
+
+    from grader.data import DataUnavailable, store
+
+    if name not in store.manifest():
+        return None  # bundled with scikit-learn
+    try:
+        store.require(name, download=False)
+        return None
+    except DataUnavailable:
+        pass
+    if echo:
+        print(f"Fetching the {name} data set (first use only)...", flush=True)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            store.require(name)
+        return None
+    except DataUnavailable as e:
+        return fix_first(str(e))
+
+
+def fix_first(message: str) -> str:
+    """A data error's message with its "To fix" list moved to the front."""
+    head, sep, fix = message.partition("To fix, do one of:")
+    return f"{sep}{fix.rstrip()}\nDetails:\n{head.rstrip()}" if sep else message
+
+
+def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
+    """Entry point of the milestone child process: run the registry's entry, write metrics.json.
+
+    SIGTERM (the grader's budget stop) raises `Stopped` in the training loop; the run's curves so far
+    and status.json are saved before the child exits."""
+    import importlib
+    import signal
+
+    from grader import milestones
+    from grader.data import DataUnavailable
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise milestones.Stopped()
+
+    signal.signal(signal.SIGTERM, stop)
     ex = registry.exercise(ex_id)
     module_name, function = ex.milestone.entry.split(":")
-    run = getattr(importlib.import_module(module_name), function)
-    metrics = run(tier=tier, out_dir=Path(out_dir))
+    try:
+        run = getattr(importlib.import_module(module_name), function)
+        metrics = run(tier=tier, out_dir=Path(out_dir))
+    except milestones.Stopped:
+        if milestones.CURRENT is not None:
+            milestones.CURRENT.save_partial()
+        return STOPPED_EXIT
+    except DataUnavailable as e:
+        (Path(out_dir) / "data_error.txt").write_text(fix_first(str(e)))
+        return DATA_EXIT
     clean = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
     (Path(out_dir) / "metrics.json").write_text(json.dumps(clean, indent=1))
     return 0

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import proctree
+
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
 
@@ -25,10 +27,14 @@ class Result:
     timed_out: bool
     output: str
     seconds: float
+    cpu_s: float = 0.0            # CPU seconds of the child's process tree (measured with a CPU budget only)
+    stopped: str | None = None    # "cpu" or "wall" when a CPU-budgeted run was stopped
 
     @property
     def crash(self) -> str | None:
         """A sentence about how the child ended abnormally, or None when it ended by itself normally."""
+        if self.stopped:
+            return {"cpu": "used up its CPU budget", "wall": "ran past its wall-clock limit"}[self.stopped]
         if self.timed_out:
             return "timed out (an infinite loop? a very slow implementation?)"
         if self.returncode < 0:
@@ -50,8 +56,12 @@ def _limits(memory_mb: int):
 
 
 def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None, cwd: Path | None = None,
-        echo: bool = False) -> Result:
-    """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout."""
+        echo: bool = False, cpu_budget_s: float | None = None, grace_s: float = 15.0) -> Result:
+    """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout.
+
+    With `cpu_budget_s`, the child's whole process tree may use that many CPU seconds and `timeout_s`
+    is only a cap against hangs; at either limit the child gets SIGTERM, then SIGKILL after `grace_s`.
+    """
     import time
 
     child_env = {**os.environ, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -59,8 +69,10 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, *args], stdout=None if echo else out, stderr=subprocess.STDOUT if not echo else None,
                                 stdin=subprocess.DEVNULL, env=child_env, cwd=cwd, preexec_fn=_limits(memory_mb))
-        timed_out = False
+        timed_out, cpu_s, stopped = False, 0.0, None
         try:
+            if cpu_budget_s is not None:
+                cpu_s, stopped = proctree.watch(proc, cpu_budget_s, timeout_s, grace_s)
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -76,4 +88,4 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         out.seek(0, os.SEEK_END)
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
-    return Result(proc.returncode, timed_out, text, time.monotonic() - start)
+    return Result(proc.returncode, timed_out, text, time.monotonic() - start, cpu_s, stopped)
