@@ -288,8 +288,8 @@ def watch(args) -> int:
 
 
 def status_table(ws: Path, prog: progress_mod.Progress) -> Table:
-    table = Table(title="Your progress (from the last `grader check`)", title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("Exercise", "File", "State", "Points", "Hints", "Last checked"):
+    table = Table(title="Your progress (from the last `grader check`)", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("Exercise", "File", "State", "Points", "Hints", "Checked"):
         table.add_column(column, no_wrap=True, justify="right" if column in ("Points", "Hints") else "left")
     for ex in registry.exercises():
         entry = prog.data["exercises"].get(ex.id, {})

@@ -163,7 +163,7 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
                              out_dir=str(out_dir))
     if run.stopped:
         status = _read_json(out_dir / STATUS_FILE)
-        limit = (f"its CPU budget of {budget:g} s" if run.stopped == "cpu"
+        limit = (f"its budget of {budget:g} CPU s" if run.stopped == "cpu"
                  else f"{budget * WALL_FACTOR:g} s of wall time (5x its CPU budget: a hang, or a very busy machine?)")
         so_far = describe_stop(status) if status else "stopped before its first epoch ended"
         result.metrics = {k: v for k, v in status.get("so_far", {}).items() if isinstance(v, (int, float))}
