@@ -440,7 +440,8 @@ def stubs(args) -> int:
             console.print(f"  {o.exercise:5} {os.path.relpath(o.path)}: {o.action}")
     stale = [o for o in outcomes if o.action in ("stale", "missing")]
     if args.check and stale:
-        console.print(f"[red]{len(stale)} stub(s) differ from what the solutions generate; run `make stubs`.[/]")
+        console.print(f"[red]{len(stale)} stub(s) differ from what the solutions generate.[/] Edited by you: "
+                      "that is your work, nothing to do. A contributor runs `make stubs` and commits.")
         return 1
     console.print(f"{len(outcomes)} stubs checked." if args.check else f"{len(outcomes)} stubs processed.")
     return 0

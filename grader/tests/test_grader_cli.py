@@ -225,3 +225,11 @@ def test_every_view_fits_80_columns(fresh_workspace, args):
     code, out = in_process(fresh_workspace, *args)
     assert out.strip() and "Traceback" not in out
     assert_fits(out)
+
+
+@pytest.mark.parametrize("ex", [e for e in registry.exercises() if e.milestone], ids=lambda e: e.id)
+def test_phase_readme_states_the_registry_budgets(ex):
+    text = " ".join((ex.phase.path / "README.md").read_text().split())
+    for tier in ("smoke", "full"):
+        budget = getattr(ex.milestone, tier).cpu_budget_s
+        assert f"{budget} CPU s" in text, f"{ex.phase.dir}/README.md should give the {tier} budget, {budget} CPU s"
