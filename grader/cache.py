@@ -8,6 +8,7 @@ graded without starting a child process.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -33,9 +34,14 @@ def is_stub(ex: registry.Exercise, workspace: Path) -> bool:
     return recorded is not None and file_sha(path) == recorded
 
 
-def _grader_files() -> list[Path]:
-    return sorted(p for p in GRADER_DIR.rglob("*.py") if "tests" not in p.relative_to(GRADER_DIR).parts[:1]
-                  and "mutants" not in p.relative_to(GRADER_DIR).parts[:1])
+@functools.lru_cache(maxsize=None)
+def _grader_digest() -> str:
+    """The grader's own code (checks included, its self-test and mutant bank not): its version."""
+    digest = hashlib.sha256()
+    for path in sorted(GRADER_DIR.rglob("*.py")):
+        if path.relative_to(GRADER_DIR).parts[0] not in ("tests", "mutants"):
+            digest.update(f"{path.relative_to(GRADER_DIR)}:{file_sha(path)}\n".encode())
+    return digest.hexdigest()
 
 
 def inputs_key(ex: registry.Exercise, workspace: Path, *extra: str) -> str:
@@ -47,9 +53,9 @@ def inputs_key(ex: registry.Exercise, workspace: Path, *extra: str) -> str:
         if other is ex:
             break
     checks = sorted(ex.visible_tests(workspace).parent.glob("*.py")) + sorted(ex.hidden_tests.parent.glob("*.py"))
-    for path in [*learner, *checks, ex.solution_path, registry.REGISTRY_FILE, registry.ROOT / "pyproject.toml",
-                 *_grader_files()]:
+    for path in [*learner, *checks, ex.solution_path, registry.REGISTRY_FILE, registry.ROOT / "pyproject.toml"]:
         digest.update(f"{path.name}:{file_sha(path)}\n".encode())
+    digest.update(_grader_digest().encode())
     return digest.hexdigest()
 
 
