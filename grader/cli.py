@@ -196,6 +196,10 @@ def _scoreboard(results: list[runner.ExerciseResult], limit: int | None) -> None
         if waiting:
             console.print(f"  [dim]not started: {', '.join(waiting)}[/]")
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
+    if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
+        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
+    if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
+        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
 
 
 # ---------------------------------------------------------------- phase (make phaseN), watch
@@ -218,17 +222,13 @@ def phase(args) -> int:
             blocked[ex.id] = "policy violation: " + " ".join(policy.scan(path, ex))
         else:
             started.append(ex)
-    tests, crash = [], None
+    tests = []
     if started:
-        with tempfile.TemporaryDirectory() as tmp:
-            report = Path(tmp) / "report.json"
-            run = sandbox.run(runner.pytest_args(report, [str(ex.visible_tests(ws)) for ex in started], "--tb=no"),
-                              timeout_s=sum(ex.timeout_s for ex in started), memory_mb=max(ex.memory_mb for ex in started),
-                              env=runner.child_env(ws, "learner"), cwd=registry.ROOT)
-            tests = json.loads(report.read_text()) if report.exists() else []
-            crash = run.crash or (None if report.exists() else f"ended early (exit code {run.returncode})")
-    if crash:
-        console.print(f"[red]The test run {crash}.[/]")
+        run, reported = runner.run_phase(ph, ws, echo=False, exercises=started)  # on a throw-away copy, in the sandbox
+        tests = [{"kind": "visible", "test": t.get("test"), "outcome": t.get("outcome"), "message": str(t.get("message", "")),
+                  "exercise": t.get("exercise")} for t in reported]
+        if run.crash:
+            console.print(f"[red]The test run {run.crash}.[/]")
     rows, next_up = [], None
     for ex in ph.exercises:
         mine = [t for t in tests if t["exercise"] == ex.id]
@@ -507,6 +507,9 @@ def doctor(args) -> int:
         probe = sandbox.run(["-c", "from tinygrad import Tensor, Device; print(Device.DEFAULT, (Tensor([1.0, 2.0]) * 2).tolist())"],
                             timeout_s=120, memory_mb=8192)
         line(probe.returncode == 0, "device", probe.output.strip().splitlines()[-1] if probe.output.strip() else "no output")
+    isolated = sandbox.isolation_problem() is None  # sandbox
+    console.print(f"  [{'green' if isolated else 'yellow'}]{'ok ' if isolated else '-- '}[/] {'sandbox':12} "
+                  f"{escape(sandbox.isolation_note())}")
     mirror = os.environ.get("GRADSCHOOL_DATA_MIRROR")
     line(True, "data mirror", mirror or "not set (datasets are downloaded on first use; `grader data list`)")
     ws = _workspace(args)
@@ -588,7 +591,12 @@ def mutants(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.fn(args) or 0
+    with sandbox.terminate_as_interrupt():  # sandbox: Ctrl-C and SIGTERM end every child and remove temp dirs
+        try:
+            return args.fn(args) or 0
+        except KeyboardInterrupt:
+            console.print("\n[yellow]Interrupted; every child process was stopped.[/]")
+            return 130
 
 
 if __name__ == "__main__":

@@ -60,10 +60,13 @@ def _signal(pids, sig) -> None:
             pass
 
 
+WRAPPERS = ("bwrap", "sh", "dash", "bash")  # launchers the sandbox may put above the Python child
+
+
 def _leaders(procs: dict) -> list[int]:
-    """The processes doing the work: the topmost ones that are not a sandbox launcher (bwrap)."""
+    """The processes doing the work: the topmost ones that are not a launcher (bwrap, a shell)."""
     return [pid for pid, (ppid, comm, _) in procs.items()
-            if comm != "bwrap" and (ppid not in procs or procs[ppid][1] == "bwrap")]
+            if comm not in WRAPPERS and (ppid not in procs or procs[ppid][1] in WRAPPERS)]
 
 
 def watch(proc: subprocess.Popen, cpu_budget_s: float, wall_s: float, grace_s: float) -> tuple[float, str | None]:
