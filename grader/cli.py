@@ -80,12 +80,15 @@ def _not_implemented(failures: list[dict]) -> tuple[list[dict], str | None]:
 
 def failure_lines(result: runner.ExerciseResult, limit: int | None) -> list[str]:
     """One line per failure, hidden checks interleaved with visible tests; `limit` lines at most."""
-    if result.problem:
-        return [result.problem]
     failures, todo = _not_implemented(result.failures())
     by_kind = [[f for f in failures if f["kind"] == kind] for kind in ("visible", "hidden")]
     ordered = [f for pair in itertools.zip_longest(*by_kind) for f in pair if f is not None]
-    lines = [f"[{f['kind']}] {f['test']}: {clean_message(f['message'])}" for f in ordered]
+    groups: dict[tuple[str, str], list[str]] = {}  # tests failing with the same message share a line
+    for f in ordered:
+        groups.setdefault((f["kind"], clean_message(f["message"])), []).append(f["test"])
+    lines = [result.problem] if result.problem else []
+    lines += [f"[{kind}] {names[0] if len(names) == 1 else f'{len(names)} tests ({names[0]}, ...)'}: {message}"
+              for (kind, message), names in groups.items()]
     if todo:
         lines.append(todo)
     if limit is not None and len(lines) > limit:

@@ -161,17 +161,20 @@ def test_an_unchanged_result_is_reused(fresh_workspace, monkeypatch):
 def test_failure_lines_interleave_hidden_and_drop_pytest_advice():
     ex = registry.exercise("1.1")
     visible = [{"kind": "visible", "test": f"test_v{i}", "outcome": "failed",
-                "message": f"assert 1 == 2\nUse -v to get more diff {i}"} for i in range(4)]
-    hidden = [{"kind": "hidden", "test": "test_h", "outcome": "failed", "message": "your result looks transposed"}]
+                "message": f"assert {i} == 9\nUse -v to get more diff"} for i in range(4)]
+    hidden = [{"kind": "hidden", "test": f"test_h[{i}]", "outcome": "failed", "message": "your result looks transposed"}
+              for i in range(2)]
     todo = [{"kind": "visible", "test": "test_det", "outcome": "failed",
              "message": 'NotImplementedError: Exercise 1.1: implement Matrix.det (see its docstring)'}]
     result = runner.ExerciseResult(ex, tests=visible + hidden + todo)
     short = cli.failure_lines(result, 3)
-    assert len(short) == 3 and "[hidden] test_h: your result looks transposed" in short, short
+    assert len(short) == 3 and "[hidden] 2 tests (test_h[0], ...): your result looks transposed" in short, short
     assert "-v" in short[-1] and "more" in short[-1]
     every = cli.failure_lines(result, None)
     assert len(every) == 6 and not any("Use -v" in line for line in every), every
-    assert every[-1] == "not implemented yet: Matrix.det (1 test)"
+    assert "[visible] test_v3: assert 3 == 9" in every and every[-1] == "not implemented yet: Matrix.det (1 test)"
+    result.problem = "the test run timed out"
+    assert cli.failure_lines(result, None)[0] == "the test run timed out"
 
 
 def test_a_forbidden_import_blocks_only_its_exercise(fresh_workspace):
