@@ -82,8 +82,9 @@ def isolated(ex: registry.Exercise, workspace: Path):
 
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
-              timeout_s: float | None = None) -> ExerciseResult:
-    """Grade one exercise's tests. `timeout_s` overrides the registry's limit."""
+              timeout_s: float | None = None, launch=sandbox.run) -> ExerciseResult:
+    """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` (sandbox.run's
+    signature) starts the child, e.g. `worker.Worker().run` for the mutant bank."""
     result = ExerciseResult(ex)
     if target_name == "learner":
         path = ex.stub_path(workspace)
@@ -98,7 +99,7 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
         report = tmp / "report.json"
-        run = sandbox.run(pytest_args(report, files),
+        run = launch(pytest_args(report, files),
                           timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=child_env(copy, target_name), cwd=tmp)
         result.seconds = run.seconds
         if report.exists():

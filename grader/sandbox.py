@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import childenv
+
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
 
@@ -54,7 +56,7 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
     """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout."""
     import time
 
-    child_env = {**os.environ, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1"}
+    child_env = childenv.environ(env)
     start = time.monotonic()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, *args], stdout=None if echo else out, stderr=subprocess.STDOUT if not echo else None,
