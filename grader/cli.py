@@ -139,6 +139,8 @@ def _scoreboard(results: list[runner.ExerciseResult]) -> None:
                 console.print(f"  [bold]{r.ex.id}[/] milestone: {escape(r.milestone.message)}"
                               + (f" · curves in {r.milestone.out_dir}" if r.milestone.out_dir else ""))
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
+    if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
+        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
 
 
 # ---------------------------------------------------------------- phase (make phaseN), watch
@@ -150,14 +152,7 @@ def phase(args) -> int:
     if not ph.exercises:
         console.print(f"Phase {ph.dir} has no exercises yet.")
         return 0
-    files = [str(ex.visible_tests(ws)) for ex in ph.exercises]
-    timeout = sum(ex.timeout_s for ex in ph.exercises)
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        run = sandbox.run(runner.pytest_args(report, files, "--tb=short"),
-                          timeout_s=timeout, memory_mb=max(ex.memory_mb for ex in ph.exercises),
-                          env=runner.child_env(ws, "learner"), cwd=registry.ROOT, echo=True)
-        tests = json.loads(report.read_text()) if report.exists() else []
+    run, tests = runner.run_phase(ph, ws)  # on a throw-away copy, in the sandbox
     if run.crash:
         console.print(f"[red]The test run {run.crash}.[/]")
     console.print()
@@ -355,6 +350,9 @@ def doctor(args) -> int:
         probe = sandbox.run(["-c", "from tinygrad import Tensor, Device; print(Device.DEFAULT, (Tensor([1.0, 2.0]) * 2).tolist())"],
                             timeout_s=120, memory_mb=8192)
         line(probe.returncode == 0, "device", probe.output.strip().splitlines()[-1] if probe.output.strip() else "no output")
+    isolated = sandbox.isolation_problem() is None  # sandbox
+    console.print(f"  [{'green' if isolated else 'yellow'}]{'ok ' if isolated else '-- '}[/] {'sandbox':12} "
+                  f"{escape(sandbox.isolation_note())}")
     mirror = os.environ.get("GRADSCHOOL_DATA_MIRROR")
     line(True, "data mirror", mirror or "not set (datasets are downloaded on first use; `grader data list`)")
     ws = _workspace(args)
@@ -432,7 +430,12 @@ def mutants(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.fn(args) or 0
+    with sandbox.terminate_as_interrupt():  # sandbox: Ctrl-C and SIGTERM end every child and remove temp dirs
+        try:
+            return args.fn(args) or 0
+        except KeyboardInterrupt:
+            console.print("\n[yellow]Interrupted; every child process was stopped.[/]")
+            return 130
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ wrapper around `__import__` that refuses forbidden imports made from inside a gu
 including imports inside functions). `solutions` is always forbidden: the reference is not the answer
 to import, nor a file to read: a learner module that names the reference's folder, or reaches into
 `sys.modules`, is a violation too. After every test the plugin also checks that numpy, builtins and the
-grader's comparison helpers are the originals (see `tampered`).
+grader's comparison helpers, and the pytest machinery that runs and reports a test, are the originals
+(see `tampered`).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import ast
 import builtins
 from pathlib import Path
 
-ALWAYS_FORBIDDEN = ("solutions", "grader", "subprocess", "ctypes", "socket")
+ALWAYS_FORBIDDEN = ("solutions", "grader", "subprocess", "ctypes", "socket", "pytest", "_pytest")
 FORBIDDEN_CALLS = {("os", "system"), ("os", "popen"), ("os", "fork"), ("os", "kill"), ("os", "execv"), ("os", "execvp")}
 
 
@@ -73,11 +74,17 @@ def _names_reference(text: str) -> bool:
 # ---- integrity: learner code must not replace the functions the checks rely on
 
 def _watched():
+    import _pytest.python
+    import _pytest.reports
+    import _pytest.runner
     import numpy
     import numpy.testing
+    import pytest
 
     from grader import compare
-    return {"numpy": numpy, "numpy.testing": numpy.testing, "builtins": builtins, "grader.compare": compare}
+    return {"numpy": numpy, "numpy.testing": numpy.testing, "builtins": builtins, "grader.compare": compare,
+            "pytest": pytest, "_pytest.runner": _pytest.runner, "Function": _pytest.python.Function,
+            "TestReport": _pytest.reports.TestReport}
 
 
 _snapshot: dict[tuple[str, str], int] = {}

@@ -1,18 +1,20 @@
-"""pytest plugin (enabled in pyproject.toml): target switch, per-exercise markers, and a JSON report.
+"""pytest plugin (enabled in pyproject.toml): target switch, per-exercise markers, and per-test outcomes.
 
     pytest phases/01_math                      # the learner's modules
     pytest phases/01_math --target=reference   # the same tests against solutions/
     pytest -m ex1_1                            # one exercise
+
+In a grader child the outcomes go to the grader through `grader.channel` as each test ends; the channel,
+the target and the workspace are taken here, at configure time, before any learner module is imported.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
-from grader import policy, registry, target
+from grader import channel, policy, registry, sandbox, target
 
 
 def pytest_addoption(parser):
@@ -20,10 +22,12 @@ def pytest_addoption(parser):
     group.addoption("--target", choices=target.TARGETS, default=None,
                     help="test the learner's modules (default) or the reference solutions")
     group.addoption("--workspace", default=None, help="directory holding the learner's phases/ (default: this repository)")
-    group.addoption("--grader-report", default=None, help="write per-test outcomes as JSON to this file")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    if channel.connect():
+        sandbox.die_with_parent()
     if config.getoption("target"):
         os.environ[target.TARGET_VAR] = config.getoption("target")
     if config.getoption("workspace"):
@@ -31,7 +35,8 @@ def pytest_configure(config):
     for ex in registry.exercises():
         config.addinivalue_line("markers", f"{ex.marker}: Exercise {ex.id}, {ex.title}")
     config.addinivalue_line("markers", "slow: long-running self-test (milestone smoke runs, notebooks)")
-    config._gradschool_results = []
+    target.freeze()
+    target.preload_references()
     policy.snapshot()
 
 
@@ -48,7 +53,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def _kind(path: Path) -> str:
-    return "hidden" if "hidden" in path.parts else "visible"
+    return "hidden" if Path(path).resolve().is_relative_to(registry.ROOT / "grader" / "hidden") else "visible"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,13 +73,11 @@ def _message(report) -> str:
     return text.strip()
 
 
-def _record(config, report, path: str, name: str):
+def _record(report, path: str, name: str):
     ex = registry.by_module_path(Path(path))
     outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
-    config._gradschool_results.append({
-        "exercise": ex.id if ex else None, "kind": _kind(Path(path)), "test": name,
-        "outcome": outcome, "message": "" if report.passed else _message(report),
-    })
+    channel.send("test", exercise=ex.id if ex else None, file_kind=_kind(Path(path)), test=name,
+                 outcome=outcome, message="" if report.passed else _message(report)[:2000])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -84,12 +87,21 @@ def pytest_runtest_logreport(report):
         return
     if report.when == "call" or (report.when == "setup" and not report.passed) or (report.when == "teardown" and report.failed):
         path = report.location[0] if report.location else report.nodeid.split("::")[0]
-        _record(config, report, str(Path(config.rootpath) / path), report.nodeid.split("::", 1)[-1])
+        _record(report, str(Path(config.rootpath) / path), report.nodeid.split("::", 1)[-1])
 
 
 def pytest_collectreport(report):
-    if _config is not None and report.failed and report.nodeid:
-        _record(_config, report, str(Path(_config.rootpath) / report.nodeid.split("::")[0]), "(collecting the test file)")
+    if _config is not None and not report.passed and report.nodeid:
+        _record(report, str(Path(_config.rootpath) / report.nodeid.split("::")[0]), channel.COLLECT_ERROR)
+
+
+def pytest_collection_finish(session):
+    tests = []
+    for item in session.items:
+        ex = registry.by_module_path(Path(str(item.fspath)))
+        tests.append({"exercise": ex.id if ex else None, "file_kind": _kind(Path(str(item.fspath))),
+                      "test": item.nodeid.split("::", 1)[-1]})
+    channel.send("collected", tests=tests)
 
 
 _config = None
@@ -102,6 +114,4 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    out = session.config.getoption("grader_report")
-    if out:
-        Path(out).write_text(json.dumps(session.config._gradschool_results, indent=1))
+    channel.send("done", status=int(exitstatus))

@@ -11,6 +11,7 @@ phase folder and the module name:
 """
 from __future__ import annotations
 
+import fnmatch
 import functools
 import sys
 from dataclasses import dataclass, field
@@ -58,6 +59,11 @@ class Exercise:
     timeout_s: int
     memory_mb: int
     milestone: Milestone | None
+    skippable_tests: tuple[str, ...] = ()   # fnmatch patterns of tests that may skip (e.g. GPU-only)
+
+    def skippable(self, test: str) -> bool:
+        """A skip of this test is not a failure (any other skipped test counts as failed)."""
+        return any(fnmatch.fnmatchcase(test, pattern) for pattern in self.skippable_tests)
 
     @property
     def marker(self) -> str:
@@ -130,6 +136,7 @@ def load(path: Path = REGISTRY_FILE) -> tuple[Phase, ...]:
                 timeout_s=e.get("timeout_s", defaults.get("timeout_s", 120)),
                 memory_mb=e.get("memory_mb", defaults.get("memory_mb", 4096)),
                 milestone=_milestone(e["milestone"], where) if "milestone" in e else None,
+                skippable_tests=tuple(e.get("skippable", ())),
             ))
         object.__setattr__(phase, "exercises", tuple(exercises))
         phases.append(phase)

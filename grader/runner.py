@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import policy, registry, sandbox, target
+from grader import channel, policy, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -59,32 +60,160 @@ class ExerciseResult:
         return [t for t in self.tests if t["outcome"] == "failed"]
 
 
-def pytest_args(report: Path, files: list[str], *extra: str) -> list[str]:
-    """Arguments for a child `python -m pytest` that uses this project's configuration and writes a JSON report."""
-    return ["-m", "pytest", "-q", "--no-header", *extra, "-c", str(registry.ROOT / "pyproject.toml"),
-            "--rootdir", str(registry.ROOT), f"--grader-report={report}", *files]
+def pytest_args(files: list[str], *extra: str) -> list[str]:
+    """Arguments for a child `python -m pytest` with this project's configuration and no conftest.py."""
+    return ["-m", "pytest", "-q", "--no-header", "--noconftest", *extra, "-c", str(registry.ROOT / "pyproject.toml"),
+            "--rootdir", str(registry.ROOT), *files]
 
 
 def child_env(workspace: Path, target_name: str) -> dict:
-    # PYTHONPATH: the child imports this checkout's grader even when another copy is installed
+    # PYTHONPATH: the child imports this checkout's grader (read-only under bubblewrap) even when another
+    # copy is installed; the workspace is the throw-away copy
     return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name, "PYTHONPATH": str(registry.ROOT)}
 
 
+TEMP_PREFIX = "gradschool-"
+
+
 @contextlib.contextmanager
-def isolated(ex: registry.Exercise, workspace: Path):
-    """A throw-away copy of the exercise's phase folder: whatever the learner's code writes or deletes while
-    it runs happens there, never in the learner's own files or progress."""
-    with tempfile.TemporaryDirectory(prefix="gradschool-") as tmp:
+def isolated(ex_or_phase, workspace: Path):
+    """A throw-away copy of the phase folder: whatever the learner's code writes or deletes while it runs
+    happens there, never in the learner's own files or progress. Yields (copy, tmp); `tmp` is the only
+    folder the child may write. Copies left by a grader that was killed are removed first."""
+    phase_dir = getattr(ex_or_phase, "phase", ex_or_phase).dir
+    _remove_orphaned_copies()
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         copy = Path(tmp) / "workspace"
-        shutil.copytree(workspace / "phases" / ex.phase.dir, copy / "phases" / ex.phase.dir,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(workspace / "phases" / phase_dir, copy / "phases" / phase_dir,
+                        ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
+        shutil.copytree(registry.ROOT / "solutions", Path(tmp) / "reference", ignore=shutil.ignore_patterns("__pycache__"))
         yield copy, Path(tmp)
+
+
+def _remove_orphaned_copies() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
+               echo: bool = False, launch=sandbox.run) -> tuple[sandbox.Result, list[dict] | str]:
+    """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted."""
+    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference")}
+    writable = [tmp]
+    if sandbox.isolation_problem() is None:
+        env.update(_private_caches(tmp, target_name, writable))
+    with channel.Listener() as link:
+        run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
+                          writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds)
+        try:
+            return run, link.messages()
+        except channel.Tampered as e:
+            return run, f"its report cannot be trusted ({e})"
+
+
+def _private_caches(tmp: Path, target_name: str, writable: list) -> dict:
+    """Caches for a child whose home is read-only. tinygrad's compile cache: a run of the reference (no
+    learner code) writes the real one; a learner run gets a private copy, so nothing it stores there can
+    reach a later run. matplotlib's font list: a private copy (else it is rebuilt, seconds, every run)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tinygrad_db = Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
+    env = {"MPLCONFIGDIR": str(tmp / "matplotlib")}
+    with contextlib.suppress(OSError):
+        shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or home / "matplotlib"), tmp / "matplotlib")
+    if target_name == "reference":
+        with contextlib.suppress(OSError):
+            tinygrad_db.parent.mkdir(parents=True, exist_ok=True)
+            writable.append(tinygrad_db.parent)
+        return env
+    env["CACHEDB"] = str(tmp / "tinygrad-cache.db")
+    if tinygrad_db.is_file():
+        import sqlite3
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(f"file:{tinygrad_db}?mode=ro", uri=True)) as src, \
+                contextlib.closing(sqlite3.connect(env["CACHEDB"])) as dest:
+            src.backup(dest)
+    return env
+
+
+# ---------------------------------------------------------------- which tests an exercise has
+
+IDS_FILE = registry.ROOT / ".grader" / "test-ids.json"
+_ids_memory: dict[str, dict] = {}
+
+
+def _phase_key(phase: registry.Phase) -> str:
+    digest = hashlib.sha256(sys.version.encode())
+    for path in sorted([*(registry.ROOT / "phases" / phase.dir / "tests").glob("*.py"),
+                        *(registry.ROOT / "grader" / "hidden" / phase.dir).glob("*.py"),
+                        *(registry.ROOT / "solutions" / phase.dir).glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def expected_tests(ex: registry.Exercise) -> list[tuple[str, str]]:
+    """(kind, test name) of every test the exercise has, collected from the repository's own test files
+    with the reference (never from the learner's copy); cached by the files' content."""
+    key = _phase_key(ex.phase)
+    if key not in _ids_memory:
+        try:
+            stored = json.loads(IDS_FILE.read_text())
+            _ids_memory[key] = stored[key] if isinstance(stored, dict) and isinstance(stored.get(key), dict) else None
+        except (OSError, ValueError):
+            _ids_memory[key] = None
+        if _ids_memory[key] is None:
+            _ids_memory[key] = _collect(ex.phase)
+            _store_ids(key, _ids_memory[key])
+    return [tuple(t) for t in _ids_memory[key].get(ex.id, [])]
+
+
+def _collect(phase: registry.Phase) -> dict[str, list]:
+    files = [str(registry.ROOT / "phases" / phase.dir / "tests"), str(registry.ROOT / "grader" / "hidden" / phase.dir)]
+    with isolated(phase, registry.ROOT) as (copy, tmp):
+        run, messages = _sandboxed(pytest_args(files, "--collect-only"), copy, tmp, "reference",
+                                   timeout_s=600, memory_mb=max(e.memory_mb for e in phase.exercises))
+    collected = [m for m in messages if m["kind"] == "collected"] if isinstance(messages, list) else []
+    if not collected:
+        raise RuntimeError(f"could not list the tests of phase {phase.dir}" + _last_line(run.output))
+    found: dict[str, list] = {}
+    for t in collected[0]["tests"]:
+        found.setdefault(t["exercise"], []).append([t["file_kind"], t["test"]])
+    return found
+
+
+def _store_ids(key: str, ids: dict) -> None:
+    try:
+        stored = json.loads(IDS_FILE.read_text())
+        stored = stored if isinstance(stored, dict) else {}
+    except (OSError, ValueError):
+        stored = {}
+    stored[key] = ids
+    with contextlib.suppress(OSError):
+        IDS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=IDS_FILE.parent, prefix=".test-ids-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(stored, f)
+        os.replace(tmp, IDS_FILE)
+
+
+# ---------------------------------------------------------------- grading the tests
+
+
+def _pristine_tests(ex: registry.Exercise, copy: Path) -> None:
+    """Replace the copy's tests folder with the repository's: the learner's edits to their tests never count."""
+    tests = ex.visible_tests(copy).parent
+    shutil.rmtree(tests, ignore_errors=True)
+    shutil.copytree(ex.visible_tests().parent, tests, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
               timeout_s: float | None = None, launch=sandbox.run) -> ExerciseResult:
-    """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` (sandbox.run's
-    signature) starts the child, e.g. `worker.Worker().run` for the mutant bank."""
+    """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
+    (sandbox.run's signature; the mutant bank passes `worker.Worker().run`).
+
+    The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
+    a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
+    lists it as skippable), and a run that ended before all its tests ran scores nothing."""
     result = ExerciseResult(ex)
     if target_name == "learner":
         path = ex.stub_path(workspace)
@@ -95,24 +224,70 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         if violations:
             result.problem = "policy violation: " + " ".join(violations)
             return result
+    expected = [t for t in expected_tests(ex) if t[0] in kinds]
     with isolated(ex, workspace) as (copy, tmp):
+        _pristine_tests(ex, copy)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
-        report = tmp / "report.json"
-        run = launch(pytest_args(report, files),
-                          timeout_s=timeout_s or ex.timeout_s, memory_mb=ex.memory_mb, env=child_env(copy, target_name), cwd=tmp)
-        result.seconds = run.seconds
-        if report.exists():
-            try:
-                result.tests = [t for t in json.loads(report.read_text()) if t["exercise"] == ex.id]
-            except ValueError:
-                result.tests = []
-        if run.crash or not report.exists():
-            how = run.crash or f"ended early with exit code {run.returncode} (sys.exit or os._exit in your code?)"
-            result.problem = f"the test run {how}" + _last_line(run.output)
-        elif not result.tests:
-            result.problem = "no test ran" + _last_line(run.output)
+        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, timeout_s or ex.timeout_s, ex.memory_mb,
+                                   launch=launch)
+    result.seconds = run.seconds
+    result.tests, result.problem = _score(ex, expected, run, messages)
     return result
+
+
+def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tuple[list[dict], str | None]:
+    if not expected:
+        return [], "no tests are registered for this exercise"
+    if isinstance(messages, str):
+        return [], "the test run " + messages
+    reported, broken_files, done = {}, {}, None
+    for m in messages:
+        if m["kind"] == "done":
+            done = m.get("status")
+        if m["kind"] != "test" or m.get("exercise") != ex.id:
+            continue
+        key = (m.get("file_kind"), m.get("test"))
+        if key[1] == channel.COLLECT_ERROR:
+            broken_files[key[0]] = m
+        elif key in reported:
+            return [], f"the test run reported {key[1]} twice"
+        else:
+            reported[key] = m
+    tests, missing = [], []
+    for kind, name in expected:
+        m = reported.get((kind, name)) or broken_files.get(kind)
+        if m is None:
+            missing.append(name)
+            continue
+        outcome, message = m.get("outcome"), str(m.get("message", ""))
+        if outcome == "skipped" and not ex.skippable(name):
+            outcome, message = "failed", f"skipped ({message}); a skipped test counts as failed"
+        if outcome not in ("passed", "failed", "skipped"):
+            outcome = "failed"
+        tests.append({"kind": kind, "test": name, "outcome": outcome, "message": message})
+    if run.crash:
+        return tests, f"the test run {run.crash}" + _last_line(run.output)
+    if done is None:
+        return tests, (f"the test run ended early with exit code {run.returncode} (sys.exit or os._exit in your "
+                       "code?)" + _last_line(run.output))
+    if done not in (0, 1):
+        return tests, f"the test run was interrupted (exit status {done}: KeyboardInterrupt or pytest.exit in your code?)"
+    if missing:
+        return tests, f"{len(missing)} of the exercise's {len(expected)} tests did not run (first: {missing[0]})"
+    return tests, None
+
+
+def run_phase(phase: registry.Phase, workspace: Path, echo: bool = True) -> tuple[sandbox.Result, list[dict]]:
+    """The learner's own loop (`grader phase`, `make phaseN`): the visible tests as they are in the
+    learner's folder, run on a throw-away copy. Returns the run and each test's outcome."""
+    with isolated(phase, workspace) as (copy, tmp):
+        files = [str(ex.visible_tests(copy)) for ex in phase.exercises]
+        run, messages = _sandboxed(pytest_args(files, "--tb=short"), copy, tmp, "learner",
+                                   timeout_s=sum(ex.timeout_s for ex in phase.exercises),
+                                   memory_mb=max(ex.memory_mb for ex in phase.exercises), echo=echo)
+    tests = [m for m in messages if m["kind"] == "test"] if isinstance(messages, list) else []
+    return run, tests
 
 
 def _last_line(output: str) -> str:
@@ -143,17 +318,24 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics_file = out_dir / "metrics.json"
     metrics_file.unlink(missing_ok=True)
+    _prefetch(ms.dataset)
     with isolated(ex, workspace) as (copy, tmp):
-        run = sandbox.run(["-m", "grader.runner", ex.id, tier, str(out_dir)], timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB,
-                          env=child_env(copy, target_name), cwd=tmp, echo=echo)
+        scratch = tmp / "out"
+        run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
+                                   timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB, echo=echo)
+        _keep_outputs(scratch, out_dir)
+    metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
         return result
-    if not metrics_file.exists():
-        result.message = f"the milestone run {run.crash or f'failed (exit code {run.returncode})'}" + _last_line(run.output)
+    reported = [m.get("values") for m in messages if m["kind"] == "metrics"] if isinstance(messages, list) else []
+    if isinstance(messages, str) or len(reported) != 1 or not isinstance(reported[0], dict):
+        why = messages if isinstance(messages, str) else run.crash or f"failed (exit code {run.returncode})"
+        result.message = f"the milestone run {why}" + _last_line(run.output)
         return result
-    result.metrics = json.loads(metrics_file.read_text())
+    result.metrics = {k: float(v) for k, v in reported[0].items() if isinstance(v, (int, float)) and isinstance(k, str)}
+    metrics_file.write_text(json.dumps(result.metrics, indent=1))
     value = result.metrics.get(ms.metric)
     if not isinstance(value, (int, float)):
         result.message = f"the milestone returned no `{ms.metric}`"
@@ -166,16 +348,35 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
 
 
 def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
-    """Entry point of the milestone child process: run the registry's entry, write metrics.json."""
+    """Entry point of the milestone child process: run the registry's entry, send its metrics to the grader."""
     import importlib
 
+    if channel.connect():   # before any learner module is imported
+        sandbox.die_with_parent()
+    target.freeze()
+    target.preload_references()
     ex = registry.exercise(ex_id)
     module_name, function = ex.milestone.entry.split(":")
     run = getattr(importlib.import_module(module_name), function)
     metrics = run(tier=tier, out_dir=Path(out_dir))
-    clean = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
-    (Path(out_dir) / "metrics.json").write_text(json.dumps(clean, indent=1))
+    channel.send("metrics", values={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
     return 0
+
+
+def _prefetch(dataset: str) -> None:
+    """Fetch and verify the milestone's data here: the child has no network and a read-only cache."""
+    from grader.data import store
+    with contextlib.suppress(Exception):  # the child then reports what is missing, in the data's own words
+        store.require(dataset)
+
+
+def _keep_outputs(scratch: Path, out_dir: Path, limit: int = 50 * 1024 ** 2) -> None:
+    """Copy the milestone's plain files (curves, logs) out of the sandbox; never metrics.json, links or huge files."""
+    for path in sorted(scratch.rglob("*")) if scratch.is_dir() else ():
+        if path.is_file() and not path.is_symlink() and path.name != "metrics.json" and path.stat().st_size <= limit:
+            dest = out_dir / path.relative_to(scratch)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
 
 
 if __name__ == "__main__":

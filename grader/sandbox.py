@@ -1,17 +1,33 @@
-"""Run untrusted learner code in a child process with a time limit and a memory limit.
+"""Run untrusted learner code in a child process: a time limit, a memory and process cap on the child's
+whole process tree and, where the platform allows it, an operating-system sandbox.
 
-An infinite loop, a crash, `sys.exit`, `os._exit`, a segfault or a 50 GB allocation ends that child, not
-the grader. Output goes to a temporary file (a flood of prints cannot fill memory) and only its tail is
-kept. The child runs in its own session, so the whole process group is killed on timeout.
+Isolated (Linux with bubblewrap): the child sees the whole file system read-only except a private /tmp
+and the folders the caller names `writable`; folders named in `hide` look empty. It has no network and
+no capabilities, lives in its own PID namespace (it can neither see nor signal the grader, and nothing it
+starts outlives the run) and dies with the grader, even when the grader is killed with SIGKILL.
+
+Process sandbox (the fallback where bwrap is missing or refused, or GRADSCHOOL_SANDBOX=off): the child
+runs in its own session behind a shell (a SIGSTOP sent to "the parent" stops the shell, not the grader,
+and the time limit still fires); at the end every process carrying the run's token is killed.
+
+In both: rlimits per process; a watchdog that sums the resident memory of the whole tree and counts its
+processes; output to a temporary file (a flood cannot fill memory, only its tail is kept); Ctrl-C or
+SIGTERM of the grader kills the tree before the exception propagates.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import resource
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +35,10 @@ from grader import childenv
 
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
+MAX_PROCESSES = 64          # processes in one child's tree (a fork bomb stops here)
+POLL_S = 0.1                # how often the watchdog looks at the tree
+MODE_VAR = "GRADSCHOOL_SANDBOX"   # "off": use the process sandbox even where bubblewrap works
+TOKEN_VAR = "GRADSCHOOL_RUN"      # marks every process of one run, so strays can be found and killed
 
 
 @dataclass
@@ -27,12 +47,15 @@ class Result:
     timed_out: bool
     output: str
     seconds: float
+    stopped: str | None = None   # why the watchdog ended the run (memory or process count of the tree)
 
     @property
     def crash(self) -> str | None:
         """A sentence about how the child ended abnormally, or None when it ended by itself normally."""
         if self.timed_out:
             return "timed out (an infinite loop? a very slow implementation?)"
+        if self.stopped:
+            return f"was stopped: {self.stopped}"
         if self.returncode < 0:
             name = signal.Signals(-self.returncode).name
             extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed: out of memory?)",
@@ -41,6 +64,139 @@ class Result:
         return None
 
 
+# ---------------------------------------------------------------- which sandbox
+
+def isolation_problem() -> str | None:
+    """None when children run under bubblewrap here; otherwise why they get the process sandbox only."""
+    return _probe(os.environ.get(MODE_VAR, ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _probe(mode: str) -> str | None:
+    if mode == "off":
+        return f"turned off by {MODE_VAR}=off"
+    if not sys.platform.startswith("linux"):
+        return "bubblewrap needs Linux"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bwrap is not installed (apt-get install bubblewrap)"
+    try:
+        probe = subprocess.run([*_bwrap(bwrap, (), (), None), "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"bwrap did not start ({str(e)[:40]})"
+    if probe.returncode != 0:
+        why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {probe.returncode}"]
+        return f"bwrap refused: {why[0][:40]}"
+    return None
+
+
+def isolation_note() -> str:
+    """One line for `grader doctor` and the scoreboard footer."""
+    problem = isolation_problem()
+    if problem is None:
+        return "bubblewrap: read-only repository, no network"
+    return f"process sandbox only ({problem})"
+
+
+def _bwrap(bwrap: str, writable, hide, cwd) -> list[str]:
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in hide:
+        args += ["--tmpfs", str(path)]
+    for path in writable:
+        args += ["--bind", str(path), str(path)]
+    return [*args, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--chdir", str(cwd or "/tmp"), "--"]
+
+
+# ---------------------------------------------------------------- the child's process tree
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (Linux /proc; just `pid` elsewhere)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _marked(token: str) -> list[int]:
+    """Processes whose environment carries this run's token (they may have left the tree by double-forking)."""
+    needle = f"{TOKEN_VAR}={token}".encode()
+    found = []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/environ", "rb") as f:
+                    if needle in f.read().split(b"\0"):
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def _kill_all(pids) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _gone(pids, wait_s: float = 2.0) -> None:
+    """Wait until the killed processes have disappeared, so their folders can be removed safely."""
+    deadline = time.monotonic() + wait_s
+    for pid in pids:
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                        break  # a zombie is dead; its parent reaps it
+            except OSError:
+                break
+            time.sleep(0.01)
+
+
+class _Watchdog(threading.Thread):
+    """Kills the tree when all its processes together hold more than `limit` bytes or are too many."""
+
+    def __init__(self, pid: int, memory_mb: int):
+        super().__init__(daemon=True)
+        self.pid, self.memory_mb, self.reason = pid, memory_mb, None
+        self._stop_event = threading.Event()
+
+    def run(self):
+        if not os.path.isdir(f"/proc/{self.pid}"):
+            return
+        while not self._stop_event.wait(POLL_S):
+            pids = _tree(self.pid)
+            if len(pids) > MAX_PROCESSES:
+                self.reason = f"it started more than {MAX_PROCESSES} processes"
+            elif sum(map(_rss, pids)) > self.memory_mb * 1024 ** 2:
+                self.reason = f"its processes together used more than {self.memory_mb} MB of memory"
+            if self.reason:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.pid, signal.SIGKILL)
+                _kill_all(pids)
+                return
+
+    def stop(self):
+        self._stop_event.set()
+
+
+# ---------------------------------------------------------------- running
+
 def _limits(memory_mb: int):
     def apply():
         os.setsid()
@@ -48,34 +204,78 @@ def _limits(memory_mb: int):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+        die_with_parent()
     return apply
 
 
-def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None, cwd: Path | None = None,
-        echo: bool = False) -> Result:
-    """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout."""
-    import time
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (the grader killed with SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-    child_env = childenv.environ(env)
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """While inside, SIGTERM raises KeyboardInterrupt, so the cleanup that Ctrl-C runs also runs for it."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("terminated")
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None, cwd: Path | None = None,
+        echo: bool = False, writable=(), hide=(), pass_fds=()) -> Result:
+    """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout.
+
+    `writable`: folders the child may write (under bubblewrap; everything else is read-only); `hide`:
+    folders that look empty to the child; `pass_fds`: descriptors the child inherits.
+    """
+    token = secrets.token_hex(8)
+    child_env = {**childenv.environ(env), TOKEN_VAR: token}
+    command = [sys.executable, *args]
+    isolated = isolation_problem() is None
+    if isolated:
+        command = [*_bwrap(shutil.which("bwrap"), writable, hide, cwd), *command]
+        child_env["TMPDIR"] = "/tmp"
+    elif os.name == "posix":
+        command = ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command]
     start = time.monotonic()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen([sys.executable, *args], stdout=None if echo else out, stderr=subprocess.STDOUT if not echo else None,
-                                stdin=subprocess.DEVNULL, env=child_env, cwd=cwd, preexec_fn=_limits(memory_mb))
+    with tempfile.TemporaryFile() as out, terminate_as_interrupt():
+        proc = subprocess.Popen(command, stdout=None if echo else out, stderr=None if echo else subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=child_env, cwd=None if isolated else cwd,
+                                preexec_fn=_limits(memory_mb), pass_fds=tuple(pass_fds))
+        watchdog = _Watchdog(proc.pid, memory_mb)
+        watchdog.start()
         timed_out = False
         try:
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # anything the learner's code left running
-        except (ProcessLookupError, PermissionError):
-            pass
+        finally:
+            watchdog.stop()
+            _end(proc, token)
         out.seek(0, os.SEEK_END)
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
-    return Result(proc.returncode, timed_out, text, time.monotonic() - start)
+    return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason)
+
+
+def _end(proc: subprocess.Popen, token: str) -> None:
+    """Kill everything the run left: its tree, its process group, and any process carrying its token."""
+    pids = _tree(proc.pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    _kill_all(pids)
+    proc.wait()
+    strays = _marked(token)
+    _kill_all(strays)
+    _gone(pids + strays)

@@ -7,6 +7,11 @@ Tests never import `phases...` or `solutions...` directly. They call
 and hidden checks call `learner("1.1")` and `reference("1.1")` to compare the two. The switch is the
 environment variable GRADSCHOOL_TARGET (set by the pytest option --target); the learner's files are
 looked up under GRADSCHOOL_WORKSPACE (default: the repository), so the grader can test a copy.
+
+In a grader child both are read once, by `freeze()`, before any learner module is imported: a learner
+module that sets GRADSCHOOL_TARGET=reference changes nothing. There the reference sources come from a
+folder the grader fills and `preload_references()` empties (the repository's `solutions/` is hidden from
+the child), and a loaded reference module is not left in `sys.modules`.
 """
 from __future__ import annotations
 
@@ -20,14 +25,39 @@ from grader import policy, registry
 
 TARGET_VAR = "GRADSCHOOL_TARGET"
 WORKSPACE_VAR = "GRADSCHOOL_WORKSPACE"
+REFERENCE_VAR = "GRADSCHOOL_REFERENCE_DIR"
 TARGETS = ("learner", "reference")
+
+_fixed: dict[str, object] = {}
+_sources: dict[Path, str] = {}
+
+
+def freeze() -> None:
+    """Fix the target and the workspace for the rest of this process (the first call wins)."""
+    if not _fixed:
+        _fixed.update(target=current_target(), workspace=workspace())
+
+
+def preload_references() -> None:
+    """Read the reference sources the grader put in GRADSCHOOL_REFERENCE_DIR, then remove that folder."""
+    folder = os.environ.pop(REFERENCE_VAR, None)
+    if not folder:
+        return
+    for path in Path(folder).rglob("*.py"):
+        _sources[registry.ROOT / "solutions" / path.relative_to(folder)] = path.read_text()
+    import shutil
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def workspace() -> Path:
+    if "workspace" in _fixed:
+        return _fixed["workspace"]
     return Path(os.environ.get(WORKSPACE_VAR) or registry.ROOT).resolve()
 
 
 def current_target() -> str:
+    if "target" in _fixed:
+        return _fixed["target"]
     target = os.environ.get(TARGET_VAR, "learner")
     if target not in TARGETS:
         raise ValueError(f"{TARGET_VAR}={target!r}; expected one of {TARGETS}")
@@ -68,6 +98,8 @@ _cache: dict[Path, ExerciseModule] = {}
 def _import(path: Path, name: str, ex: registry.Exercise, guarded: bool) -> ExerciseModule:
     if path in _cache:
         return _cache[path]
+    if not guarded:
+        return _import_reference(path, name, ex)
     if not path.exists():
         raise FileNotFoundError(f"{_display(path)} is missing (Exercise {ex.id}). `grader reset {ex.id}` restores the stub.")
     spec = importlib.util.spec_from_file_location(name, path)
@@ -88,6 +120,31 @@ def _import(path: Path, name: str, ex: registry.Exercise, guarded: bool) -> Exer
     return view
 
 
+def _import_reference(path: Path, name: str, ex: registry.Exercise) -> ExerciseModule:
+    source = _sources.get(path)
+    if source is None:
+        source = path.read_text()
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module  # while it runs (dataclasses look their module up); not afterwards
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    finally:
+        sys.modules.pop(name, None)
+    _cache[path] = view = ExerciseModule(module, ex, path)
+    return view
+
+
+def _called_from_learner_code() -> bool:
+    learner_files = {str(e.stub_path(workspace())) for e in registry.exercises()}
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in learner_files:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def learner(ex_id: str) -> ExerciseModule:
     ex = registry.exercise(ex_id)
     return _import(ex.stub_path(workspace()), f"phases.{ex.phase.dir}.{ex.module}", ex, guarded=True)
@@ -95,6 +152,8 @@ def learner(ex_id: str) -> ExerciseModule:
 
 def reference(ex_id: str) -> ExerciseModule:
     ex = registry.exercise(ex_id)
+    if _called_from_learner_code():
+        raise policy.PolicyViolation(f"Exercise {ex.id}: a learner module may not load the reference")
     return _import(ex.solution_path, f"solutions.{ex.phase.dir}.{ex.module}", ex, guarded=False)
 
 

@@ -18,10 +18,12 @@ threads exist when it forks.
 """
 from __future__ import annotations
 
+import fcntl
 import importlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,38 +35,43 @@ from grader import childenv, registry, sandbox
 PRELOAD = ("numpy", "pytest", "hypothesis", "tinygrad", "tinygrad.nn", "tinygrad.nn.optim",
            "grader.compare", "grader.numeric", "grader.target")
 FORK_SAFE = sys.platform != "darwin"
+MAX_PACKET = 1 << 20
 
 
 class Worker:
-    """A `python -m grader.worker` process that forks one child per `run` call (one call at a time)."""
+    """A `python -m grader.worker` process that forks one child per `run` call (one call at a time).
+
+    Requests and replies are single packets on a Unix socket pair; the descriptors a run passes to its
+    child (the report channel) travel with the request and keep their numbers in the child."""
 
     def __init__(self):
-        self.proc = None
+        self.sock = None
         if FORK_SAFE:
-            self.proc = subprocess.Popen([sys.executable, "-m", "grader.worker"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True,
+            self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.proc = subprocess.Popen([sys.executable, "-m", "grader.worker", str(theirs.fileno())],
+                                         pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                          env=childenv.environ({"PYTHONPATH": str(registry.ROOT)}))
+            theirs.close()
 
     def run(self, args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None,
-            cwd: Path | None = None, echo: bool = False) -> sandbox.Result:
-        """Like `sandbox.run(args, ...)`, with `args` a `-m pytest ...` command line."""
-        if self.proc is None or args[:2] != ["-m", "pytest"]:
-            return sandbox.run(args, timeout_s, memory_mb, env=env, cwd=cwd, echo=echo)
-        request = {"args": args[2:], "timeout_s": timeout_s, "memory_mb": memory_mb,
+            cwd: Path | None = None, echo: bool = False, writable=(), hide=(), pass_fds=()) -> sandbox.Result:
+        """`sandbox.run` for a `-m pytest ...` command line, without bubblewrap (trusted code only)."""
+        if self.sock is None or args[:2] != ["-m", "pytest"]:
+            return sandbox.run(args, timeout_s, memory_mb, env=env, cwd=cwd, echo=echo, writable=writable,
+                               hide=hide, pass_fds=pass_fds)
+        request = {"args": args[2:], "timeout_s": timeout_s, "memory_mb": memory_mb, "fds": list(pass_fds),
                    "env": childenv.environ(env), "cwd": str(cwd or os.getcwd())}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
+        socket.send_fds(self.sock, [json.dumps(request).encode()], list(pass_fds))
+        reply = self.sock.recv(MAX_PACKET)
+        if not reply:
             raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
-        return sandbox.Result(**json.loads(line))
+        return sandbox.Result(**json.loads(reply))
 
     def close(self) -> None:
-        if self.proc is not None:
-            self.proc.stdin.close()
+        if self.sock is not None:
+            self.sock.close()
             self.proc.wait()
-            self.proc.stdout.close()
-            self.proc = None
+            self.sock = None
 
     def __enter__(self) -> "Worker":
         return self
@@ -76,15 +83,19 @@ class Worker:
 # ---------------------------------------------------------------- inside the worker process
 
 
-def _child(request: dict, out_fd: int) -> None:
-    """In the forked child: limits, environment, output file, then pytest. Never returns."""
+def _child(request: dict, out_fd: int, fds: list[int]) -> None:
+    """In the forked child: limits, descriptors, environment, then pytest. Never returns."""
     code = 70
     try:
         sandbox._limits(request["memory_mb"])()
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 1000) for fd in fds]   # out of the way of the numbers wanted
+        os.closerange(3, 1000)
+        for fd, wanted in zip(high, request["fds"]):
+            os.dup2(fd, wanted)
+            os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
@@ -116,14 +127,16 @@ def _wait(pid: int, timeout_s: float) -> tuple[int, bool]:
         pause = min(pause * 2, 0.02)
 
 
-def _serve_one(request: dict) -> dict:
+def _serve_one(request: dict, fds: list[int]) -> dict:
     start = time.monotonic()
     with tempfile.TemporaryFile() as out:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(request, out.fileno())
+            _child(request, out.fileno(), fds)
+        for fd in fds:
+            os.close(fd)  # the child holds them now; the parent sees the channel end when the child does
         returncode, timed_out = _wait(pid, request["timeout_s"])
         try:
             os.killpg(pid, signal.SIGKILL)  # anything the child left running
@@ -135,13 +148,16 @@ def _serve_one(request: dict) -> dict:
     return {"returncode": returncode, "timed_out": timed_out, "output": text, "seconds": time.monotonic() - start}
 
 
-def main() -> int:
+def main(fd: str) -> int:
     for name in PRELOAD:
         importlib.import_module(name)
-    for line in sys.stdin:
-        print(json.dumps(_serve_one(json.loads(line))), flush=True)
-    return 0
+    sock = socket.socket(fileno=int(fd))
+    while True:
+        data, fds, _, _ = socket.recv_fds(sock, MAX_PACKET, 16)
+        if not data:
+            return 0
+        sock.send(json.dumps(_serve_one(json.loads(data), fds)).encode())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1]))

@@ -13,10 +13,13 @@ Every file named in `datasets/manifest.toml` is looked up in this order:
 
 A file is used only once its size and sha256 match the manifest. Hashing ~100 MB on every load
 would be slow, so successful verifications are remembered in `<cache>/verified.json`, keyed by
-absolute path, size and modification time: a file that is rewritten gets hashed again.
+absolute path, size, modification time and inode change time: a file that is rewritten gets hashed
+again, even when its size and modification time were put back (the change time cannot be).
+Temporary files of a download or extraction that is interrupted are removed.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -25,6 +28,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +151,7 @@ def sha256_file(path: Path) -> str:
 
 
 def _record_key(path: Path, st: os.stat_result) -> str:
-    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
 def _load_records() -> dict[str, str]:
@@ -170,13 +174,16 @@ def _save_record(key: str, digest: str) -> None:
 def _atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def is_recorded(path: Path, spec: FileSpec) -> bool:
-    """True when this exact file (path, size, mtime) was already verified against `spec`."""
+    """True when this exact file (path, size, mtime, ctime) was already verified against `spec`."""
     try:
         st = path.stat()
     except OSError:
@@ -277,15 +284,40 @@ class _RichBar:
             self._p.stop()
 
 
+@contextlib.contextmanager
+def _no_leftovers(folder: Path, keep: Path):
+    """Remove every file that appears in `folder` while inside, except `keep`, if the block does not finish."""
+    folder.mkdir(parents=True, exist_ok=True)
+    before = set(folder.iterdir())
+    try:
+        yield
+    except BaseException:
+        for path in set(folder.iterdir()) - before - {keep}:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+
+
+STALE_S = 24 * 3600
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files of a fetch whose process was killed (older than a day, so no live fetch is hit)."""
+    for path in [*folder.glob(".*.tmp"), *folder.glob("tmp*"), *folder.glob("*/.*.tmp"), *folder.glob("*/tmp*")]:
+        with contextlib.suppress(OSError):
+            if path.is_file() and time.time() - path.stat().st_mtime > STALE_S:
+                path.unlink()
+
+
 def _download(url: str, sha256: str, dest: Path) -> None:
     """Download `url` to `dest` with pooch: sha256-checked, written to a temporary file then moved."""
     import pooch
     bar = _RichBar(dest.name)
     downloader = pooch.HTTPDownloader(progressbar=bar, chunk_size=1 << 16, timeout=60)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=dest.name, path=dest.parent,
-                       downloader=downloader)
+        with _no_leftovers(dest.parent, dest):
+            pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=dest.name, path=dest.parent,
+                           downloader=downloader)
     finally:
         bar.close()
 
@@ -293,6 +325,7 @@ def _download(url: str, sha256: str, dest: Path) -> None:
 def _fetch(ds: Dataset, specs: list[FileSpec]) -> list[str]:
     """Download the missing `specs` into the cache; returns error lines (empty when all arrived)."""
     errors = []
+    _remove_stale_temporaries(cache_dir())
     if ds.archive is not None:
         a = ds.archive
         tarball = cache_dir() / a.name
@@ -329,9 +362,12 @@ def _extract(tarball: Path, prefix: str, specs: list[FileSpec]) -> None:
             dest = cache_dir() / spec.dir / spec.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{spec.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as out, tar.extractfile(member) as src:
-                shutil.copyfileobj(src, out, 1 << 20)
-            os.replace(tmp, dest)
+            try:
+                with os.fdopen(fd, "wb") as out, tar.extractfile(member) as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+                os.replace(tmp, dest)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ the entry point for loaders

@@ -17,6 +17,7 @@ import pickle
 import shutil
 import tarfile
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -295,6 +296,44 @@ def test_verification_is_remembered_until_the_file_changes(fake, monkeypatch):
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     data.mnist()
     assert calls == [MNIST_FILES[1]]
+
+
+def test_corruption_with_size_and_mtime_put_back_is_detected(fake, monkeypatch):
+    """The change time moves on any rewrite, so a record of an earlier verification no longer matches."""
+    cache = fake.write_tree(fake.root / "cache", cifar=(), text=False)
+    data.mnist()
+    target = cache / "mnist" / MNIST_FILES[1]
+    st = target.stat()
+    time.sleep(0.01)
+    flip_byte(target)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.warns(store.DataWarning, match="corrupt"), pytest.raises(data.DataUnavailable):
+        data.mnist()
+
+
+@pytest.mark.parametrize("stage", ["download", "extraction"])
+def test_interrupted_fetch_leaves_no_temporary_file(fake, server, monkeypatch, stage):
+    (server / "cifar-10-python.tar.gz").write_bytes(fake.tarball)
+    monkeypatch.delenv(store.OFFLINE_VAR)
+    import pooch
+
+    def half_then_interrupt(src, out, *args):
+        out.write(src.read(100))
+        raise KeyboardInterrupt
+
+    def interrupted_download(self, url, output_file, pooch_obj=None, check_only=False):
+        with open(output_file, "wb") as f:
+            f.write(b"partial")
+        raise KeyboardInterrupt
+    if stage == "download":
+        monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted_download)
+    else:
+        monkeypatch.setattr(store, "shutil", type("Shutil", (), {"copyfileobj": staticmethod(half_then_interrupt)}))
+    with pytest.raises(KeyboardInterrupt):
+        data.cifar10()
+    left = [p.name for p in (fake.root / "cache").rglob("*") if p.is_file() and p.name != store.RECORD_NAME]
+    assert left in ([], ["cifar-10-python.tar.gz"]), left   # at most the verified archive, never a partial file
 
 
 def test_flipped_byte_in_mirror_is_reported_skipped_and_mirror_untouched(fake, monkeypatch):
