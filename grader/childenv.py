@@ -54,7 +54,3 @@ def environ(extra: dict | None = None) -> dict[str, str]:
     Without `extra` thread settings a child gets one thread: test children are many and small."""
     return {**os.environ, **threads(1), **FIXED, **(extra or {})}
 
-
-def apply(n_threads: int = 1) -> None:
-    """Set the same variables in this process (a worker that forks children, before importing numpy)."""
-    os.environ.update({**threads(n_threads), **FIXED})

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, policy, registry, sandbox, target
+from grader import channel, childenv, policy, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -98,9 +98,10 @@ def _remove_orphaned_copies() -> None:
 
 
 def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
-               echo: bool = False, launch=sandbox.run) -> tuple[sandbox.Result, list[dict] | str]:
-    """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted."""
-    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference")}
+               echo: bool = False, launch=sandbox.run, threads: int = 1) -> tuple[sandbox.Result, list[dict] | str]:
+    """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
+    `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
+    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads)}
     writable = [tmp]
     if sandbox.isolation_problem() is None:
         env.update(_private_caches(tmp, target_name, writable))
@@ -322,7 +323,8 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     with isolated(ex, workspace) as (copy, tmp):
         scratch = tmp / "out"
         run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
-                                   timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB, echo=echo)
+                                   timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB, echo=echo,
+                                   threads=childenv.threads_per_child())
         _keep_outputs(scratch, out_dir)
     metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
