@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 PHASES := $(addprefix phase,1 2 3 4 5 6 7)
-.PHONY: help check test stubs mutants milestones doctor clang-note $(PHASES)
+.PHONY: help check test stubs mutants milestones doctor bench clang-note $(PHASES)
 
 help: ## this list
 	@grep -hE '^[$$()A-Za-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^\$$\(PHASES\)/phaseN/; s/^([^:]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -42,6 +42,9 @@ mutants: $(STAMP) ## which realistic wrong implementations the checks catch, per
 milestones: $(STAMP) clang-note ## full-tier milestone runs with the reference (long: GPU or patience)
 	@for id in $$($(PY) -c "from grader import registry; print(' '.join(e.id for e in registry.exercises() if e.milestone))"); do \
 		$(GRADER) milestone $$id --full --reference || exit 1; done
+
+bench: $(STAMP) clang-note ## speed on this machine: learner loop, milestone steps next to PyTorch CPU
+	@$(PY) -m grader.bench
 
 doctor: $(STAMP) ## check Python, tinygrad, clang, device and data
 	@$(GRADER) doctor

@@ -1,7 +1,9 @@
 """Run the mutant bank: every mutant must be caught, every alternative must pass.
 
 For each edit in `grader/mutants/<phase>/<module>.py` the edited reference becomes the learner's file in a
-temporary copy of the workspace, and the exercise is graded there exactly as `grader check` would.
+temporary copy of the workspace, and the exercise is graded there as `grader check` would, but each
+variant's test run is a child forked from one warm worker per exercise (`grader.worker`), which imported
+the libraries once.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import mutants, registry, runner
+from grader import mutants, registry, runner, worker
 
 
 @dataclass
@@ -27,9 +29,9 @@ class Verdict:
         return bool(self.caught_by) if self.kind == "mutant" else not self.caught_by
 
 
-def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds) -> tuple[str, str]:
+def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -> tuple[str, str]:
     ex.stub_path(workspace).write_text(source)
-    result = runner.run_tests(ex, workspace, kinds=kinds)
+    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}
@@ -42,12 +44,12 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
     """Grade every edit of the exercise's bank. Mutants face `mutant_kinds` of tests; alternatives face all."""
     bank, alternatives = mutants.bank(ex)
     verdicts = []
-    with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp, worker.Worker() as warm:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
         for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
             for edit in edits:
-                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds)
+                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)
                 verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
     return verdicts
 

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, policy, registry, sandbox, target
+from grader import channel, childenv, policy, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -102,16 +102,18 @@ def _remove_orphaned_copies() -> None:
 
 
 def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
-               echo: bool = False, cpu_budget_s: float | None = None) -> tuple[sandbox.Result, list[dict] | str]:
-    """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted."""
-    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference")}
+               echo: bool = False, launch=sandbox.run, threads: int = 1,
+               cpu_budget_s: float | None = None) -> tuple[sandbox.Result, list[dict] | str]:
+    """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
+    `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
+    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads)}
     writable = [tmp]
     if sandbox.isolation_problem() is None:
         env.update(_private_caches(tmp, target_name, writable))
     with channel.Listener() as link:
-        run = sandbox.run(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
-                          writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds,
-                          cpu_budget_s=cpu_budget_s)
+        budget = {"cpu_budget_s": cpu_budget_s} if cpu_budget_s is not None else {}
+        run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
+                     writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds, **budget)
         try:
             return run, link.messages()
         except channel.Tampered as e:
@@ -212,8 +214,9 @@ def _pristine_tests(ex: registry.Exercise, copy: Path) -> None:
 
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
-              timeout_s: float | None = None) -> ExerciseResult:
-    """Grade one exercise's tests. `timeout_s` overrides the registry's limit.
+              timeout_s: float | None = None, launch=sandbox.run) -> ExerciseResult:
+    """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
+    (sandbox.run's signature; the mutant bank passes `worker.Worker().run`).
 
     The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
     a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
@@ -237,7 +240,8 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         _pristine_tests(ex, copy)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
-        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, timeout_s or ex.timeout_s, ex.memory_mb)
+        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, timeout_s or ex.timeout_s, ex.memory_mb,
+                                   launch=launch)
     result.seconds = run.seconds
     result.tests, result.problem = _score(ex, expected, run, messages)
     return result
@@ -345,7 +349,7 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
         scratch = tmp / "out"
         run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
                                    timeout_s=budget * WALL_FACTOR, memory_mb=MILESTONE_MEMORY_MB, echo=echo,
-                                   cpu_budget_s=budget)
+                                   threads=childenv.threads_per_child(), cpu_budget_s=budget)
         _keep_outputs(scratch, out_dir)
     metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), cpu_s=round(run.cpu_s, 1),

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import proctree
+from grader import childenv, proctree
 
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
@@ -267,7 +267,7 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
     isolated = isolation_problem() is None
     # under bubblewrap the home folder is read-only: caches go to the private /tmp unless the caller says
     private = {"TMPDIR": "/tmp", "CACHEDB": "/tmp/tinygrad-cache.db", "MPLCONFIGDIR": "/tmp/matplotlib"} if isolated else {}
-    child_env = {**os.environ, **private, **(env or {}), "PYTHONDONTWRITEBYTECODE": "1", TOKEN_VAR: token}
+    child_env = {**childenv.environ({**private, **(env or {})}), TOKEN_VAR: token}
     command = [sys.executable, *args]
     if isolated:
         command = [*_bwrap(shutil.which("bwrap"), writable, hide, cwd), *command]

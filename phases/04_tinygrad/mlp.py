@@ -54,7 +54,9 @@ def make_train_step(model: TinygradNN, optimizer: Optimizer) -> Callable[[Tensor
     One call: zero the gradients, compute the mean cross-entropy of `model(x)` against the integer labels y
     (`sparse_categorical_crossentropy`), backpropagate, apply one optimizer update, and return the loss
     (a realized scalar Tensor). All of it must run under `Context(TRAINING=1)`. The inputs keep the same
-    shape on every call (TinyJit replays the kernels captured on the second call).
+    shape on every call (TinyJit replays the kernels captured on the second call). Use x and y only as
+    Tensors (no `.numpy()` or `.item()` inside): the milestone passes views of a training set that stays on
+    the device, and reads the loss once per epoch (the lesson shows how).
     """
     raise NotImplementedError("Exercise 4.1: implement make_train_step (see its docstring)")
 

@@ -36,8 +36,9 @@ def test_prediction(name):
 
 
 def test_standardize_rows_matches_and_fits_the_budget():
-    x = Tensor(rng.normal(size=(8, 12)).astype(np.float32)).realize()
-    want = sch.standardize_rows_unfused(x).numpy()
-    got = sch.standardize_rows(x)
+    X = rng.normal(size=(8, 12)).astype(np.float32)
+    got = sch.standardize_rows(Tensor(X).realize())      # your code first: a stub fails before any graph is built
     assert sch.kernel_count(got) <= sch.FUSED_BUDGET
+    centered = X - X.mean(axis=1, keepdims=True)
+    want = centered / np.sqrt((centered ** 2).mean(axis=1, keepdims=True) + 1e-5)
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)

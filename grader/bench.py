@@ -1,0 +1,219 @@
+"""`make bench`: how fast the learner's loop and the milestone steps run on this machine, with PyTorch
+CPU on the same recipes for scale. It prints figures and asserts nothing (speed goals live here, never
+in timed tests).
+
+CPU seconds (user + system of the child processes) are the figures to compare: on a busy machine wall
+time grows with the load, CPU time much less. Step times are CPU milliseconds per training step with
+the threads each child gets (grader/childenv.py).
+
+PyTorch is never a dependency of the project: it goes into a separate environment, .venv-bench, created
+on the first run from the CPU-only wheels (download.pytorch.org/whl/cpu, or a local wheel that pip is
+configured to find). Where that fails the PyTorch columns say why and the rest is still printed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import childenv, registry, sandbox
+
+BENCH_VENV = registry.ROOT / ".venv-bench"
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+STEPS = 100          # timed training steps per recipe
+BATCH = 128
+
+# One training step of each recipe, in PyTorch: the same layers, batch, optimiser and data handling.
+TORCH_SCRIPT = r"""
+import json, sys, time
+import torch
+from torch import nn
+recipe, steps, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(int(sys.argv[4]))
+torch.manual_seed(0)
+X, y = torch.rand(steps * batch, 784), torch.randint(0, 10, (steps * batch,))
+if recipe == "3.6":   # 784-256-128-64-10, BatchNorm, ReLU, dropout 0.1; SGD momentum 0.9, loss read every step
+    layers = []
+    for a, b in ((784, 256), (256, 128), (128, 64)):
+        layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU(), nn.Dropout(0.1)]
+    model = nn.Sequential(*layers, nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+else:                 # 784-256-128-10 ReLU; Adam 1e-3; losses summed, read once
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+def epoch():
+    total = torch.zeros(())
+    for i in torch.randperm(len(X)).split(batch):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(X[i]), y[i])
+        loss.backward()
+        opt.step()
+        if recipe == "3.6":
+            loss.item()
+        else:
+            total += loss.detach()
+    return total.item()
+epoch()
+start = time.process_time()
+epoch()
+print(json.dumps({"ms": (time.process_time() - start) * 1000 / steps}))
+"""
+
+
+def _ours_step(recipe: str, steps: int, batch: int) -> float:
+    """CPU ms per training step of the reference on random MNIST-shaped data (runs in a child)."""
+    import numpy as np
+
+    from grader.target import reference
+    rng = np.random.default_rng(0)
+    X, y = rng.random((steps * batch, 784), dtype=np.float32), rng.integers(0, 10, steps * batch).astype(np.int32)
+    if recipe == "3.6":
+        from grader.milestones.mnist_numpy import TIERS
+        cfg, mlp = TIERS["smoke"], reference("3.6")
+        model = mlp.build_model(reference("3.5"), sizes=cfg["sizes"], dropout=cfg["dropout"], seed=0, dtype=np.float32)
+        state = mlp.train_epoch(model, X, y, lr=cfg["lr"], batch_size=batch, seed=0)[1]
+
+        def epoch():
+            mlp.train_epoch(model, X, y, lr=cfg["lr"], batch_size=batch, seed=1, state=state)
+    else:
+        from tinygrad.nn.optim import Adam
+
+        from grader.milestones.mnist_tinygrad import DeviceLoop
+        mlp = reference("4.1")
+        model = mlp.TinygradNN((784, 256, 128, 10))
+        loop = DeviceLoop(mlp.make_train_step(model, Adam(model.parameters(), lr=1e-3)), X, y, batch)
+
+        def epoch():
+            loop.epoch(rng.permutation(len(X)))
+        epoch()  # compiles, then captures the JIT
+    start = time.process_time()
+    epoch()
+    return (time.process_time() - start) * 1000 / steps
+
+
+# ---------------------------------------------------------------- measuring child processes
+
+
+def _timed(command: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    """(CPU seconds of the command's processes, wall seconds, output)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, env=env or childenv.environ(), cwd=cwd or registry.ROOT)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return cpu, wall, done.stdout + done.stderr
+
+
+def _solved_workspace(tmp: Path) -> Path:
+    """A copy of phases/ with every learner file replaced by the reference."""
+    shutil.copytree(registry.ROOT / "phases", tmp / "phases", ignore=shutil.ignore_patterns("__pycache__"))
+    for ex in registry.exercises():
+        shutil.copy(ex.solution_path, ex.stub_path(tmp))
+    return tmp
+
+
+def learner_loop() -> list[tuple[str, float, float]]:
+    """The commands a learner runs. Under the process sandbox: a child in bubblewrap's PID namespace is
+    reaped there, so its CPU time never reaches our rusage."""
+    grader = [sys.executable, "-m", "grader"]
+    env = childenv.environ({sandbox.MODE_VAR: "off"})
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="gradschool-bench-") as tmp:
+        trivial = Path(tmp) / "test_trivial.py"
+        trivial.write_text("def test_nothing():\n    pass\n")
+        rows.append(("bare pytest child, one trivial test",
+                     *_timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(trivial)], cwd=Path(tmp))[:2]))
+        solved = ["--workspace", str(_solved_workspace(Path(tmp) / "solved"))]
+        for phase in ("1", "4"):
+            _timed([*grader, *solved, "phase", phase], env)  # warms tinygrad's compile cache
+            rows.append((f"make phase{phase}, stubs", *_timed([*grader, "phase", phase], env)[:2]))
+            rows.append((f"make phase{phase}, reference", *_timed([*grader, *solved, "phase", phase], env)[:2]))
+        rows.append(("grader check 1.2, reference",
+                     *_timed([*grader, *solved, "check", "1.2", "--no-milestones"], env)[:2]))
+    return rows
+
+
+def matmul_gflops() -> float:
+    """NumPy float32 1024x1024 matmul, one thread, best of 10 (CPU time: waiting for a core is not counted)."""
+    code = ("import numpy as np, time; a = np.random.rand(1024, 1024).astype(np.float32); a @ a; best = 1e9\n"
+            "for _ in range(10):\n t = time.process_time(); a @ a; best = min(best, time.process_time() - t)\n"
+            "print(2 * 1024 ** 3 / best / 1e9)")
+    return float(_timed([sys.executable, "-c", code], env=childenv.environ(childenv.threads(1)))[2].split()[-1])
+
+
+def _torch_python() -> tuple[Path | None, str]:
+    """The bench environment's python with torch, created on demand; or None and the reason."""
+    python = BENCH_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"Creating {BENCH_VENV.name} with CPU-only PyTorch (first run only)...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+    probe = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--timeout", "15", "--retries", "1",
+                                  "--only-binary=:all:", "--index-url", TORCH_INDEX, "torch", "numpy"],
+                                 capture_output=True, text=True)
+        probe = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            lines = (install.stderr or install.stdout).strip().splitlines() or ["pip failed"]
+            return None, f"no CPU-only torch wheel could be installed ({lines[-1][:60]})"
+    version = probe.stdout.strip()
+    if "+cpu" not in version and "cpu" not in subprocess.run(
+            [str(python), "-c", "import torch; print(torch.version.cuda or 'cpu')"], capture_output=True, text=True).stdout:
+        return None, f"{BENCH_VENV.name} holds torch {version}, not a CPU-only build"
+    return python, version
+
+
+def milestone_steps(threads: int) -> list[tuple[str, float, float | None, str]]:
+    env = childenv.environ({**childenv.threads(threads), "GRADSCHOOL_TARGET": "reference"})
+    python, torch_note = _torch_python()
+    rows = []
+    for recipe, what in (("3.6", "3.6 NumPy MLP, BatchNorm, dropout, SGD"), ("4.1", "4.1 tinygrad MLP, Adam, TinyJit")):
+        out = _timed([sys.executable, "-m", "grader.bench", "--step", recipe], env=env)[2]
+        ours = json.loads(out.strip().splitlines()[-1])["ms"]
+        theirs = None
+        if python is not None:
+            out = _timed([str(python), "-c", TORCH_SCRIPT, recipe, str(STEPS), str(BATCH), str(threads)], env=env)[2]
+            try:
+                theirs = json.loads(out.strip().splitlines()[-1])["ms"]
+            except (ValueError, IndexError):
+                torch_note = f"the PyTorch run failed: {out.strip().splitlines()[-1:]}"
+        rows.append((what, ours, theirs, torch_note))
+    return rows
+
+
+def main() -> int:
+    threads = childenv.threads_per_child()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    import numpy
+    import tinygrad  # noqa: F401
+    print(f"gradschool bench: {childenv.cores()} cores, load {load:.1f}, Python {sys.version.split()[0]}, "
+          f"NumPy {numpy.__version__}")
+    print(f"NumPy float32 matmul (1024^3, 1 thread): {matmul_gflops():.0f} GFLOP/s")
+    print(f"\n{'Learner loop (process sandbox)':52} {'CPU s':>8} {'wall s':>8}")
+    for name, cpu, wall in learner_loop():
+        print(f"  {name:50} {cpu:8.2f} {wall:8.2f}")
+    print(f"\n{f'Milestone step, CPU ms, {threads} thread(s)':52} {'ours':>7} {'torch':>7} {'ratio':>6}")
+    notes = set()
+    for name, ours, theirs, note in milestone_steps(threads):
+        ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
+        print(f"  {name:50} {ours:7.2f} {theirs if theirs is not None else float('nan'):7.2f} {ratio}")
+        notes.add(note)
+    for note in sorted(notes):
+        print(f"  PyTorch: {note}")
+    print("\nGoals (issue 16): make phase1 <= 1.5 CPU s, make phase4 reference <= 15 CPU s,\n"
+          "step ratio to PyTorch <= 1.5.")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--step"]:
+        print(json.dumps({"ms": _ours_step(sys.argv[2], STEPS, BATCH)}))
+        sys.exit(0)
+    sys.exit(main())

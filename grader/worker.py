@@ -1,0 +1,163 @@
+"""A warm worker for grading many variants of one exercise (the mutant bank): the libraries are imported
+once, then every pytest run is a forked child that inherits them.
+
+    with Worker() as worker:
+        runner.run_tests(ex, workspace, launch=worker.run)    # worker.run has sandbox.run's signature
+
+A fresh `python -m pytest` child pays Python, pytest, numpy, hypothesis and tinygrad start-up on every
+variant; a forked child starts with all of it imported. Each child gets the sandbox's limits (its own
+session, memory and file-size limits, a time limit that kills its process group) and its own
+environment, working directory and output file.
+
+Use it for trusted variants only (the mutant bank): learner code is graded by `sandbox.run`.
+
+Fork is unsafe on macOS (system libraries may hold locks or threads across it): there `Worker.run` falls
+back to `sandbox.run`, a fresh process per variant. The worker imports no tinygrad device and opens no
+tinygrad cache before forking, and starts with tinygrad's compile pool off and one BLAS thread, so no
+threads exist when it forks.
+"""
+from __future__ import annotations
+
+import fcntl
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import childenv, registry, sandbox
+
+PRELOAD = ("numpy", "pytest", "hypothesis", "tinygrad", "tinygrad.nn", "tinygrad.nn.optim",
+           "grader.compare", "grader.numeric", "grader.target")
+FORK_SAFE = sys.platform != "darwin"
+MAX_PACKET = 1 << 20
+
+
+class Worker:
+    """A `python -m grader.worker` process that forks one child per `run` call (one call at a time).
+
+    Requests and replies are single packets on a Unix socket pair; the descriptors a run passes to its
+    child (the report channel) travel with the request and keep their numbers in the child."""
+
+    def __init__(self):
+        self.sock = None
+        if FORK_SAFE:
+            self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.proc = subprocess.Popen([sys.executable, "-m", "grader.worker", str(theirs.fileno())],
+                                         pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                         env=childenv.environ({"PYTHONPATH": str(registry.ROOT)}))
+            theirs.close()
+
+    def run(self, args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None,
+            cwd: Path | None = None, echo: bool = False, writable=(), hide=(), pass_fds=()) -> sandbox.Result:
+        """`sandbox.run` for a `-m pytest ...` command line, without bubblewrap (trusted code only)."""
+        if self.sock is None or args[:2] != ["-m", "pytest"]:
+            return sandbox.run(args, timeout_s, memory_mb, env=env, cwd=cwd, echo=echo, writable=writable,
+                               hide=hide, pass_fds=pass_fds)
+        request = {"args": args[2:], "timeout_s": timeout_s, "memory_mb": memory_mb, "fds": list(pass_fds),
+                   "env": childenv.environ(env), "cwd": str(cwd or os.getcwd())}
+        socket.send_fds(self.sock, [json.dumps(request).encode()], list(pass_fds))
+        reply = self.sock.recv(MAX_PACKET)
+        if not reply:
+            raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
+        return sandbox.Result(**json.loads(reply))
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.proc.wait()
+            self.sock = None
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------- inside the worker process
+
+
+def _child(request: dict, out_fd: int, fds: list[int]) -> None:
+    """In the forked child: limits, descriptors, environment, then pytest. Never returns."""
+    code = 70
+    try:
+        sandbox._limits(request["memory_mb"])()
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 1000) for fd in fds]   # out of the way of the numbers wanted
+        os.closerange(3, 1000)
+        for fd, wanted in zip(high, request["fds"]):
+            os.dup2(fd, wanted)
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        import pytest
+        code = int(pytest.main(request["args"]))
+    except BaseException as e:  # noqa: BLE001 - the child reports every ending through its exit code
+        code = e.code if isinstance(e, SystemExit) and isinstance(e.code, int) else 70
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _wait(pid: int, timeout_s: float) -> tuple[int, bool]:
+    """Wait for the child; kill its process group at the deadline. Returns (returncode, timed_out)."""
+    deadline, pause = time.monotonic() + timeout_s, 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), False
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), True
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def _serve_one(request: dict, fds: list[int]) -> dict:
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _child(request, out.fileno(), fds)
+        for fd in fds:
+            os.close(fd)  # the child holds them now; the parent sees the channel end when the child does
+        returncode, timed_out = _wait(pid, request["timeout_s"])
+        try:
+            os.killpg(pid, signal.SIGKILL)  # anything the child left running
+        except (ProcessLookupError, PermissionError):
+            pass
+        out.seek(0, os.SEEK_END)
+        out.seek(max(0, out.tell() - sandbox.TAIL_BYTES))
+        text = out.read().decode(errors="replace")
+    return {"returncode": returncode, "timed_out": timed_out, "output": text, "seconds": time.monotonic() - start}
+
+
+def main(fd: str) -> int:
+    for name in PRELOAD:
+        importlib.import_module(name)
+    sock = socket.socket(fileno=int(fd))
+    while True:
+        data, fds, _, _ = socket.recv_fds(sock, MAX_PACKET, 16)
+        if not data:
+            return 0
+        sock.send(json.dumps(_serve_one(json.loads(data), fds)).encode())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
