@@ -103,7 +103,7 @@ def _remove_orphaned_copies() -> None:
 
 def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
                echo: bool = False, launch=sandbox.run, threads: int = 1,
-               cpu_budget_s: float | None = None) -> tuple[sandbox.Result, list[dict] | str]:
+               cpu_budget_s: float | None = None, grace_s: float = 15.0) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads)}
@@ -111,7 +111,7 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
     if sandbox.isolation_problem() is None:
         env.update(_private_caches(tmp, target_name, writable))
     with channel.Listener() as link:
-        budget = {"cpu_budget_s": cpu_budget_s} if cpu_budget_s is not None else {}
+        budget = {"cpu_budget_s": cpu_budget_s, "grace_s": grace_s} if cpu_budget_s is not None else {}
         run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
                      writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds, **budget)
         try:
@@ -213,6 +213,9 @@ def _pristine_tests(ex: registry.Exercise, copy: Path) -> None:
     shutil.copytree(ex.visible_tests().parent, tests, ignore=shutil.ignore_patterns("__pycache__"))
 
 
+TEST_WALL_FACTOR = 3  # a test run may take this many times its CPU limit in wall time
+
+
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
               timeout_s: float | None = None, launch=sandbox.run) -> ExerciseResult:
     """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
@@ -240,8 +243,11 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         _pristine_tests(ex, copy)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
-        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, timeout_s or ex.timeout_s, ex.memory_mb,
-                                   launch=launch)
+        limit = timeout_s or ex.timeout_s
+        # the limit is CPU seconds of the child's tree (load-proof); wall time only caps hangs (sleeps)
+        cpu = {"cpu_budget_s": limit, "grace_s": 1.0} if launch is sandbox.run else {}
+        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, limit * TEST_WALL_FACTOR,
+                                   ex.memory_mb, launch=launch, **cpu)
     result.seconds = run.seconds
     result.tests, result.problem = _score(ex, expected, run, messages)
     return result

@@ -56,7 +56,8 @@ class Result:
     def crash(self) -> str | None:
         """A sentence about how the child ended abnormally, or None when it ended by itself normally."""
         if self.budget_stop:
-            return {"cpu": "used up its CPU budget", "wall": "ran past its wall-clock limit"}[self.budget_stop]
+            why = {"cpu": "used up its CPU budget", "wall": "ran past its wall-clock limit"}[self.budget_stop]
+            return f"timed out: it {why} (an infinite loop? a very slow implementation?)"
         if self.timed_out:
             return "timed out (an infinite loop? a very slow implementation?)"
         if self.stopped:
