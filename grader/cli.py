@@ -138,7 +138,7 @@ def _scoreboard(results: list[runner.ExerciseResult]) -> None:
                               + (f" · curves in {r.milestone.out_dir}" if r.milestone.out_dir else ""))
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
     if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
-        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
+        console.print(f"[dim]Sandbox: {escape(sandbox.isolation_note())}[/]")
 
 
 # ---------------------------------------------------------------- phase (make phaseN), watch
