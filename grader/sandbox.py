@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import proctree
+
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
 MAX_PROCESSES = 64          # processes in one child's tree (a fork bomb stops here)
@@ -46,12 +48,15 @@ class Result:
     output: str
     seconds: float
     stopped: str | None = None   # why the watchdog ended the run (memory or process count of the tree)
-    cpu_s: float = 0.0           # CPU seconds of the tree, sampled by the watchdog (resource.RUSAGE_CHILDREN
-                                 # does not see processes under bubblewrap: its PID-1 is never reaped by us)
+    cpu_s: float = 0.0           # CPU seconds of the whole tree, sampled from /proc (RUSAGE_CHILDREN does
+                                 # not see processes under bubblewrap: its PID 1 is never reaped by us)
+    budget_stop: str | None = None  # "cpu" or "wall" when a CPU-budgeted run was stopped at its limit
 
     @property
     def crash(self) -> str | None:
         """A sentence about how the child ended abnormally, or None when it ended by itself normally."""
+        if self.budget_stop:
+            return {"cpu": "used up its CPU budget", "wall": "ran past its wall-clock limit"}[self.budget_stop]
         if self.timed_out:
             return "timed out (an infinite loop? a very slow implementation?)"
         if self.stopped:
@@ -249,11 +254,14 @@ def terminate_as_interrupt():
 
 
 def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None, cwd: Path | None = None,
-        echo: bool = False, writable=(), hide=(), pass_fds=()) -> Result:
+        echo: bool = False, writable=(), hide=(), pass_fds=(), cpu_budget_s: float | None = None,
+        grace_s: float = 15.0) -> Result:
     """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout.
 
     `writable`: folders the child may write (under bubblewrap; everything else is read-only); `hide`:
-    folders that look empty to the child; `pass_fds`: descriptors the child inherits.
+    folders that look empty to the child; `pass_fds`: descriptors the child inherits. With `cpu_budget_s`,
+    the whole tree may use that many CPU seconds and `timeout_s` only caps wall time against hangs; at
+    either limit the child gets SIGTERM (to save its work), then SIGKILL after `grace_s`.
     """
     token = secrets.token_hex(8)
     isolated = isolation_problem() is None
@@ -272,8 +280,10 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
                                 preexec_fn=_limits(memory_mb), pass_fds=tuple(pass_fds))
         watchdog = _Watchdog(proc.pid, memory_mb)
         watchdog.start()
-        timed_out = False
+        timed_out, cpu_s, budget_stop = False, 0.0, None
         try:
+            if cpu_budget_s is not None:
+                cpu_s, budget_stop = proctree.watch(proc, cpu_budget_s, timeout_s, grace_s)
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -284,7 +294,7 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
     return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason,
-                  watchdog.cpu_s)
+                  max(cpu_s, watchdog.cpu_s), budget_stop)
 
 
 def _end(proc: subprocess.Popen, token: str) -> None:

@@ -5,13 +5,12 @@ learning rate decayed by 0.8 per epoch. The gate is the test-set accuracy (10,00
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
 from grader import data
-from grader.milestones import save_curves, track
+from grader.milestones import Run
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=4, decay=1.0), "full": dict(epochs=15, decay=0.8)}
@@ -38,20 +37,19 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     opt = Adam(model.parameters(), lr=1e-3)
     step = mlp.make_train_step(model, opt)
 
-    curves: dict[str, list[float]] = {"train loss": [], "test accuracy": []}
-    start = time.perf_counter()
+    run = Run(out_dir, f"Exercise 4.1 TinygradNN on MNIST ({tier})", "test_accuracy", cfg["epochs"])
     steps_per_epoch = len(X_train) // BATCH
     for epoch in range(cfg["epochs"]):
         order = rng.permutation(len(X_train))
         losses = []
-        for i in track(range(steps_per_epoch), f"epoch {epoch + 1}/{cfg['epochs']}", total=steps_per_epoch):
+        run.begin_epoch(steps_per_epoch)
+        for i in range(steps_per_epoch):
             idx = order[i * BATCH:(i + 1) * BATCH]
             # .item() now: a TinyJit step returns the same output buffer every call
             losses.append(step(Tensor(X_train[idx]), Tensor(y_train[idx])).item())
-        curves["train loss"].append(float(np.mean(losses)))
-        curves["test accuracy"].append(mlp.evaluate(model, X_test, y_test))
+            run.advance()
+        run.end_epoch(train_loss=np.mean(losses), test_accuracy=mlp.evaluate(model, X_test, y_test))
         opt.lr.assign(opt.lr * cfg["decay"]).realize()
-    wall = time.perf_counter() - start
-    save_curves(Path(out_dir), curves, title=f"Exercise 4.1 TinygradNN on MNIST ({tier})")
-    return {"test_accuracy": curves["test accuracy"][-1], "final_train_loss": curves["train loss"][-1],
-            "epochs": float(cfg["epochs"]), "wall_s": wall}
+    last = run.history[-1]
+    return run.finish({"test_accuracy": last["test_accuracy"], "final_train_loss": last["train_loss"],
+                       "epochs": cfg["epochs"]})
