@@ -198,9 +198,7 @@ def _scoreboard(results: list[runner.ExerciseResult], limit: int | None) -> None
             console.print(f"  [dim]not started: {', '.join(waiting)}[/]")
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
     if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
-        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
-    if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
-        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
+        console.print(f"[dim]Sandbox: {escape(sandbox.isolation_note())}[/]")
 
 
 # ---------------------------------------------------------------- phase (make phaseN), watch

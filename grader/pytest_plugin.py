@@ -26,8 +26,7 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    if channel.connect():
-        sandbox.die_with_parent()
+    graded = channel.connect()  # a grader child: before anything else, and before any learner import
     if config.getoption("target"):
         os.environ[target.TARGET_VAR] = config.getoption("target")
     if config.getoption("workspace"):
@@ -35,8 +34,10 @@ def pytest_configure(config):
     for ex in registry.exercises():
         config.addinivalue_line("markers", f"{ex.marker}: Exercise {ex.id}, {ex.title}")
     config.addinivalue_line("markers", "slow: long-running self-test (milestone smoke runs, notebooks)")
-    target.freeze()
-    target.preload_references()
+    if graded:
+        sandbox.die_with_parent()
+        target.freeze()
+        target.preload_references()
     policy.snapshot()
 
 

@@ -188,9 +188,8 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
 
 
 STOPPERS = {"sends SIGSTOP to its parent"}
-FALLBACK_TOO = ["skips its unfinished functions (unittest.SkipTest)", "KeyboardInterrupt after the first passing tests",
-                "forges the results file and every descriptor", "forges the results from an atexit hook",
-                "sets GRADSCHOOL_TARGET=reference", "reaches the reference through sys.modules", "sends SIGSTOP to its parent"]
+FALLBACK_TOO = ["KeyboardInterrupt after the first passing tests", "forges the results from an atexit hook",
+                "reaches the reference through sys.modules", "sends SIGSTOP to its parent"]
 ATTACK_NAMES = sorted(_attacks(Path("/x")))
 
 
