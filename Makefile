@@ -1,4 +1,5 @@
-# gradschool. `make help` lists the targets. Every target sets up .venv on first use.
+# gradschool. `make help` lists the targets. Every target sets up .venv on first use; then
+# `source .venv/bin/activate` puts the `grader` command on your PATH.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -29,7 +30,7 @@ $(PHASES): phase%: $(STAMP) clang-note ## (phase1 ... phase7) visible tests of o
 check: $(STAMP) clang-note ## your scoreboard: visible + hidden checks + milestones (= grader check)
 	@$(GRADER) check
 
-test: $(STAMP) clang-note ## self-test: every check against the reference, stubs, mutants, hostile code, lessons, smoke milestones
+test: $(STAMP) clang-note ## contributors: the self-test (every check against the reference, stubs, mutants, ...; long)
 	@$(PY) -m pytest --target=reference -n auto
 
 stubs: $(STAMP) ## regenerate stubs from solutions (keeps your edited files; see grader stubs --help)

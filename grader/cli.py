@@ -3,21 +3,22 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
+import itertools
 import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from grader import progress as progress_mod
-from grader import registry, runner, sandbox, stubgen, target
+from grader import cache, policy, registry, runner, sandbox, stubgen, target
 
 console = Console(highlight=False)
 
@@ -54,6 +55,46 @@ def _exercise(ex_id):
 # ---------------------------------------------------------------- check
 
 
+ADVICE = ("Use -v to get more diff", "Use -vv to get more diff", "Full diff:", "use -vv to show", "use -v to show")
+
+
+def clean_message(message: str) -> str:
+    """One line of a failure message, without pytest's advice about its own flags."""
+    lines = [line.strip() for line in message.splitlines()]
+    kept = [line for line in lines if line and not any(a in line for a in ADVICE)]
+    return " ".join(kept[:3]) if kept else ""
+
+
+def _not_implemented(failures: list[dict]) -> tuple[list[dict], str | None]:
+    """Split off the failures that only say "not implemented yet"; summarise them in one line."""
+    todo = [f for f in failures if "NotImplementedError" in f["message"]]
+    if not todo:
+        return failures, None
+    names = dict.fromkeys(f["message"].split("implement ", 1)[1].split(" (see")[0] if "implement " in f["message"]
+                          else f["test"] for f in todo)
+    rest = [f for f in failures if f not in todo]
+    return rest, f"not implemented yet: {', '.join(names)} ({len(todo)} test{'s' * (len(todo) != 1)})"
+
+
+def failure_lines(result: runner.ExerciseResult, limit: int | None) -> list[str]:
+    """One line per failure, hidden checks interleaved with visible tests; `limit` lines at most."""
+    failures, todo = _not_implemented(result.failures())
+    by_kind = [[f for f in failures if f["kind"] == kind] for kind in ("visible", "hidden")]
+    ordered = [f for pair in itertools.zip_longest(*by_kind) for f in pair if f is not None]
+    groups: dict[tuple[str, str], list[str]] = {}  # tests failing with the same message share a line
+    for f in ordered:
+        groups.setdefault((f["kind"], clean_message(f["message"])), []).append(f["test"])
+    lines = [result.problem] if result.problem else []
+    lines += [f"[{kind}] {names[0] if len(names) == 1 else f'{len(names)} tests ({names[0]}, ...)'}: {message}"
+              for (kind, message), names in groups.items()]
+    if todo:
+        lines.append(todo)
+    if limit is not None and len(lines) > limit:
+        more = len(lines) - limit + 1
+        lines = lines[: limit - 1] + [f"... {more} more (`grader check {result.ex.id} -v` lists every one)"]
+    return lines
+
+
 def _cell(passed: int, total: int) -> str:
     if total == 0:
         return "[dim]-[/]"
@@ -63,82 +104,101 @@ def _cell(passed: int, total: int) -> str:
 
 def _milestone_cell(ex, result: runner.ExerciseResult) -> str:
     if not ex.milestone:
-        return "[dim]-[/]"
+        return ""
     m = result.milestone
     if m is None:
         return "[dim]locked[/]"
-    return f"[{'green' if m.passed else 'red'}]{'pass' if m.passed else 'fail'}[/] {m.metrics.get(ex.milestone.metric, float('nan')):.3g}"
-
-
-def _problem_line(result: runner.ExerciseResult) -> str | None:
-    if result.problem:
-        return result.problem
-    failures = result.failures()
-    if not failures:
-        return None
-    if all("NotImplementedError" in f["message"] for f in failures):
-        return "not started: " + failures[0]["message"].removeprefix("NotImplementedError: ")
-    shown = [f for f in failures if "NotImplementedError" not in f["message"]][:3]
-    return "; ".join(f"[{f['kind']}] {f['test']}: {f['message']}" for f in shown)
+    value = m.metrics.get(ex.milestone.metric)
+    shown = f" {value:.3g}" if isinstance(value, (int, float)) else ""
+    return f"[{'green' if m.passed else 'red'}]{'pass' if m.passed else 'fail'}[/]{shown}"
 
 
 def check(args) -> int:
     ws = _workspace(args)
     prog = _progress(ws)
+    store = cache.Cache(ws)
     tier = "full" if args.full else "smoke"
     exercises = _select(args.selector)
-    results: list[runner.ExerciseResult] = []
+    results: dict[str, runner.ExerciseResult] = {}
     with console.status("") as status:
         for ex in exercises:
             status.update(f"Exercise {ex.id}: {ex.title}")
-            result = runner.run_tests(ex, ws, timeout_s=args.timeout)
+            result = results[ex.id] = cache.grade(ex, ws, store, timeout_s=args.timeout)
+            store.save()
             if ex.milestone and result.passed and not args.no_milestones:
-                result.milestone = _milestone(ex, ws, tier, prog, status)
-            prog.record(ex.id, passed=result.passed, points=result.points,
+                unmet = _unmet(ex, ws, store, results)
+                if unmet:
+                    result.milestone = runner.MilestoneResult(tier, False, message=f"finish {unmet} first")
+                else:
+                    result.milestone = _milestone(ex, ws, tier, prog, status)
+            prog.record(ex.id, passed=result.passed, points=result.points, not_started=result.not_started,
                         visible=result.count("visible"), hidden=result.count("hidden"), problem=result.problem)
             prog.save()
-            results.append(result)
-    _scoreboard(results)
+    _scoreboard(list(results.values()), None if args.verbose else 3)
     # a passing exercise always has its milestone run, unless --no-milestones
-    return 0 if all(r.passed and (r.milestone is None or r.milestone.passed) for r in results) else 1
+    return 0 if all(r.passed and (r.milestone is None or r.milestone.passed) for r in results.values()) else 1
 
 
-def _milestone(ex, ws, tier, prog, status) -> runner.MilestoneResult:
-    fingerprint = runner.learner_fingerprint(ex, ws)
+def _unmet(ex, ws, store, known: dict) -> str:
+    """The exercises a milestone trains with that do not pass yet, as a phrase ("" when all pass)."""
+    unmet = []
+    for other in map(registry.exercise, ex.milestone.uses):
+        result = known.get(other.id) or cache.grade(other, ws, store)
+        if not result.passed:
+            unmet.append(f"{other.id} ({'not started' if result.not_started else '`grader check ' + other.id + '`'})")
+    return ("Exercise " if len(unmet) == 1 else "Exercises ") + ", ".join(unmet) if unmet else ""
+
+
+def _milestone(ex, ws, tier, prog, status, budget: float | None = None) -> runner.MilestoneResult:
+    budget = budget or getattr(ex.milestone, tier).cpu_budget_s
+    fingerprint = f"{runner.learner_fingerprint(ex, ws)}:{budget}"
     cached = prog.exercise(ex.id).get(f"milestone_{tier}")
     if cached and cached.get("fingerprint") == fingerprint:
-        return runner.MilestoneResult(**{k: v for k, v in cached.items() if k != "fingerprint"})
+        fields = {k: v for k, v in cached.items() if k in runner.MilestoneResult.__dataclass_fields__}
+        return runner.MilestoneResult(**fields)
     status.stop()
-    console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {getattr(ex.milestone, tier).budget_s} s): training...")
-    result = runner.run_milestone(ex, ws, tier)
+    console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {budget:g} CPU s): training...")
+    result = runner.run_milestone(ex, ws, tier, cpu_budget_s=budget)
     status.start()
     prog.record(ex.id, **{f"milestone_{tier}": {**result.__dict__, "fingerprint": fingerprint}})
     return result
 
 
-def _scoreboard(results: list[runner.ExerciseResult]) -> None:
+def scoreboard_table(phase, results: list[runner.ExerciseResult]) -> Table:
+    table = Table(title=f"Phase {phase.number:02d} · {escape(phase.title)}", title_justify="left", expand=False)
+    for column in ("Exercise", "File", "Visible", "Hidden", "Milestone", "Points"):
+        table.add_column(column, justify="right" if column == "Points" else "left", no_wrap=True)
+    for r in results:
+        started = not r.not_started
+        table.add_row(r.ex.id, f"{r.ex.module}.py", _cell(*r.count("visible")) if started else "[dim]-[/]",
+                      _cell(*r.count("hidden")) if started else "[dim]-[/]", _milestone_cell(r.ex, r),
+                      f"{r.points:g}/{r.ex.total_points}")
+    return table
+
+
+def _scoreboard(results: list[runner.ExerciseResult], limit: int | None) -> None:
     earned = possible = 0.0
     for phase in registry.load():
         mine = [r for r in results if r.ex.phase is phase]
         if not mine:
             continue
-        table = Table(title=f"Phase {phase.number:02d} · {phase.title}", title_justify="left", expand=False)
-        for column in ("Exercise", "Title", "Visible", "Hidden", "Milestone", "Points"):
-            table.add_column(column, justify="right" if column == "Points" else "left", no_wrap=True,
-                             overflow="ellipsis", max_width=34 if column == "Title" else None)
+        console.print(scoreboard_table(phase, mine))
+        earned += sum(r.points for r in mine)
+        possible += sum(r.ex.total_points for r in mine)
         for r in mine:
-            table.add_row(r.ex.id, escape(r.ex.title[:48]), _cell(*r.count("visible")), _cell(*r.count("hidden")),
-                          _milestone_cell(r.ex, r), f"{r.points:g}/{r.ex.total_points}")
-            earned, possible = earned + r.points, possible + r.ex.total_points
-        console.print(table)
-        for r in mine:
-            line = _problem_line(r)
-            if line:
-                console.print(f"  [bold]{r.ex.id}[/] {escape(line)}", soft_wrap=True)
+            if r.not_started:
+                continue
+            for line in failure_lines(r, limit):
+                console.print(f"  [bold]{r.ex.id}[/] {escape(line)}")
             if r.milestone and r.milestone.message:
                 console.print(f"  [bold]{r.ex.id}[/] milestone: {escape(r.milestone.message)}"
-                              + (f" · curves in {r.milestone.out_dir}" if r.milestone.out_dir else ""))
+                              + (f" · curves in {os.path.relpath(r.milestone.out_dir)}" if r.milestone.out_dir else ""))
+        waiting = [r.ex.id for r in mine if r.not_started]
+        if waiting:
+            console.print(f"  [dim]not started: {', '.join(waiting)}[/]")
     console.print(f"\n[bold]Total: {earned:g} / {possible:g} points[/]")
+    if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
+        console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
     if sandbox.isolation_problem():  # sandbox: say once when learner code ran without OS isolation
         console.print(f"[dim]{escape(sandbox.isolation_note())}[/]")
 
@@ -152,26 +212,59 @@ def phase(args) -> int:
     if not ph.exercises:
         console.print(f"Phase {ph.dir} has no exercises yet.")
         return 0
-    run, tests = runner.run_phase(ph, ws)  # on a throw-away copy, in the sandbox
-    if run.crash:
-        console.print(f"[red]The test run {run.crash}.[/]")
-    console.print()
-    next_up = None
+    blocked, waiting, started = {}, [], []
+    for ex in ph.exercises:
+        path = ex.stub_path(ws)
+        if not path.exists():
+            blocked[ex.id] = f"{path.relative_to(ws)} is missing; `grader reset {ex.id}` restores the stub"
+        elif cache.is_stub(ex, ws):
+            waiting.append(ex)
+        elif policy.scan(path, ex):
+            blocked[ex.id] = "policy violation: " + " ".join(policy.scan(path, ex))
+        else:
+            started.append(ex)
+    tests = []
+    if started:
+        run, reported = runner.run_phase(ph, ws, echo=False, exercises=started)  # on a throw-away copy, in the sandbox
+        tests = [{"kind": "visible", "test": t.get("test"), "outcome": t.get("outcome"), "message": str(t.get("message", "")),
+                  "exercise": t.get("exercise")} for t in reported]
+        if run.crash:
+            console.print(f"[red]The test run {run.crash}.[/]")
+    rows, next_up = [], None
     for ex in ph.exercises:
         mine = [t for t in tests if t["exercise"] == ex.id]
-        passed = sum(t["outcome"] == "passed" for t in mine)
-        started = any("NotImplementedError" not in t["message"] for t in mine)
-        if mine and passed == len(mine):
+        result = runner.ExerciseResult(ex, tests=mine, problem=blocked.get(ex.id), not_started=ex in waiting)
+        passed, total = result.count("visible")
+        if ex in waiting:
+            state = "[dim]not started[/]"
+        elif result.passed:
             state = "[green]green[/]"
         else:
-            state = "[yellow]in progress[/]" if started else "[dim]not started[/]"
-            next_up = next_up or ex
-        console.print(f"  {ex.id:5} {ex.title[:44]:44} {passed:>3}/{len(mine):<3} {state}")
-    if next_up:
-        console.print(f"\nNext: Exercise {next_up.id} in {next_up.stub_path(ws).relative_to(ws)}"
-                      f"  (stuck? `grader hint {next_up.id}`)")
+            state = "[red]blocked[/]" if ex.id in blocked else "[yellow]in progress[/]"
+        if not result.passed and next_up is None:
+            next_up = result
+        rows.append((ex, "" if ex in waiting or ex.id in blocked else f"{passed}/{total}", state))
+    if next_up is not None and not next_up.not_started:
+        console.print(f"[bold]Exercise {next_up.ex.id}[/] ({escape(next_up.ex.title)}):")
+        for line in failure_lines(next_up, None):
+            console.print(f"  [red]x[/] {escape(line)}")
+        console.print()
+    table = Table(title=f"Phase {ph.number:02d} · {escape(ph.title)}: visible tests", title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    for column in ("Exercise", "File", "Tests", "State"):
+        table.add_column(column, no_wrap=True)
+    for ex, count, state in rows:
+        table.add_row(ex.id, f"{ex.module}.py", count, state)
+    console.print(table)
+    for ex_id, problem in blocked.items():
+        if next_up is None or ex_id != next_up.ex.id:
+            console.print(f"  [bold]{ex_id}[/] {escape(problem)}")
+    if next_up is not None:
+        console.print(f"Next: Exercise {next_up.ex.id} in {next_up.ex.stub_path(ws).relative_to(ws)}"
+                      f"  (stuck? `grader hint {next_up.ex.id}`)")
         return 1
-    console.print(f"\n[green]All visible tests of phase {ph.dir} pass.[/] Now `grader check {ph.number}` for hidden checks and milestones.")
+    console.print(f"[green]All visible tests of phase {ph.dir} pass.[/] Now `grader check {ph.number}` for hidden "
+                  "checks and milestones.")
     return 0
 
 
@@ -195,32 +288,46 @@ def watch(args) -> int:
 # ---------------------------------------------------------------- status, list, info
 
 
+def status_table(ws: Path, prog: progress_mod.Progress) -> Table:
+    table = Table(title="Your progress (from the last `grader check`)", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("Exercise", "File", "State", "Points", "Hints", "Checked"):
+        table.add_column(column, no_wrap=True, justify="right" if column in ("Points", "Hints") else "left")
+    for ex in registry.exercises():
+        entry = prog.data["exercises"].get(ex.id, {})
+        if cache.is_stub(ex, ws):
+            state = "[dim]not started[/]"
+        elif "passed" not in entry:
+            state = "[dim]not checked[/]"
+        else:
+            state = "[green]passed[/]" if entry["passed"] else "[yellow]failing[/]"
+        checked = entry.get("updated", "-") if "passed" in entry else "-"
+        table.add_row(ex.id, f"{ex.module}.py", state, f"{entry.get('points', 0):g}/{ex.total_points}",
+                      f"{entry.get('hints_shown', 0)}/{len(ex.hints)}", checked[5:16] if checked != "-" else "-")
+    return table
+
+
 def status(args) -> int:
     ws = _workspace(args)
     prog = _progress(ws)
-    table = Table(title="Your progress (from the last `grader check`)", title_justify="left")
-    for column in ("Exercise", "Title", "State", "Points", "Hints", "Last checked"):
-        table.add_column(column)
-    total = possible = 0.0
-    for ex in registry.exercises():
-        entry = prog.data["exercises"].get(ex.id, {})
-        state = "[green]passed[/]" if entry.get("passed") else "[yellow]failing[/]" if entry else "[dim]not checked[/]"
-        total, possible = total + entry.get("points", 0), possible + ex.total_points
-        table.add_row(ex.id, ex.title[:50], state, f"{entry.get('points', 0):g}/{ex.total_points}",
-                      f"{entry.get('hints_shown', 0)}/{len(ex.hints)}", entry.get("updated", "-"))
-    console.print(table)
-    console.print(f"[bold]Total: {total:g} / {possible:g} points[/]")
+    console.print(status_table(ws, prog))
+    total = sum(prog.data["exercises"].get(ex.id, {}).get("points", 0) for ex in registry.exercises())
+    console.print(f"[bold]Total: {total:g} / {sum(ex.total_points for ex in registry.exercises()):g} points[/]")
     return 0
 
 
 def list_(args) -> int:
     for ph in registry.load():
-        console.print(f"[bold]Phase {ph.number:02d} · {ph.title}[/]  [dim]phases/{ph.dir}[/]")
+        console.print(f"[bold]Phase {ph.number:02d} · {escape(ph.title)}[/]  [dim]phases/{ph.dir}[/]")
         if not ph.exercises:
-            console.print("  [dim](coming soon)[/]")
+            console.print("  [dim](planned; not open yet)[/]")
+            continue
+        table = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
         for ex in ph.exercises:
-            milestone = f"  milestone: {ex.milestone.metric} on {ex.milestone.dataset}" if ex.milestone else ""
-            console.print(f"  {ex.id:5} {ex.title}  [dim]{ex.module}.py · {ex.total_points} pts{milestone}[/]")
+            milestone = f" · milestone: {ex.milestone.metric} on {ex.milestone.dataset}" if ex.milestone else ""
+            table.add_row(ex.id, f"{escape(ex.title)}\n[dim]{ex.module}.py · {ex.total_points} pts{milestone}[/]")
+        console.print(table)
     return 0
 
 
@@ -237,10 +344,15 @@ def info(args) -> int:
     if ex.milestone:
         ms = ex.milestone
         rel_op = ">=" if ms.goal == "max" else "<="
-        rows["milestone"] = (f"{ms.entry} on {ms.dataset}: {ms.metric} {rel_op} {ms.smoke.target} (smoke, {ms.smoke.budget_s} s) / "
-                             f"{rel_op} {ms.full.target} (full, {ms.full.budget_s} s)")
+        rows["milestone"] = (f"{ms.entry} on {ms.dataset}: {ms.metric} {rel_op} {ms.smoke.target} (smoke, "
+                             f"{ms.smoke.cpu_budget_s} CPU s) / {rel_op} {ms.full.target} (full, "
+                             f"{ms.full.cpu_budget_s} CPU s); trains with {', '.join(ms.uses)}")
+    table = Table(box=None, show_header=False)
+    table.add_column(justify="right", style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     for key, value in rows.items():
-        console.print(f"[bold]{key:>15}[/]  {value}")
+        table.add_row(key, escape(value))
+    console.print(table)
     return 0
 
 
@@ -252,12 +364,23 @@ def hint(args) -> int:
     if not ex.hints:
         console.print(f"Exercise {ex.id} has no hints.")
         return 0
+    n = len(ex.hints)
+    if args.all or args.tier:
+        if args.tier and not 1 <= args.tier <= n:
+            raise SystemExit(f"grader: Exercise {ex.id} has hints 1 to {n}")
+        for tier in ([args.tier - 1] if args.tier else range(n)):
+            console.print(f"[bold]Hint {tier + 1}/{n} for Exercise {ex.id}[/]\n{escape(ex.hints[tier])}\n")
+        return 0
     prog = _progress(_workspace(args))
-    tier = prog.next_hint(ex.id, len(ex.hints))
+    already = prog.exercise(ex.id).get("hints_shown", 0)
+    tier = prog.next_hint(ex.id, n)
     prog.save()
-    console.print(f"[bold]Hint {tier + 1}/{len(ex.hints)} for Exercise {ex.id}[/] ({escape(ex.title)})\n{escape(ex.hints[tier])}")
-    if tier + 1 < len(ex.hints):
+    console.print(f"[bold]Hint {tier + 1}/{n} for Exercise {ex.id}[/] ({escape(ex.title)})\n{escape(ex.hints[tier])}")
+    if tier + 1 < n:
         console.print(f"[dim]Run `grader hint {ex.id}` again for a more concrete hint.[/]")
+    else:
+        console.print(f"[dim]{'This was the last hint, shown again' if already >= n else 'That was the last hint'}: "
+                      f"`grader hint {ex.id} --tier N` re-reads one, `--all` shows all {n}.[/]")
     return 0
 
 
@@ -270,18 +393,37 @@ def solution(args) -> int:
         return 1
     mine = ex.stub_path(ws).read_text().splitlines() if ex.stub_path(ws).exists() else []
     ref = [line for line in ex.solution_path.read_text().splitlines() if line.strip() not in (stubgen.BEGIN, stubgen.END)]
-    table = Table(title=f"Exercise {ex.id}: yours (left) and the reference (right), differing parts", show_lines=False, expand=True)
-    table.add_column(os.path.relpath(ex.stub_path(ws)), overflow="fold", ratio=1)
-    table.add_column(os.path.relpath(ex.solution_path), overflow="fold", ratio=1)
-    for group in difflib.SequenceMatcher(None, mine, ref, autojunk=False).get_grouped_opcodes(2):
+    groups = list(difflib.SequenceMatcher(None, mine, ref, autojunk=False).get_grouped_opcodes(2))
+    title = f"Exercise {ex.id}: yours and the reference, the parts that differ"
+    names = os.path.relpath(ex.stub_path(ws)), os.path.relpath(ex.solution_path)
+    if console.width >= SIDE_BY_SIDE_WIDTH:
+        table = Table(title=title + " (yours left)", expand=True)
+        for name in names:
+            table.add_column(name, overflow="fold", ratio=1)
+        for group in groups:
+            for tag, i1, i2, j1, j2 in group:
+                left, right = mine[i1:i2], ref[j1:j2]
+                for k in range(max(len(left), len(right))):
+                    table.add_row(escape(left[k]) if k < len(left) else "", escape(right[k]) if k < len(right) else "",
+                                  style=None if tag == "equal" else "yellow")
+            table.add_row("[dim]···[/]", "[dim]···[/]")
+        console.print(table)
+        return 0
+    # narrow terminal: one column, a diff with "-" for your lines and "+" for the reference's
+    console.print(f"[bold]{title}[/]\n[red]- {names[0]}[/] (yours)\n[green]+ {names[1]}[/] (reference)")
+    for group in groups:
+        console.print("[dim]···[/]")
         for tag, i1, i2, j1, j2 in group:
-            left, right = mine[i1:i2], ref[j1:j2]
-            style = None if tag == "equal" else "yellow"
-            for k in range(max(len(left), len(right))):
-                table.add_row(escape(left[k]) if k < len(left) else "", escape(right[k]) if k < len(right) else "", style=style)
-        table.add_row("[dim]···[/]", "[dim]···[/]")
-    console.print(table)
+            if tag == "equal":
+                lines = [("  ", line, "") for line in mine[i1:i2]]
+            else:
+                lines = [("- ", line, "red") for line in mine[i1:i2]] + [("+ ", line, "green") for line in ref[j1:j2]]
+            for sign, line, style in lines:
+                console.print(Text(sign + line, style=style), overflow="fold")
     return 0
+
+
+SIDE_BY_SIDE_WIDTH = 140  # narrower terminals get the two versions as one diff
 
 
 def reset(args) -> int:
@@ -299,7 +441,8 @@ def stubs(args) -> int:
             console.print(f"  {o.exercise:5} {os.path.relpath(o.path)}: {o.action}")
     stale = [o for o in outcomes if o.action in ("stale", "missing")]
     if args.check and stale:
-        console.print(f"[red]{len(stale)} stub(s) differ from what the solutions generate; run `make stubs`.[/]")
+        console.print(f"[red]{len(stale)} stub(s) differ from what the solutions generate.[/] Edited by you: "
+                      "that is your work, nothing to do. A contributor runs `make stubs` and commits.")
         return 1
     console.print(f"{len(outcomes)} stubs checked." if args.check else f"{len(outcomes)} stubs processed.")
     return 0
@@ -314,12 +457,27 @@ def milestone(args) -> int:
         raise SystemExit(f"grader: Exercise {ex.id} has no milestone")
     ws = _workspace(args)
     tier = "full" if args.full else "smoke"
-    result = runner.run_milestone(ex, ws, tier, target_name="reference" if args.reference else "learner")
+    if not args.reference:
+        unmet = _unmet(ex, ws, cache.Cache(ws), {})
+        if unmet:
+            console.print(f"Milestone {ex.id} trains with your {', '.join(ex.milestone.uses)}. Finish {unmet} first: "
+                          f"`grader check {ex.id}` shows what fails.")
+            return 1
+    budget = args.budget or getattr(ex.milestone, tier).cpu_budget_s
+    console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {budget:g} CPU s): training...")
+    result = runner.run_milestone(ex, ws, tier, target_name="reference" if args.reference else "learner",
+                                  cpu_budget_s=budget)
     colour = "green" if result.passed else "red"
-    console.print(f"[{colour}]Milestone {ex.id} ({tier}): {'passed' if result.passed else 'not passed'}[/] · {result.message} · "
-                  f"{result.seconds:.0f} s · outputs in {os.path.relpath(result.out_dir)}")
+    console.print(f"[{colour}]Milestone {ex.id} ({tier}): {'passed' if result.passed else 'not passed'}[/]\n"
+                  f"{escape(result.message)}\n{result.cpu_s:g} CPU s, {result.seconds:.0f} s wall; outputs in "
+                  f"{os.path.relpath(result.out_dir)}")
+    table = Table(box=box.SIMPLE, show_header=False)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
     for key, value in result.metrics.items():
-        console.print(f"  {key:>24} {value:.5g}")
+        table.add_row(key, f"{value:.5g}" if isinstance(value, (int, float)) else str(value))
+    if result.metrics:
+        console.print(table)
     return 0 if result.passed else 1
 
 
@@ -379,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, help="seconds per exercise, instead of the registry's limit")
     p.add_argument("--full", action="store_true", help="run milestones at the full tier (long; GPU or patience)")
     p.add_argument("--no-milestones", action="store_true", help="skip milestone training")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every failure (default: three per exercise)")
     add("status", status, "your saved progress")
     add("list", list_, "phases and exercises")
     p = add("info", info, "where an exercise's files, tests, hints and milestone live")
@@ -389,6 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("phase")
     p = add("hint", hint, "the next hint for an exercise (more concrete each time)")
     p.add_argument("id")
+    p.add_argument("--tier", type=int, help="re-read hint N (1 = the first)")
+    p.add_argument("--all", action="store_true", help="every hint of the exercise")
     p = add("solution", solution, "the reference beside your code, once your exercise passes")
     p.add_argument("id")
     p.add_argument("--force", action="store_true", help="show it even if the exercise has not passed")
@@ -403,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--full", action="store_true", help="full tier instead of smoke")
     p.add_argument("--reference", action="store_true", help="train with the reference solution (to see the target reached)")
+    p.add_argument("--budget", type=float, help="CPU seconds for the run, instead of the registry's budget")
     add("doctor", doctor, "check Python, tinygrad, clang, device and data")
     p = add("mutants", mutants, "run the mutant bank: which wrong implementations the checks catch")
     p.add_argument("selector", nargs="*", help="phases or exercises (default: all)")

@@ -29,7 +29,7 @@ REGISTRY_FILE = ROOT / "curriculum.toml"
 @dataclass(frozen=True)
 class Tier:
     target: float
-    budget_s: int
+    cpu_budget_s: int   # CPU seconds of the milestone's whole process tree (load-independent)
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Milestone:
     smoke: Tier
     full: Tier
     points: int
+    uses: tuple[str, ...]  # the exercises whose modules the milestone trains with (they must pass first)
 
     def passed(self, value: float, tier: str) -> bool:
         target = getattr(self, tier).target
@@ -105,11 +106,11 @@ class RegistryError(ValueError):
     pass
 
 
-def _milestone(raw: dict, where: str) -> Milestone:
+def _milestone(raw: dict, where: str, ex_id: str) -> Milestone:
     try:
         return Milestone(entry=raw["entry"], dataset=raw["dataset"], metric=raw["metric"],
                          goal=raw.get("goal", "max"), smoke=Tier(**raw["smoke"]), full=Tier(**raw["full"]),
-                         points=raw.get("points", 0))
+                         points=raw.get("points", 0), uses=tuple(raw.get("uses", [ex_id])))
     except (KeyError, TypeError) as e:
         raise RegistryError(f"{where}: milestone table is incomplete ({e})") from None
 
@@ -135,7 +136,7 @@ def load(path: Path = REGISTRY_FILE) -> tuple[Phase, ...]:
                 forbid=tuple(dict.fromkeys([*defaults.get("forbid", []), *p.get("forbid", []), *e.get("forbid", [])])),
                 timeout_s=e.get("timeout_s", defaults.get("timeout_s", 120)),
                 memory_mb=e.get("memory_mb", defaults.get("memory_mb", 4096)),
-                milestone=_milestone(e["milestone"], where) if "milestone" in e else None,
+                milestone=_milestone(e["milestone"], where, e["id"]) if "milestone" in e else None,
                 skippable_tests=tuple(e.get("skippable", ())),
             ))
         object.__setattr__(phase, "exercises", tuple(exercises))

@@ -26,7 +26,8 @@ class MilestoneResult:
     passed: bool
     metrics: dict = field(default_factory=dict)
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0     # wall time
+    cpu_s: float = 0.0       # CPU seconds of the child's process tree, as the grader measured them
     out_dir: str = ""
 
 
@@ -37,6 +38,7 @@ class ExerciseResult:
     problem: str | None = None                       # policy violation, crash or timeout: the whole exercise fails
     seconds: float = 0.0
     milestone: MilestoneResult | None = None
+    not_started: bool = False                        # the module is still the generated stub: nothing ran
 
     def count(self, kind: str) -> tuple[int, int]:
         mine = [t for t in self.tests if t["kind"] == kind and t["outcome"] != "skipped"]
@@ -61,9 +63,11 @@ class ExerciseResult:
 
 
 def pytest_args(files: list[str], *extra: str) -> list[str]:
-    """Arguments for a child `python -m pytest` with this project's configuration and no conftest.py."""
-    return ["-m", "pytest", "-q", "--no-header", "--noconftest", *extra, "-c", str(registry.ROOT / "pyproject.toml"),
-            "--rootdir", str(registry.ROOT), *files]
+    """Arguments for a child `python -m pytest` with this project's configuration and no conftest.py. The
+    root directory is `/`, so a test file that fails to import (in the temporary copy or in the repository)
+    is reported as itself, and the other files still run."""
+    return ["-m", "pytest", "-q", "--no-header", "--noconftest", "--continue-on-collection-errors", *extra,
+            "-c", str(registry.ROOT / "pyproject.toml"), "--rootdir", "/", *files]
 
 
 def child_env(workspace: Path, target_name: str) -> dict:
@@ -98,7 +102,8 @@ def _remove_orphaned_copies() -> None:
 
 
 def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
-               echo: bool = False, launch=sandbox.run, threads: int = 1) -> tuple[sandbox.Result, list[dict] | str]:
+               echo: bool = False, launch=sandbox.run, threads: int = 1,
+               cpu_budget_s: float | None = None) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads)}
@@ -106,8 +111,9 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
     if sandbox.isolation_problem() is None:
         env.update(_private_caches(tmp, target_name, writable))
     with channel.Listener() as link:
+        budget = {"cpu_budget_s": cpu_budget_s} if cpu_budget_s is not None else {}
         run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
-                          writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds)
+                     writable=writable, hide=[registry.ROOT / "solutions"], pass_fds=link.fds, **budget)
         try:
             return run, link.messages()
         except channel.Tampered as e:
@@ -225,7 +231,11 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         if violations:
             result.problem = "policy violation: " + " ".join(violations)
             return result
-    expected = [t for t in expected_tests(ex) if t[0] in kinds]
+    try:
+        expected = [t for t in expected_tests(ex) if t[0] in kinds]
+    except RuntimeError as e:
+        result.problem = str(e)
+        return result
     with isolated(ex, workspace) as (copy, tmp):
         _pristine_tests(ex, copy)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
@@ -235,6 +245,9 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
     result.seconds = run.seconds
     result.tests, result.problem = _score(ex, expected, run, messages)
     return result
+
+
+RANK = {"failed": 0, "skipped": 1, "passed": 2}
 
 
 def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tuple[list[dict], str | None]:
@@ -251,10 +264,8 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tu
         key = (m.get("file_kind"), m.get("test"))
         if key[1] == channel.COLLECT_ERROR:
             broken_files[key[0]] = m
-        elif key in reported:
-            return [], f"the test run reported {key[1]} twice"
-        else:
-            reported[key] = m
+        elif key not in reported or RANK.get(m.get("outcome"), 0) < RANK.get(reported[key].get("outcome"), 0):
+            reported[key] = m   # reported twice (a teardown error after the call): the worse outcome counts
     tests, missing = [], []
     for kind, name in expected:
         m = reported.get((kind, name)) or broken_files.get(kind)
@@ -279,14 +290,16 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tu
     return tests, None
 
 
-def run_phase(phase: registry.Phase, workspace: Path, echo: bool = True) -> tuple[sandbox.Result, list[dict]]:
+def run_phase(phase: registry.Phase, workspace: Path, echo: bool = True, exercises=None) -> tuple[sandbox.Result, list[dict]]:
     """The learner's own loop (`grader phase`, `make phaseN`): the visible tests as they are in the
-    learner's folder, run on a throw-away copy. Returns the run and each test's outcome."""
+    learner's folder (of `exercises`, default all), run on a throw-away copy. Returns the run and each
+    test's outcome."""
+    exercises = exercises or phase.exercises
     with isolated(phase, workspace) as (copy, tmp):
-        files = [str(ex.visible_tests(copy)) for ex in phase.exercises]
+        files = [str(ex.visible_tests(copy)) for ex in exercises]
         run, messages = _sandboxed(pytest_args(files, "--tb=short"), copy, tmp, "learner",
-                                   timeout_s=sum(ex.timeout_s for ex in phase.exercises),
-                                   memory_mb=max(ex.memory_mb for ex in phase.exercises), echo=echo)
+                                   timeout_s=sum(ex.timeout_s for ex in exercises),
+                                   memory_mb=max(ex.memory_mb for ex in exercises), echo=echo)
     tests = [m for m in messages if m["kind"] == "test"] if isinstance(messages, list) else []
     return run, tests
 
@@ -311,23 +324,47 @@ def milestone_dir(ex: registry.Exercise, workspace: Path, tier: str) -> Path:
     return workspace / ".grader" / "milestones" / f"{ex.id}-{tier}"
 
 
+WALL_FACTOR = 5      # a CPU-budgeted milestone may take this many times its budget in wall time (load, not hangs)
+STOPPED_EXIT = 3     # the milestone child's exit status after it saved a stopped run
+DATA_EXIT = 4        # ... and after it found its data unavailable (the fix is in DATA_ERROR_FILE)
+DATA_ERROR_FILE = "data_error.txt"
+
+
 def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", target_name: str = "learner",
-                  echo: bool = True) -> MilestoneResult:
+                  echo: bool = True, cpu_budget_s: float | None = None) -> MilestoneResult:
+    """Train the milestone in a child, stopped at its CPU budget (the registry's, or `cpu_budget_s`)."""
+    from grader.milestones import STATUS_FILE, describe_stop
+
     ms = ex.milestone
-    budget = getattr(ms, tier).budget_s
+    budget = cpu_budget_s or getattr(ms, tier).cpu_budget_s
     out_dir = milestone_dir(ex, workspace, tier)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics_file = out_dir / "metrics.json"
-    metrics_file.unlink(missing_ok=True)
-    _prefetch(ms.dataset)
+    for stale in (metrics_file, out_dir / STATUS_FILE, out_dir / DATA_ERROR_FILE):
+        stale.unlink(missing_ok=True)
+    data_problem = ensure_data(ms.dataset, echo)
+    if data_problem:
+        return MilestoneResult(tier=tier, passed=False, message=data_problem, out_dir=str(out_dir))
     with isolated(ex, workspace) as (copy, tmp):
         scratch = tmp / "out"
         run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
-                                   timeout_s=budget, memory_mb=MILESTONE_MEMORY_MB, echo=echo,
-                                   threads=childenv.threads_per_child())
+                                   timeout_s=budget * WALL_FACTOR, memory_mb=MILESTONE_MEMORY_MB, echo=echo,
+                                   threads=childenv.threads_per_child(), cpu_budget_s=budget)
         _keep_outputs(scratch, out_dir)
     metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
-    result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), out_dir=str(out_dir))
+    result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), cpu_s=round(run.cpu_s, 1),
+                             out_dir=str(out_dir))
+    if run.budget_stop:
+        status = _read_json(out_dir / STATUS_FILE)
+        limit = (f"its budget of {budget:g} CPU s" if run.budget_stop == "cpu"
+                 else f"{budget * WALL_FACTOR:g} s of wall time (5x its CPU budget: a hang, or a very busy machine?)")
+        so_far = describe_stop(status) if status else "stopped before its first epoch ended"
+        result.metrics = {k: v for k, v in status.get("so_far", {}).items() if isinstance(v, (int, float))}
+        result.message = f"{so_far}, at {limit}; `grader milestone {ex.id} --budget S` gives it S CPU seconds"
+        return result
+    if run.returncode == DATA_EXIT and (out_dir / DATA_ERROR_FILE).exists():
+        result.message = (out_dir / DATA_ERROR_FILE).read_text()
+        return result
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
         return result
@@ -345,31 +382,89 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     target_value = getattr(ms, tier).target
     result.passed = ms.passed(value, tier)
     relation = ">=" if ms.goal == "max" else "<="
-    result.message = f"{ms.metric} = {value:.4g} (needs {relation} {target_value})"
+    result.message = f"{ms.metric} = {value:.4g} (needs {relation} {target_value}) in {result.cpu_s:g} CPU s"
     return result
 
 
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
-    """Entry point of the milestone child process: run the registry's entry, send its metrics to the grader."""
+    """Entry point of the milestone child process: run the registry's entry, send its metrics to the grader.
+
+    SIGTERM (the grader's budget stop) raises `Stopped` in the training loop; the run's curves so far
+    and status.json are saved before the child exits."""
     import importlib
+    import signal
+
+    from grader import milestones
+    from grader.data import DataUnavailable
 
     if channel.connect():   # before any learner module is imported
         sandbox.die_with_parent()
     target.freeze()
     target.preload_references()
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise milestones.Stopped()
+
+    signal.signal(signal.SIGTERM, stop)
     ex = registry.exercise(ex_id)
     module_name, function = ex.milestone.entry.split(":")
-    run = getattr(importlib.import_module(module_name), function)
-    metrics = run(tier=tier, out_dir=Path(out_dir))
+    try:
+        run = getattr(importlib.import_module(module_name), function)
+        metrics = run(tier=tier, out_dir=Path(out_dir))
+    except milestones.Stopped:
+        if milestones.CURRENT is not None:
+            milestones.CURRENT.save_partial()
+        return STOPPED_EXIT
+    except DataUnavailable as e:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        (Path(out_dir) / DATA_ERROR_FILE).write_text(fix_first(str(e)))
+        return DATA_EXIT
     channel.send("metrics", values={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
     return 0
 
 
-def _prefetch(dataset: str) -> None:
-    """Fetch and verify the milestone's data here: the child has no network and a read-only cache."""
-    from grader.data import store
-    with contextlib.suppress(Exception):  # the child then reports what is missing, in the data's own words
-        store.require(dataset)
+def ensure_data(name: str, echo: bool = False) -> str | None:
+    """Fetch and verify the milestone's data here (the child has no network and a read-only cache).
+    None when it is ready (fetched quietly if need be), else what to do, the fix first."""
+    import io
+    import warnings
+
+    from grader.data import DataUnavailable, store
+
+    if name not in store.manifest():
+        return None  # bundled with scikit-learn
+    try:
+        store.require(name, download=False)
+        return None
+    except DataUnavailable:
+        pass
+    if echo:
+        print(f"Fetching the {name} data set (first use only)...", flush=True)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            store.require(name)
+        return None
+    except DataUnavailable as e:
+        return fix_first(str(e))
+    except Exception:  # the child then reports what is missing, in the data's own words
+        return None
+
+
+def fix_first(message: str) -> str:
+    """A data error's message with its "To fix" list moved to the front."""
+    head, sep, fix = message.partition("To fix, do one of:")
+    return f"{sep}{fix.rstrip()}\nDetails:\n{head.rstrip()}" if sep else message
 
 
 def _keep_outputs(scratch: Path, out_dir: Path, limit: int = 50 * 1024 ** 2) -> None:

@@ -10,9 +10,9 @@ Process sandbox (the fallback where bwrap is missing or refused, or GRADSCHOOL_S
 runs in its own session behind a shell (a SIGSTOP sent to "the parent" stops the shell, not the grader,
 and the time limit still fires); at the end every process carrying the run's token is killed.
 
-In both: rlimits per process; a watchdog that sums the resident memory of the whole tree and counts its
-processes; output to a temporary file (a flood cannot fill memory, only its tail is kept); Ctrl-C or
-SIGTERM of the grader kills the tree before the exception propagates.
+In both: rlimits per process; a watchdog that sums the resident memory of the whole tree, counts its
+processes and samples their CPU time; output to a temporary file (a flood cannot fill memory, only its
+tail is kept); Ctrl-C or SIGTERM of the grader kills the tree before the exception propagates.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import childenv
+from grader import childenv, proctree
 
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
@@ -48,10 +48,15 @@ class Result:
     output: str
     seconds: float
     stopped: str | None = None   # why the watchdog ended the run (memory or process count of the tree)
+    cpu_s: float = 0.0           # CPU seconds of the whole tree, sampled from /proc (RUSAGE_CHILDREN does
+                                 # not see processes under bubblewrap: its PID 1 is never reaped by us)
+    budget_stop: str | None = None  # "cpu" or "wall" when a CPU-budgeted run was stopped at its limit
 
     @property
     def crash(self) -> str | None:
         """A sentence about how the child ended abnormally, or None when it ended by itself normally."""
+        if self.budget_stop:
+            return {"cpu": "used up its CPU budget", "wall": "ran past its wall-clock limit"}[self.budget_stop]
         if self.timed_out:
             return "timed out (an infinite loop? a very slow implementation?)"
         if self.stopped:
@@ -133,6 +138,15 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[-1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _marked(token: str) -> list[int]:
     """Processes whose environment carries this run's token (they may have left the tree by double-forking)."""
     needle = f"{TOKEN_VAR}={token}".encode()
@@ -174,13 +188,20 @@ class _Watchdog(threading.Thread):
     def __init__(self, pid: int, memory_mb: int):
         super().__init__(daemon=True)
         self.pid, self.memory_mb, self.reason = pid, memory_mb, None
+        self.ticks: dict[int, int] = {}
         self._stop_event = threading.Event()
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def run(self):
         if not os.path.isdir(f"/proc/{self.pid}"):
             return
         while not self._stop_event.wait(POLL_S):
             pids = _tree(self.pid)
+            for pid in pids:
+                self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
             if len(pids) > MAX_PROCESSES:
                 self.reason = f"it started more than {MAX_PROCESSES} processes"
             elif sum(map(_rss, pids)) > self.memory_mb * 1024 ** 2:
@@ -233,19 +254,23 @@ def terminate_as_interrupt():
 
 
 def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None, cwd: Path | None = None,
-        echo: bool = False, writable=(), hide=(), pass_fds=()) -> Result:
+        echo: bool = False, writable=(), hide=(), pass_fds=(), cpu_budget_s: float | None = None,
+        grace_s: float = 15.0) -> Result:
     """Run `python args...` under the limits. With `echo`, the child's output also streams to our stdout.
 
     `writable`: folders the child may write (under bubblewrap; everything else is read-only); `hide`:
-    folders that look empty to the child; `pass_fds`: descriptors the child inherits.
+    folders that look empty to the child; `pass_fds`: descriptors the child inherits. With `cpu_budget_s`,
+    the whole tree may use that many CPU seconds and `timeout_s` only caps wall time against hangs; at
+    either limit the child gets SIGTERM (to save its work), then SIGKILL after `grace_s`.
     """
     token = secrets.token_hex(8)
-    child_env = {**childenv.environ(env), TOKEN_VAR: token}
-    command = [sys.executable, *args]
     isolated = isolation_problem() is None
+    # under bubblewrap the home folder is read-only: caches go to the private /tmp unless the caller says
+    private = {"TMPDIR": "/tmp", "CACHEDB": "/tmp/tinygrad-cache.db", "MPLCONFIGDIR": "/tmp/matplotlib"} if isolated else {}
+    child_env = {**childenv.environ({**private, **(env or {})}), TOKEN_VAR: token}
+    command = [sys.executable, *args]
     if isolated:
         command = [*_bwrap(shutil.which("bwrap"), writable, hide, cwd), *command]
-        child_env["TMPDIR"] = "/tmp"
     elif os.name == "posix":
         command = ["/bin/sh", "-c", '"$@"; exit $?', "sh", *command]
     start = time.monotonic()
@@ -255,8 +280,10 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
                                 preexec_fn=_limits(memory_mb), pass_fds=tuple(pass_fds))
         watchdog = _Watchdog(proc.pid, memory_mb)
         watchdog.start()
-        timed_out = False
+        timed_out, cpu_s, budget_stop = False, 0.0, None
         try:
+            if cpu_budget_s is not None:
+                cpu_s, budget_stop = proctree.watch(proc, cpu_budget_s, timeout_s, grace_s)
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -266,7 +293,8 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         out.seek(0, os.SEEK_END)
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
-    return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason)
+    return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason,
+                  max(cpu_s, watchdog.cpu_s), budget_stop)
 
 
 def _end(proc: subprocess.Popen, token: str) -> None:

@@ -3,7 +3,7 @@
 Breast cancer (569 tumours, 30 features): stratified split -> StandardScaler (2.2) -> LogisticRegression
 (2.4) inside your Pipeline (2.6); test accuracy, precision, recall, F1 and the confusion matrix (2.2), and
 5-fold cross-validation on the training split. Then SoftmaxRegression (2.4) on the 8x8 digits. Writes
-metrics.json, curves.png (training losses) and learning_curve.png to out_dir. Gated on `test_accuracy`.
+report.json, curves.png (training losses) and learning_curve.png to out_dir. Gated on `test_accuracy`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import data
-from grader.milestones import save_curves, track
+from grader.milestones import Run, track
 from grader.target import exercise
 
 TIERS = {  # gradient steps per fit; the smoke tier is what CI runs on two CPU cores
@@ -29,12 +29,14 @@ def run(tier: str = "smoke", out_dir: Path = Path("runs/breast_cancer")) -> dict
     def logistic():
         return pipe.Pipeline([pre.StandardScaler(), models.LogisticRegression(lr=0.5, n_iters=cfg["logistic_iters"], l2=1e-3)])
 
+    run = Run(out_dir, "Exercise 2.6: training loss per gradient step", "test_accuracy", xlabel="gradient step")
     X, y = data.breast_cancer()
     X_train, X_test, y_train, y_test = pre.train_test_split(X, y, test_size=0.25, seed=0, stratify=True)
     model = logistic().fit(X_train, y_train)
     y_pred = np.asarray(model.predict(X_test))
     precision, recall, f1 = pre.precision_recall_f1(y_test, y_pred, positive=1)
     confusion = np.asarray(pre.confusion_matrix(y_test, y_pred, n_classes=2))
+    run.curves["training loss (breast cancer)"] = list(model.steps[-1].loss_history_)
     cv = np.asarray(pre.cross_val_score(logistic, X_train, y_train, n_splits=5, seed=0))
 
     sizes = np.unique(np.linspace(20, len(X_train), cfg["curve_points"]).astype(int))
@@ -49,6 +51,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("runs/breast_cancer")) -> dict
     digits = pipe.Pipeline([pre.StandardScaler(), models.SoftmaxRegression(lr=0.5, n_iters=cfg["softmax_iters"], l2=1e-3)])
     digits.fit(Xd_train, yd_train)
     digits_accuracy = pre.accuracy(yd_test, digits.predict(Xd_test))
+    run.curves["training loss (digits)"] = list(digits.steps[-1].loss_history_)
 
     metrics = {
         "test_accuracy": float(pre.accuracy(y_test, y_pred)),
@@ -60,12 +63,9 @@ def run(tier: str = "smoke", out_dir: Path = Path("runs/breast_cancer")) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {**metrics, "confusion_matrix": confusion.tolist(), "cv_accuracy_folds": cv.tolist(),
               "learning_curve": {"sizes": sizes.tolist(), "train": train_scores, "test": val_scores}}
-    (out_dir / "metrics.json").write_text(json.dumps(report, indent=1))
-    save_curves(out_dir, {"training loss (breast cancer)": list(model.steps[-1].loss_history_),
-                          "training loss (digits)": list(digits.steps[-1].loss_history_)},
-                title="Exercise 2.6: training loss per gradient step", xlabel="gradient step")
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     _plot_learning_curve(out_dir / "learning_curve.png", sizes, train_scores, val_scores)
-    return metrics
+    return run.finish(metrics)
 
 
 def _plot_learning_curve(path: Path, sizes, train_scores, test_scores) -> None:

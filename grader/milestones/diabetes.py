@@ -13,7 +13,7 @@ Metrics:
     train_r2         training R^2 of the normal-equation weights
     weight_gap       max |w_normal - w_gd|: how far gradient descent is from the closed form
     final_loss       the last training MSE of gradient descent
-A loss-curve PNG is written to out_dir. Both fits take well under a second (one full-batch call
+The loss curves are saved as curves.png in out_dir. Both fits take well under a second (one full-batch call
 each), so this milestone shows no progress bar.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import data
-from grader.milestones import save_curves
+from grader.milestones import Run
 from grader.target import exercise
 
 SEED, TRAIN_FRACTION, LR = 0, 0.8, 0.1
@@ -43,6 +43,7 @@ def run(tier: str = "smoke", out_dir: Path = Path(".grader/runs/1.4")) -> dict[s
     if tier not in EPOCHS:
         raise ValueError(f"tier must be one of {sorted(EPOCHS)}, got {tier!r}")
     linreg = exercise("1.4")
+    run = Run(out_dir, f"Linear regression on diabetes ({tier}, lr={LR})", "test_r2", xlabel="gradient step")
     X_train, y_train, X_test, y_test = split(*data.diabetes())
 
     w_normal = np.asarray(linreg.fit_normal_equations(X_train, y_train), dtype=np.float64)
@@ -53,14 +54,13 @@ def run(tier: str = "smoke", out_dir: Path = Path(".grader/runs/1.4")) -> dict[s
     r2_gd = float(linreg.r2_score(y_test, linreg.predict(X_test, w_gd)))
     history = [float(v) for v in history]
     best = float(linreg.mse(X_train, y_train, w_normal))
-    save_curves(out_dir, {"training MSE (gradient descent)": history,
-                          "log10(MSE - least-squares MSE)": [float(np.log10(max(v - best, 1e-12))) for v in history]},
-                title=f"Linear regression on diabetes ({tier}, lr={LR})", filename="loss_curve.png")
-    return {
+    run.curves = {"training MSE (gradient descent)": history,
+                  "log10(MSE - least-squares MSE)": [float(np.log10(max(v - best, 1e-12))) for v in history]}
+    return run.finish({
         "test_r2": min(r2_normal, r2_gd),
         "test_r2_normal": r2_normal,
         "test_r2_gd": r2_gd,
         "train_r2": float(linreg.r2_score(y_train, linreg.predict(X_train, w_normal))),
         "weight_gap": float(np.max(np.abs(w_normal - w_gd))),
         "final_loss": history[-1] if history else float("nan"),
-    }
+    })

@@ -5,13 +5,12 @@ learning rate decayed by 0.8 per epoch. The gate is the test-set accuracy (10,00
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
 from grader import data
-from grader.milestones import save_curves, track
+from grader.milestones import Run
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=4, decay=1.0), "full": dict(epochs=15, decay=0.8)}
@@ -38,16 +37,18 @@ class DeviceLoop:
         self.steps = len(X) // batch
         self.offset = Variable("batch", 0, self.steps - 1)
 
-    def epoch(self, order: np.ndarray, description: str = "epoch") -> float:
-        """One pass in the given order (a permutation of the rows); the mean of the losses read."""
+    def epoch(self, order: np.ndarray, advance=lambda: None) -> float:
+        """One pass in the given order (a permutation of the rows), calling `advance()` after each step;
+        the mean of the losses read."""
         from tinygrad import Tensor
         X, y = Tensor(self.X[order]).realize(), Tensor(self.y[order]).realize()
         losses = []
-        for i in track(range(self.steps), description, total=self.steps):
+        for i in range(self.steps):
             at = self.offset.bind(i) * self.batch
             loss = self.step(X[at:at + self.batch], y[at:at + self.batch])
             if i % self.every == 0:
                 losses.append(loss.item())
+            advance()
         return float(np.mean(losses))
 
 
@@ -67,14 +68,13 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     opt = Adam(model.parameters(), lr=1e-3)
     step = mlp.make_train_step(model, opt)
 
+    run = Run(out_dir, f"Exercise 4.1 TinygradNN on MNIST ({tier})", "test_accuracy", cfg["epochs"])
     loop = DeviceLoop(step, X_train, y_train)
-    curves: dict[str, list[float]] = {"train loss": [], "test accuracy": []}
-    start = time.perf_counter()
     for epoch in range(cfg["epochs"]):
-        curves["train loss"].append(loop.epoch(rng.permutation(len(X_train)), f"epoch {epoch + 1}/{cfg['epochs']}"))
-        curves["test accuracy"].append(mlp.evaluate(model, X_test, y_test))
+        run.begin_epoch(loop.steps)
+        train_loss = loop.epoch(rng.permutation(len(X_train)), run.advance)
+        run.end_epoch(train_loss=train_loss, test_accuracy=mlp.evaluate(model, X_test, y_test))
         opt.lr.assign(opt.lr * cfg["decay"]).realize()
-    wall = time.perf_counter() - start
-    save_curves(Path(out_dir), curves, title=f"Exercise 4.1 TinygradNN on MNIST ({tier})")
-    return {"test_accuracy": curves["test accuracy"][-1], "final_train_loss": curves["train loss"][-1],
-            "epochs": float(cfg["epochs"]), "wall_s": wall}
+    last = run.history[-1]
+    return run.finish({"test_accuracy": last["test_accuracy"], "final_train_loss": last["train_loss"],
+                       "epochs": cfg["epochs"]})

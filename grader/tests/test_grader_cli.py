@@ -1,4 +1,5 @@
 """End to end: the `grader` command on a temporary learner workspace."""
+import io
 import json
 import os
 import subprocess
@@ -6,14 +7,14 @@ import sys
 
 import pytest
 
-from grader import progress, registry, runner
+from grader import cli, progress, registry, runner
 from grader.tests.conftest import solved_source
 
 FIRST_FOUR = registry.exercises()[:4]
 
 
-def grader(ws, *args, timeout=600):
-    env = {**os.environ, "COLUMNS": "200"}
+def grader(ws, *args, timeout=600, columns=200):
+    env = {**os.environ, "COLUMNS": str(columns)}
     env.pop("GRADSCHOOL_TARGET", None)
     proc = subprocess.run([sys.executable, "-m", "grader", "--workspace", str(ws), *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=registry.ROOT)
@@ -55,7 +56,12 @@ def test_hints_advance_one_tier_at_a_time(fresh_workspace):
     shown = [grader(fresh_workspace, "hint", ex.id)[1] for _ in range(len(ex.hints) + 1)]
     for tier, text in enumerate(shown[: len(ex.hints)]):
         assert f"Hint {tier + 1}/{len(ex.hints)}" in text and ex.hints[tier][:30] in " ".join(text.split())
-    assert f"Hint {len(ex.hints)}/{len(ex.hints)}" in shown[-1]
+    assert "last hint" not in shown[0] and "That was the last hint" in shown[len(ex.hints) - 1]
+    assert f"Hint {len(ex.hints)}/{len(ex.hints)}" in shown[-1] and "shown again" in shown[-1], shown[-1]
+    code, out = grader(fresh_workspace, "hint", ex.id, "--tier", "1")
+    assert code == 0 and ex.hints[0][:30] in " ".join(out.split()) and ex.hints[1][:30] not in " ".join(out.split())
+    code, out = grader(fresh_workspace, "hint", ex.id, "--all")
+    assert all(f"Hint {t}/{len(ex.hints)}" in out for t in range(1, len(ex.hints) + 1)), out
 
 
 def test_solution_is_locked_until_the_exercise_passes(fresh_workspace):
@@ -110,3 +116,123 @@ def test_renamed_function_gets_a_friendly_message(fresh_workspace):
     result = runner.run_tests(ex, fresh_workspace, kinds=("visible",))
     messages = " ".join(t["message"] for t in result.failures())
     assert "phases/01_math/calculus.py has no `derivative`" in messages and "grader reset 1.2" in messages, messages
+
+
+# ---------------------------------------------------------------- a fast, quiet scoreboard
+
+
+def in_process(ws, *args, columns=80):
+    """Run the grader in this process with a recording console `columns` wide; returns (code, text)."""
+    from rich.console import Console
+    console = Console(width=columns, record=True, force_terminal=False, highlight=False, file=io.StringIO())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "console", console)
+        code = cli.main(["--workspace", str(ws), *args])
+    return code, console.export_text()
+
+
+def test_untouched_stubs_are_not_started_without_a_child(fresh_workspace, monkeypatch):
+    def no_child(*args, **kwargs):
+        raise AssertionError("an untouched stub started a child process")
+    monkeypatch.setattr(runner, "run_tests", no_child)
+    monkeypatch.setattr(runner, "run_milestone", no_child)
+    code, out = in_process(fresh_workspace, "check")
+    assert code == 1 and "Total: 0 /" in out, out
+    assert "not started: 1.1, 1.2, 1.3, 1.4" in out and "NotImplementedError" not in out, out
+    code, out = in_process(fresh_workspace, "status")
+    assert out.count("not started") == len(registry.exercises()) and "failing" not in out, out
+
+
+def test_an_unchanged_result_is_reused(fresh_workspace, monkeypatch):
+    ex = registry.exercise("1.3")
+    ex.stub_path(fresh_workspace).write_text(solved_source(ex))
+    code, first = in_process(fresh_workspace, "check", ex.id, "--no-milestones")
+    assert code == 0 and f"{ex.points}/{ex.total_points}" in first, first
+    calls = []
+    real = runner.run_tests
+    monkeypatch.setattr(runner, "run_tests", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert in_process(fresh_workspace, "check", ex.id, "--no-milestones") == (code, first)
+    assert not calls, "the result of unchanged inputs was graded again"
+    ex.stub_path(fresh_workspace).write_text(solved_source(ex) + "\n# edited\n")
+    in_process(fresh_workspace, "check", ex.id, "--no-milestones")
+    assert len(calls) == 1, "an edited module must be graded again"
+
+
+def test_failure_lines_interleave_hidden_and_drop_pytest_advice():
+    ex = registry.exercise("1.1")
+    visible = [{"kind": "visible", "test": f"test_v{i}", "outcome": "failed",
+                "message": f"assert {i} == 9\nUse -v to get more diff"} for i in range(4)]
+    hidden = [{"kind": "hidden", "test": f"test_h[{i}]", "outcome": "failed", "message": "your result looks transposed"}
+              for i in range(2)]
+    todo = [{"kind": "visible", "test": "test_det", "outcome": "failed",
+             "message": 'NotImplementedError: Exercise 1.1: implement Matrix.det (see its docstring)'}]
+    result = runner.ExerciseResult(ex, tests=visible + hidden + todo)
+    short = cli.failure_lines(result, 3)
+    assert len(short) == 3 and "[hidden] 2 tests (test_h[0], ...): your result looks transposed" in short, short
+    assert "-v" in short[-1] and "more" in short[-1]
+    every = cli.failure_lines(result, None)
+    assert len(every) == 6 and not any("Use -v" in line for line in every), every
+    assert "[visible] test_v3: assert 3 == 9" in every and every[-1] == "not implemented yet: Matrix.det (1 test)"
+    result.problem = "the test run timed out"
+    assert cli.failure_lines(result, None)[0] == "the test run timed out"
+
+
+def test_a_forbidden_import_blocks_only_its_exercise(fresh_workspace):
+    bad, good = registry.exercise("1.2"), registry.exercise("1.3")
+    bad.stub_path(fresh_workspace).write_text("import scipy\n" + solved_source(bad))
+    good.stub_path(fresh_workspace).write_text(solved_source(good))
+    code, out = grader(fresh_workspace, "phase", "1", columns=80)
+    flat = " ".join(out.split())
+    assert code == 1 and "Traceback" not in out and "valid Python names" not in out, out
+    assert "may not import `scipy`" in flat, out
+    rows = {line.split()[0]: line for line in out.splitlines() if ".py " in line}
+    assert "blocked" in rows["1.2"] and "green" in rows["1.3"] and "not started" in rows["1.1"], out
+
+
+def test_milestone_names_the_exercises_to_finish_first(fresh_workspace, monkeypatch):
+    monkeypatch.setattr(runner, "run_milestone", lambda *a, **k: pytest.fail("trained before 3.5 and 3.6 pass"))
+    code, out = in_process(fresh_workspace, "milestone", "3.6")
+    flat = " ".join(out.split())
+    assert code == 1 and "Finish Exercises 3.5 (not started), 3.6 (not started) first" in flat, out
+
+
+# ---------------------------------------------------------------- 80 columns
+
+
+def assert_fits(out: str, width: int = 80):
+    assert "…" not in out, f"truncated at {width} columns:\n{out}"
+    too_long = [line for line in out.splitlines() if len(line.rstrip()) > width]
+    assert not too_long, too_long
+
+
+def test_scoreboard_with_values_fits_80_columns():
+    ex, ms = registry.exercise("1.1"), registry.exercise("3.6")
+    rows = [runner.ExerciseResult(ex, tests=[{"kind": k, "test": "t", "outcome": o, "message": ""}
+                                             for k, o in [("visible", "passed")] * 12 + [("hidden", "failed")] * 5]),
+            runner.ExerciseResult(ms, tests=[{"kind": "hidden", "test": "t", "outcome": "passed", "message": ""}],
+                                  milestone=runner.MilestoneResult("smoke", True, {"test_accuracy": 0.97881})),
+            runner.ExerciseResult(registry.exercise("1.4"), not_started=True)]
+    from rich.console import Console
+    console = Console(width=80, record=True, file=io.StringIO())
+    for phase in {r.ex.phase for r in rows}:
+        console.print(cli.scoreboard_table(phase, [r for r in rows if r.ex.phase is phase]))
+    out = console.export_text()
+    assert_fits(out)
+    assert "12/12" in out and "0/5" in out and "pass 0.979" in out and "30/30" in out, out
+
+
+@pytest.mark.parametrize("args", [["check", "--no-milestones"], ["status"], ["list"], ["info", "3.6"],
+                                  ["hint", "1.1", "--all"], ["solution", "1.1", "--force"], ["milestone", "2.6"]],
+                         ids=lambda a: " ".join(a))
+def test_every_view_fits_80_columns(fresh_workspace, args):
+    code, out = in_process(fresh_workspace, *args)
+    assert out.strip() and "Traceback" not in out
+    assert_fits(out)
+
+
+@pytest.mark.parametrize("ex", [e for e in registry.exercises() if e.milestone], ids=lambda e: e.id)
+def test_phase_readme_states_the_registry_budgets(ex):
+    text = " ".join((ex.phase.path / "README.md").read_text().split())
+    for tier in ("smoke", "full"):
+        budget = getattr(ex.milestone, tier).cpu_budget_s
+        assert f"{budget} CPU s" in text, f"{ex.phase.dir}/README.md should give the {tier} budget, {budget} CPU s"

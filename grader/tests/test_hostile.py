@@ -305,7 +305,7 @@ def test_forged_metrics_json_does_not_pass_a_milestone(fresh_workspace):
 def test_grader_phase_runs_on_a_copy(real_ws):
     """`grader phase` (make phaseN) runs the learner's code too; it must not write into their folder."""
     MX.stub_path(real_ws).write_text(MX_SOLVED + "import os, pathlib\nws = pathlib.Path(os.environ['GRADSCHOOL_WORKSPACE'])\n"
-                                     "for p in (ws / 'phases' / '01_math').glob('*.py'):\n    p.write_text('lost')\n"
+                                     "for p in (ws / 'phases' / '01_math').glob('[!m]*.py'):\n    p.write_text('lost')\n"
                                      "pathlib.Path('phases/01_math').mkdir(parents=True, exist_ok=True)\n"
                                      "pathlib.Path('phases/01_math/calculus.py').write_text('lost')\n")
     before = _state(real_ws)

@@ -1,9 +1,13 @@
 """Every milestone's smoke tier reaches its target with the reference, within its CPU budget."""
 import json
+import os
+import textwrap
+import time
+import uuid
 
 import pytest
 
-from grader import registry, runner
+from grader import milestones, registry, runner, sandbox
 
 MILESTONES = [e for e in registry.exercises() if e.milestone]
 
@@ -12,7 +16,8 @@ MILESTONES = [e for e in registry.exercises() if e.milestone]
 @pytest.mark.parametrize("ex", MILESTONES, ids=lambda e: e.id)
 def test_smoke_milestone_passes_with_the_reference(ex, fresh_workspace):
     result = runner.run_milestone(ex, fresh_workspace, "smoke", target_name="reference", echo=False)
-    print(f"milestone {ex.id}: {result.message} in {result.seconds} s; metrics {json.dumps(result.metrics)}")
+    print(f"milestone {ex.id}: {result.message}; {result.cpu_s} CPU s, {result.seconds} s wall; "
+          f"metrics {json.dumps(result.metrics)}")
     assert result.passed, result.message
     out = fresh_workspace / ".grader" / "milestones" / f"{ex.id}-smoke"
     assert list(out.glob("*.png")), "a milestone saves its training curves"
@@ -22,3 +27,79 @@ def test_smoke_milestone_passes_with_the_reference(ex, fresh_workspace):
 def test_milestone_fails_cleanly_against_the_stub(ex, fresh_workspace):
     result = runner.run_milestone(ex, fresh_workspace, "smoke", target_name="learner", echo=False)
     assert not result.passed and "NotImplementedError" in result.message, result.message
+
+
+def running(marker: str) -> list[str]:
+    """Live processes whose command line carries `marker` (pids inside a PID namespace differ from ours)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    with open(f"/proc/{pid}/stat") as g:
+                        if g.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_cpu_budget_counts_the_whole_process_tree(tmp_path):
+    """The CPU is burnt by a grandchild while the child sleeps: the budget still stops it, the child gets
+    SIGTERM first (and can save its work), and nothing of the tree survives."""
+    marker = f"budget-test-{uuid.uuid4().hex}"
+    code = textwrap.dedent(f"""
+        import signal, subprocess, sys, time
+        def save(signum, frame):
+            open({str(tmp_path / "saved")!r}, "w").write("partial")
+            sys.exit(3)
+        signal.signal(signal.SIGTERM, save)
+        worker = subprocess.Popen([sys.executable, "-c", "while True: pass  # {marker}"])
+        time.sleep(600)
+    """)
+    run = sandbox.run(["-c", code], timeout_s=120, memory_mb=1024, cpu_budget_s=1.5, grace_s=5, writable=[tmp_path])
+    assert run.budget_stop == "cpu" and run.cpu_s >= 1.5, run
+    assert (tmp_path / "saved").read_text() == "partial", "the working process got no SIGTERM before the kill"
+    for _ in range(100):  # SIGKILL takes effect when the process is next scheduled
+        if not running(marker):
+            break
+        time.sleep(0.05)
+    assert not running(marker), "a process of the stopped tree survived"
+    assert "CPU budget" in run.crash
+
+
+def test_wall_clock_cap_stops_a_sleeping_run():
+    run = sandbox.run(["-c", "import time; time.sleep(600)"], timeout_s=1, memory_mb=1024, cpu_budget_s=100, grace_s=1)
+    assert run.budget_stop == "wall" and run.cpu_s < 100, run
+
+
+def test_a_stopped_run_keeps_its_curves_and_says_how_far_it_got(tmp_path):
+    run = milestones.Run(tmp_path, "test run", "test_accuracy", epochs=4)
+    for accuracy in (0.95, 0.961):
+        run.begin_epoch(steps=469)
+        run.advance(469)
+        run.end_epoch(train_loss=1 - accuracy, test_accuracy=accuracy)
+    run.begin_epoch(steps=469)
+    run.advance(310)
+    run.save_partial()
+    status = json.loads((tmp_path / milestones.STATUS_FILE).read_text())
+    assert status["stopped"] and len(status["history"]) == 2
+    assert milestones.describe_stop(status) == "stopped in epoch 3 of 4, step 310/469; test_accuracy so far 0.961"
+    assert (tmp_path / "curves.png").stat().st_size > 0
+
+
+def test_every_milestone_reports_the_same_time_fields(tmp_path):
+    metrics = milestones.Run(tmp_path, "t", "m").finish({"m": 1})
+    assert set(metrics) == {"m", "wall_s", "cpu_s"}
+    for ex in MILESTONES:
+        source = (registry.ROOT / ex.milestone.entry.split(":")[0].replace(".", "/")).with_suffix(".py").read_text()
+        assert "run.finish(" in source and "seconds" not in source.split("def run(")[1], ex.id
+
+
+def test_missing_data_leads_with_the_fix(fresh_workspace, tmp_path, monkeypatch):
+    monkeypatch.delenv("GRADSCHOOL_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("GRADSCHOOL_DATA_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("GRADSCHOOL_DATA_OFFLINE", "1")
+    result = runner.run_milestone(registry.exercise("3.6"), fresh_workspace, "smoke", target_name="reference", echo=False)
+    assert not result.passed and result.message.startswith("To fix, do one of:"), result.message
+    assert "grader data fetch mnist" in result.message.splitlines()[1]

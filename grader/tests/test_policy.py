@@ -16,6 +16,7 @@ def scan(tmp_path, source):
     "import torch", "from sklearn.linear_model import LinearRegression", "import tinygrad.nn as nn",
     "def f():\n    import scipy.optimize\n", "__import__('torch')", "import importlib\nimportlib.import_module('sklearn')",
     "import subprocess", "import os\nos.system('ls')", "open('solutions/01_math/calculus.py')",
+    "import pytest\ndef f():\n    pytest.skip('later')", "from _pytest.python import Function",
 ])
 def test_static_scan_flags_forbidden_use(tmp_path, source):
     problems = scan(tmp_path, source)
@@ -41,3 +42,15 @@ def test_import_time_guard_blocks_only_the_guarded_module(tmp_path):
         module.f()
     import json  # ordinary imports elsewhere are untouched
     assert json.dumps(1) == "1"
+
+
+def test_replacing_pytest_machinery_is_noticed():
+    import _pytest.python
+    policy.snapshot()
+    original = _pytest.python.Function.runtest
+    _pytest.python.Function.runtest = lambda self: None
+    try:
+        assert "Function.runtest" in policy.tampered()
+    finally:
+        _pytest.python.Function.runtest = original
+    assert policy.tampered() == []

@@ -36,7 +36,7 @@ def test_milestone_entry_is_callable(ex):
     module, function = ex.milestone.entry.split(":")
     assert callable(getattr(importlib.import_module(module), function))
     assert ex.milestone.goal in ("max", "min")
-    assert ex.milestone.smoke.budget_s <= 600, "smoke tiers run in CI: keep them short"
+    assert ex.milestone.smoke.cpu_budget_s <= 600, "smoke tiers run in CI: keep them short"
 
 
 def test_selectors():

@@ -8,7 +8,10 @@ EXERCISES = registry.exercises()
 
 def test_committed_stubs_equal_generated_stubs():
     stale = [o for o in stubgen.generate(check=True) if o.action != "unchanged"]
-    assert not stale, "run `make stubs` and commit: " + ", ".join(f"{o.path} ({o.action})" for o in stale)
+    assert not stale, ("Contributor check: these stubs differ from what solutions/ generates: "
+                       + ", ".join(f"{o.path} ({o.action})" for o in stale)
+                       + ". Learner? Your edited files are fine; this only means your phases/ hold your work. "
+                       "Contributor? Run `make stubs` and commit the stubs with the solutions.")
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)

@@ -65,6 +65,9 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     SS_res = sum (y - y_hat)^2 and SS_tot = sum (y - mean(y))^2.
 
     1 is a perfect fit, 0 is no better than predicting the mean, negative is worse than that.
-    Raises ValueError for different shapes or a constant y_true (SS_tot = 0: R^2 is undefined).
+    Raises ValueError for different shapes or a constant y_true (all values equal: SS_tot is 0 and
+    R^2 is undefined). Test the values themselves for that: a computed SS_tot of a constant y_true
+    can be rounding noise instead of exactly 0. Take SS_tot around the mean in two passes, not as
+    sum(y^2) - N mean^2, which cancels catastrophically when |mean| is large next to the spread.
     """
     raise NotImplementedError("Exercise 1.4: implement r2_score (see its docstring)")

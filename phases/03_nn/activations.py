@@ -2,8 +2,9 @@
 
 A neural network is alternating linear maps and element-wise nonlinearities. Each nonlinearity below
 comes with its derivative, which backpropagation multiplies into the upstream gradient. Every function
-takes the pre-activation `z` (any shape), returns an array of the same shape, and keeps a floating dtype
-(float32 in, float32 out; integer input is computed in float64). None of them modifies `z`.
+takes the pre-activation `z` (any shape; a Python float or a 0-d array gives a 0-d result), returns an
+array of the same shape, and keeps a floating dtype (float32 in, float32 out; integer input is computed
+in float64). None of them modifies `z`.
 """
 from __future__ import annotations
 

@@ -69,7 +69,10 @@ class Value:
     def backward(self) -> None:
         """Backpropagate from this node: order the graph topologically (children before parents), set
         self.grad = 1 (d self / d self), then call every node's local backward rule in reverse order, so that each node's
-        gradient is complete before it is passed on to its inputs."""
+        gradient is complete before it is passed on to its inputs.
+
+        Works at any depth: a chain of 10^4 operations is deeper than Python's recursion limit, so the
+        topological sort must not recurse (keep an explicit stack)."""
         raise NotImplementedError("Exercise 3.4: implement Value.backward (see its docstring)")
 
     # the remaining operators are written in terms of the ones above

@@ -53,6 +53,7 @@ class NeuralNetwork:
         """Gradients of the mean softmax cross-entropy of the LAST forward pass against labels y.
 
         Returns (grad_weights, grad_biases): lists shaped exactly like `weights` and `biases`.
+        The derivative of relu at exactly 0 is taken as 0. Stable for huge logits (max subtracted).
         Raises RuntimeError if called before forward.
         """
         raise NotImplementedError("Exercise 3.3: implement NeuralNetwork.backward (see its docstring)")

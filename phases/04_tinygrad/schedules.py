@@ -28,7 +28,8 @@ FUSED_BUDGET = 3   # kernels allowed for standardize_rows
 def kernel_count(t: Tensor) -> int:
     """Number of compute kernels (SINK items, not copies) needed to realize `t`; runs the schedule.
 
-    Realize the inputs of `t` first if their creation should not be counted.
+    Realize the inputs of `t` first if their creation should not be counted. Afterwards `t` is realized
+    and still readable; a second call on it counts 0 (nothing is left to compute).
     """
     raise NotImplementedError("Exercise 4.4: implement kernel_count (see its docstring)")
 
@@ -37,6 +38,7 @@ def kernel_sources(t: Tensor) -> list[str]:
     """The generated source code (a str) of each compute kernel of `t`'s schedule, in schedule order.
 
     Lower every SINK item with `to_program(ast, Device[Device.DEFAULT].renderer)`; run the schedule afterwards.
+    Like `kernel_count`, a tensor that is already realized gives an empty list.
     """
     raise NotImplementedError("Exercise 4.4: implement kernel_sources (see its docstring)")
 

@@ -93,14 +93,17 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     SS_res = sum (y - y_hat)^2 and SS_tot = sum (y - mean(y))^2.
 
     1 is a perfect fit, 0 is no better than predicting the mean, negative is worse than that.
-    Raises ValueError for different shapes or a constant y_true (SS_tot = 0: R^2 is undefined).
+    Raises ValueError for different shapes or a constant y_true (all values equal: SS_tot is 0 and
+    R^2 is undefined). Test the values themselves for that: a computed SS_tot of a constant y_true
+    can be rounding noise instead of exactly 0. Take SS_tot around the mean in two passes, not as
+    sum(y^2) - N mean^2, which cancels catastrophically when |mean| is large next to the spread.
     """
     ### BEGIN SOLUTION
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}")
-    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
-    if ss_tot == 0:
+    if y_true.size == 0 or np.all(y_true == y_true.flat[0]):
         raise ValueError("y_true is constant: R^2 is undefined")
+    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
     return float(1.0 - np.sum((y_true - y_pred) ** 2) / ss_tot)
     ### END SOLUTION

@@ -17,8 +17,10 @@ class NotFittedError(RuntimeError):
 
 class StandardScaler:
     """Standardise each column: (X - mean_) / scale_, with mean_ and scale_ (population std, ddof=0)
-    learned by `fit` on X of shape (N, D). A constant column has std 0; its scale_ is set to 1 so the
-    result is 0, never NaN. `transform` and `inverse_transform` before `fit` raise NotFittedError."""
+    learned by `fit` on X of shape (N, D). A constant column (all its values equal) has std 0; its
+    scale_ is set to 1 so the result is 0, never NaN. Recognise it from its values: the computed std of
+    a constant column can be rounding noise (about 1e-17) instead of exactly 0, and dividing by that
+    blows the noise up to +-1. `transform` and `inverse_transform` before `fit` raise NotFittedError."""
 
     def __init__(self):
         self.mean_: np.ndarray | None = None
@@ -30,7 +32,8 @@ class StandardScaler:
         X = np.asarray(X, dtype=np.float64)
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        constant = np.all(X == X[:1], axis=0)
+        self.scale_ = np.where(constant, 1.0, std)
         return self
         ### END SOLUTION
 
@@ -105,7 +108,10 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed
 
     Without stratify the test split holds ceil(test_size * N) rows. With stratify, each class c of y
     (n_c rows) puts round(test_size * n_c) of its rows in the test split, so both splits keep the class
-    proportions. Every row lands in exactly one split; the same seed gives the same split.
+    proportions; `round` is Python's, which sends halves to the even integer (round(2.5) == 2, round(3.5)
+    == 4). Which rows go to the test split is random (every row equally likely), and both splits come in
+    shuffled order, classes mixed, never sorted by row or by class. Every row lands in exactly one
+    split; the same seed gives the same split. X and y keep their dtypes.
     Raises ValueError unless 0 < test_size < 1 and len(X) == len(y).
     """
     ### BEGIN SOLUTION

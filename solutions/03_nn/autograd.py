@@ -133,17 +133,21 @@ class Value:
     def backward(self) -> None:
         """Backpropagate from this node: order the graph topologically (children before parents), set
         self.grad = 1 (d self / d self), then call every node's local backward rule in reverse order, so that each node's
-        gradient is complete before it is passed on to its inputs."""
-        ### BEGIN SOLUTION
-        order, seen = [], set()
+        gradient is complete before it is passed on to its inputs.
 
-        def build(v):
-            if v not in seen:
-                seen.add(v)
-                for child in v._prev:
-                    build(child)
-                order.append(v)
-        build(self)
+        Works at any depth: a chain of 10^4 operations is deeper than Python's recursion limit, so the
+        topological sort must not recurse (keep an explicit stack)."""
+        ### BEGIN SOLUTION
+        order, seen, stack = [], {self}, [(self, iter(self._prev))]
+        while stack:  # depth-first post-order with an explicit stack
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                order.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child._prev)))
         self.grad = 1.0
         for v in reversed(order):
             v._backward()

@@ -3,7 +3,7 @@
 Every layer follows one protocol, so a network is just a list of layers:
 
     out = layer.forward(x, training=True)   # caches what backward needs
-    dx  = layer.backward(dout)              # fills layer.grads, returns dL/dx
+    dx  = layer.backward(dout)              # sets layer.grads (not accumulated), returns dL/dx
     layer.params  # dict name -> array (updated in place by the optimiser)
     layer.grads   # dict with the same names and shapes, set by backward
 
@@ -65,7 +65,8 @@ class Dense:
 
 
 class ReLU:
-    """max(x, 0) as a layer (no parameters: params and grads are empty dicts)."""
+    """max(x, 0) as a layer (no parameters: params and grads are empty dicts). backward passes the
+    gradient where x > 0 and 0 elsewhere (0 at x = 0 exactly)."""
 
     def __init__(self):
         self.params, self.grads = {}, {}

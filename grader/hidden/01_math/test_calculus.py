@@ -64,3 +64,58 @@ def test_gradient_check_is_relative():
 
 def test_gradient_check_rejects_shape_mismatch():
     assert_raises(ValueError, mine.gradient_check, lambda v: float(v.sum()), np.ones(3), np.ones(4), what="gradient_check with a (3,) gradient for a (4,) x")
+
+
+def test_derivative_rejects_zero_and_negative_steps():
+    for h in (0.0, -1e-5):
+        assert_raises(ValueError, mine.derivative, np.sin, 0.3, h=h, what=f"derivative(sin, 0.3, h={h}) (h <= 0 is an error)")
+
+
+def test_derivative_returns_a_python_float():
+    for f, label in ((lambda x: np.float32(x) ** 2, "a function returning float32"), (lambda x: np.int64(3), "a constant "
+                     "function returning a NumPy int")):
+        got = mine.derivative(f, 1.5)
+        assert isinstance(got, float), f"derivative of {label} should be a Python float, got {type(got).__name__}"
+        assert_matches(got, ref.derivative(f, 1.5), what=f"derivative of {label} at 1.5", rtol=1e-2)
+
+
+def test_integer_points_are_differentiated_in_float64():
+    # an integer x must not stay integer: x + h would round back to x
+    x = np.array([[1, -2], [3, 0]])
+    f = lambda v: float(np.sum(v ** 3))
+    assert_matches(mine.gradient(f, x), ref.gradient(f, x), what="gradient at an integer 2x2 point (float64 result)", rtol=1e-6)
+    g = lambda v: np.array([v[0] * v[1], v[2] ** 2])
+    x = np.array([2, -1, 3])
+    assert_matches(mine.jacobian(g, x), ref.jacobian(g, x), what="jacobian at an integer point (float64 result)", rtol=1e-6)
+
+
+def test_caller_arrays_are_left_bit_for_bit_unchanged():
+    # x + h - 2h + h is not x in floating point: restoring a coordinate by arithmetic changes it
+    x = np.array([0.1, 0.7, 1e-3, 3.3, -2.9, 123.456])
+    before = x.copy()
+    f = lambda v: float(np.sum(np.sin(v)))
+    mine.gradient(f, x)
+    assert np.array_equal(x, before), "gradient changed the caller's x (restore the saved value, or work on a copy)"
+    mine.jacobian(lambda v: np.sin(v), x)
+    assert np.array_equal(x, before), "jacobian changed the caller's x"
+    analytic = np.cos(x)
+    mine.gradient_check(f, analytic, x)
+    assert np.array_equal(x, before) and np.array_equal(analytic, np.cos(before)), "gradient_check changed x or the analytic gradient"
+
+
+def test_gradient_check_extremes():
+    x = np.array([0.5, -1.0, 2.0])
+    zero = mine.gradient_check(lambda v: 7.0, np.zeros(3), x)
+    assert_matches(zero, 0.0, what="gradient_check of a constant function with a zero gradient (0/0 needs the 1e-12 floor)", atol=1e-12)
+    f = lambda v: float(v @ v)
+    assert_matches(mine.gradient_check(f, np.zeros(3), x), ref.gradient_check(f, np.zeros(3), x),
+                   what="gradient_check with an all-zero analytic gradient for a non-zero gradient (divide by the larger of the two)",
+                   rtol=1e-6)
+    g = lambda v: 1e-15 * float(v @ v)
+    assert_matches(mine.gradient_check(g, 2e-15 * x, x), ref.gradient_check(g, 2e-15 * x, x),
+                   what="gradient_check with gradients about 1e-15", rtol=1e-3, atol=1e-6)
+
+
+def test_gradient_check_compares_shapes_not_sizes():
+    assert_raises(ValueError, mine.gradient_check, lambda v: float(v.sum()), np.ones((1, 4)), np.ones(4),
+                  what="gradient_check with a (1, 4) gradient for a (4,) x (same size, different shape)")

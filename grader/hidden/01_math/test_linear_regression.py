@@ -68,3 +68,46 @@ def test_r2_score_matches_reference():
         assert_matches(mine.r2_score(y, pred), ref.r2_score(y, pred), what=f"r2_score with prediction noise {noise}", rtol=1e-10, atol=1e-12)
     assert_raises(ValueError, mine.r2_score, np.full(5, 3.0), np.arange(5.0), what="r2_score with a constant y_true")
     assert_raises(ValueError, mine.r2_score, np.arange(5.0), np.arange(4.0), what="r2_score with 5 targets and 4 predictions")
+
+
+def test_r2_score_at_the_extremes():
+    rng = np.random.default_rng(8)
+    for v, n in ((0.1, 3), (0.1, 7), (7.7, 7), (1e8 + 0.1, 3)):
+        assert_raises(ValueError, mine.r2_score, np.full(n, v), np.arange(float(n)),
+                      what=f"r2_score with a constant y_true of {n} values (SS_tot rounds to about 1e-33, not exactly 0; "
+                           "test the values)")
+    y = 1e8 + rng.normal(0.0, 1.0, size=200)   # large mean, unit spread: sum(y^2) - N mean^2 cancels
+    pred = y + rng.normal(0.0, 0.5, size=200)
+    assert_matches(mine.r2_score(y, pred), ref.r2_score(y, pred), what="r2_score for targets about 1e8 with unit spread "
+                   "(compute SS_tot around the mean, not as sum(y^2) - N mean^2)", rtol=1e-6)
+    y = np.array([1.0, 2.0, 4.0, 7.0])
+    assert_matches(mine.r2_score(y, y), 1.0, what="r2_score of a perfect prediction", rtol=0, atol=1e-15)
+    assert_matches(mine.r2_score(y, np.full(4, y.mean())), 0.0, what="r2_score of predicting the mean", atol=1e-15)
+    assert_raises(ValueError, mine.r2_score, y.reshape(4, 1), y, what="r2_score with y_true of shape (4, 1) and y_pred of shape "
+                  "(4,) (same size, different shape: broadcasting would compare every pair)")
+
+
+def test_float32_and_integer_inputs_give_float64():
+    X, y = problem(20, 3, 6)
+    w = np.random.default_rng(7).normal(size=4)
+    for kind, Xk, yk in (("float32", X.astype(np.float32), y.astype(np.float32)), ("int", np.round(3 * X).astype(int), np.round(y).astype(int))):
+        assert_matches(mine.add_bias(Xk), ref.add_bias(Xk), what=f"add_bias of a {kind} X (float64 result)")
+        assert_matches(mine.predict(Xk, w.astype(np.float32)), ref.predict(Xk, w.astype(np.float32)),
+                       what=f"predict for a {kind} X and float32 weights (float64 result)", rtol=1e-6)
+        assert_matches(mine.fit_normal_equations(Xk, yk), ref.fit_normal_equations(Xk, yk),
+                       what=f"fit_normal_equations on {kind} data (float64 weights)", rtol=1e-6, atol=1e-9)
+        w_gd, history = mine.fit_gradient_descent(Xk, yk, lr=0.05, epochs=5)
+        assert_matches(w_gd, ref.fit_gradient_descent(Xk, yk, lr=0.05, epochs=5)[0], what=f"fit_gradient_descent on {kind} "
+                       "data (float64 weights)", rtol=1e-6, atol=1e-9)
+        assert isinstance(history, list) and all(isinstance(h, float) for h in history), \
+            f"the loss history should be a list of floats, got {type(history).__name__}"
+
+
+def test_gradient_descent_twice_starts_afresh():
+    (X1, y1), (X2, y2) = problem(30, 2, 10), problem(40, 3, 11)
+    mine.fit_gradient_descent(X1, y1, lr=0.05, epochs=7)
+    w, history = mine.fit_gradient_descent(X2, y2, lr=0.05, epochs=4)
+    w_ref, history_ref = ref.fit_gradient_descent(X2, y2, lr=0.05, epochs=4)
+    assert len(history) == 4, "the second call of fit_gradient_descent returned a history that is not `epochs` long (state kept between calls?)"
+    assert_matches(np.asarray(history), np.asarray(history_ref), what="loss history of a second fit_gradient_descent call", rtol=1e-9)
+    assert_matches(w, w_ref, what="weights of a second fit_gradient_descent call (each call starts from w = 0)", rtol=1e-9, atol=1e-12)

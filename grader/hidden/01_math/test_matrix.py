@@ -177,3 +177,85 @@ def test_power_iteration_returns_a_unit_list_and_rejects_non_square():
     assert isinstance(vector, list) and len(vector) == 2, "power_iteration should return the eigenvector as a list of n floats"
     assert_matches(float(np.linalg.norm(vector)), 1.0, what="norm of the eigenvector after 1 iteration", rtol=1e-9)
     assert_raises(ValueError, M(random((2, 3))).power_iteration, what="power_iteration of a 2x3 matrix")
+
+
+# --- scale: the singularity test is relative to max |A|, so it does not depend on the units ---
+# An absolute threshold (|pivot| < 1e-12) calls every matrix with tiny entries singular, and misses a
+# rank-deficient matrix with large entries whose elimination leaves a rounding residue (~1e-10) as pivot.
+
+TINY = np.array([[2.0, 1.0, 0.5], [1.0, 3.0, -1.0], [0.5, -1.0, 4.0]]) * 1e-13
+HUGE_RANK_2 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]) * 1e6
+
+
+def test_tiny_entries_are_not_singular():
+    assert_matches(M(TINY).inverse(), np.linalg.inv(TINY), what="inverse of a well-conditioned 3x3 with entries about 1e-13 "
+                   "(is your singularity threshold absolute instead of relative to max |A|?)", rtol=1e-8)
+    b = TINY @ np.array([1.0, -2.0, 0.5])
+    assert_matches(M(TINY).solve(b.tolist()), np.linalg.solve(TINY, b), what="solve with a well-conditioned 3x3 with entries "
+                   "about 1e-13 (an absolute pivot threshold?)", rtol=1e-8, check_dtype=False)
+    assert_matches(M(TINY).determinant(), float(np.linalg.det(TINY)), what="determinant of a well-conditioned 3x3 with entries "
+                   "about 1e-13 (a pivot compared with an absolute threshold?)", rtol=1e-8, atol=0)
+
+
+def test_large_rank_deficient_matrix_is_singular():
+    for method, args in (("inverse", ()), ("solve", ([1.0, 2.0, 3.0],))):
+        e = assert_raises(ValueError, getattr(M(HUGE_RANK_2), method), *args,
+                          what=f"{method} of a rank-2 3x3 with entries about 1e6, whose last pivot is a rounding residue, "
+                               "not exactly 0 (compare |pivot| with 1e-12 * max |A|)")
+        assert "singular" in str(e).lower(), f"the error from {method} of a singular matrix should say it is singular"
+
+
+def test_small_but_valid_pivot_is_used():
+    # nearly singular relative to its scale (pivot 1e-9 after elimination), but above 1e-12 * max |A|
+    a = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-9]])
+    assert_matches(M(a).inverse(), np.linalg.inv(a), what="inverse of [[1, 1], [1, 1 + 1e-9]] (non-singular; is your "
+                   "singularity threshold larger than 1e-12 * max |A|?)", rtol=1e-5)
+
+
+def test_singularity_threshold_boundary_is_inclusive():
+    # |pivot| == 1e-12 * max |A| exactly: the docstring says <=, so this one is singular, and twice that is not
+    at = np.array([[1.0, 0.0], [0.0, 1e-12]])
+    for method, args in (("inverse", ()), ("solve", ([1.0, 1.0],))):
+        assert_raises(ValueError, getattr(M(at), method), *args,
+                      what=f"{method} of diag(1, 1e-12), whose pivot equals 1e-12 * max |A| (the test is <=, not <)")
+    above = np.array([[1.0, 0.0], [0.0, 2e-12]])
+    assert_matches(M(above).inverse(), np.linalg.inv(above), what="inverse of diag(1, 2e-12), whose pivot is above "
+                   "1e-12 * max |A|", rtol=1e-9)
+    assert_raises(ValueError, M([[0.0, 0.0], [0.0, 0.0]]).solve, [0.0, 0.0], what="solve with the zero 2x2 matrix")
+
+
+# --- entries are floats, whatever came in ---
+
+def test_entries_are_floats_for_int_and_bool_input():
+    for rows, label in (([[1, 2], [3, 4]], "ints"), ([[True, False], [False, True]], "bools"),
+                        ([(np.int64(2), np.float32(0.5))], "NumPy scalars")):
+        m = Matrix(rows)
+        kinds = {type(v).__name__ for row in m.tolist() for v in row} | {type(m[0, 0]).__name__}
+        assert kinds == {"float"}, f"Matrix built from {label}: entries should be converted to Python float, found {sorted(kinds)}"
+    kinds = {type(v).__name__ for v in M(np.eye(2) * 2).solve([2, 4])}
+    assert kinds == {"float"}, f"solve with an int right-hand side should return a list of floats, found {sorted(kinds)}"
+
+
+# --- no method changes the matrix, and repeated calls agree ---
+
+def test_methods_leave_the_matrix_unchanged_and_repeat():
+    a = np.array([[0.0, 2.0, 1.0], [1.0, 1.0, 1.0], [3.0, 0.0, -1.0]])  # needs row swaps
+    m = M(a)
+    for method, args in (("determinant", ()), ("inverse", ()), ("solve", ([1.0, 2.0, 3.0],)), ("power_iteration", (3,))):
+        first = getattr(m, method)(*args)
+        assert_matches(m, a, what=f"the matrix after calling {method}() on it (it must not change)")
+        second = getattr(m, method)(*args)
+        as_floats = lambda r: np.asarray(r[1] if method == "power_iteration" else r.tolist() if method == "inverse" else r, dtype=float)
+        assert_matches(as_floats(second), as_floats(first),
+                       what=f"a second call of {method}() on the same matrix (it should give the same result; "
+                            "state left over from the first call?)", rtol=0, atol=0)
+
+
+# --- power iteration: a pseudo-random start, not a fixed direction ---
+
+@pytest.mark.parametrize("a, label", [([[1.0, -2.0], [-2.0, 1.0]], "[[1, -2], [-2, 1]] (dominant eigenvector [1, -1])"),
+                                      ([[1.0, 0.0], [0.0, 5.0]], "diag(1, 5) (dominant eigenvector [0, 1])")])
+def test_power_iteration_start_is_not_orthogonal_to_the_answer(a, label):
+    value, _ = M(a).power_iteration(iters=2000, tol=1e-12)
+    assert_matches(value, _eig_reference(np.array(a))[0], what=f"dominant eigenvalue of {label}; a start vector like all-ones or "
+                   "e_1 is an eigenvector of the other eigenvalue here (start from random.Random(0).gauss)", rtol=1e-7)

@@ -112,3 +112,70 @@ def test_bayes_matches_reference():
     assert_raises(ValueError, mine.bayes, [0.5, 0.5], [0.1, 0.2, 0.3], what="bayes with prior and likelihood of different lengths")
     assert_raises(ValueError, mine.bayes, [0.5, 0.5], [0.1, -0.2], what="bayes with a negative likelihood")
     assert_raises(ValueError, mine.bayes, [0.6, 0.6], [0.1, 0.2], what="bayes with a prior that does not sum to 1")
+
+
+def test_sample_follows_the_normal_law():
+    # Kolmogorov-Smirnov distance between 40000 draws and N(mu, sigma^2). False alarm: P(D > 0.0135) is
+    # about 2 exp(-2 n 0.0135^2) = 1e-6 for a correct sampler (and the seed is fixed). Power: a uniform or
+    # Laplace law with the right mean and std is about 0.03 away, 2x the threshold (caught with certainty).
+    mu, sigma = 1.5, 0.8
+    draws = np.sort(mine.GaussianDistribution(mu, sigma).sample(40_000, np.random.default_rng(2026)))
+    assert isinstance(draws, np.ndarray) and draws.dtype == np.float64, "sample should return a float64 array"
+    cdf = np.asarray(ref.GaussianDistribution(mu, sigma).cdf(draws))
+    n = draws.size
+    distance = max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n))
+    assert distance < 0.0135, (f"40000 samples of N({mu}, {sigma}^2) do not follow a normal law (Kolmogorov-Smirnov distance "
+                               f"{distance:.3f}); draw with rng.standard_normal or rng.normal")
+    assert mine.GaussianDistribution(0.0, 1.0).sample(0, np.random.default_rng(0)).shape == (0,), "sample(0, rng) should have shape (0,)"
+
+
+def test_densities_return_python_floats_and_float64_arrays():
+    g = mine.GaussianDistribution(0.5, 2.0)
+    for name in ("pdf", "logpdf", "cdf"):
+        for x in (1.25, 3, np.float32(0.5)):
+            got = getattr(g, name)(x)
+            assert isinstance(got, float), f"{name}({x!r}) should be a Python float, got {type(got).__name__}"
+        for x, label in ((np.array([0.1, -2.0, 4.0], dtype=np.float32), "float32"), (np.array([[1, 2], [-3, 0]]), "int")):
+            got = getattr(g, name)(x)
+            assert_matches(got, getattr(ref.GaussianDistribution(0.5, 2.0), name)(x), what=f"{name} of a {label} array "
+                           "(the result is float64 whatever the input dtype)", rtol=1e-6, atol=1e-12)
+
+
+def test_p_zero_q_zero_boundaries():
+    cases = (([1.0, 0.0, 0.0], [0.2, 0.3, 0.5], "p is a point mass"), ([0.5, 0.5, 0.0], [0.25, 0.75, 0.0], "q = 0 only where p = 0"),
+             ([0.0, 1.0], [0.0, 1.0], "p = q with a zero"))
+    for p, q, label in cases:
+        assert_matches(mine.entropy(p), ref.entropy(p), what=f"entropy when {label} (0 log 0 = 0)", rtol=1e-12, atol=1e-15)
+        assert_matches(mine.cross_entropy(p, q), ref.cross_entropy(p, q), what=f"cross_entropy when {label} (finite: skip p = 0 "
+                       "terms, not q = 0 ones)", rtol=1e-12, atol=1e-15)
+        assert_matches(mine.kl_divergence(p, q), ref.kl_divergence(p, q), what=f"kl_divergence when {label}", rtol=1e-12, atol=1e-15)
+    for p, q in (([0.5, 0.5], [1.0, 0.0]), ([0.001, 0.999], [0.0, 1.0])):
+        for name in ("cross_entropy", "kl_divergence"):
+            got = getattr(mine, name)(p, q)
+            assert got == math.inf, (f"{name}(p, q) with q = 0 where p > 0 should be inf exactly (no clipping of q), "
+                                     f"got {type(got).__name__} {'nan' if got != got else 'finite' if math.isfinite(got) else got}")
+
+
+def test_kl_divergence_is_never_negative():
+    # for nearly equal p and q the sum can round to about -1e-16; the docstring promises >= 0
+    gen = np.random.default_rng(99)
+    for _ in range(200):
+        p = gen.dirichlet(np.ones(6))
+        q = p * (1 + gen.normal(0, 1e-15, 6))
+        q /= q.sum()
+        got = mine.kl_divergence(p, q)
+        assert got >= 0.0, "kl_divergence of two nearly equal distributions is negative (rounding; clip at 0)"
+
+
+def test_inputs_are_left_unchanged():
+    p, q = np.array([0.5, 0.0, 0.5]), np.array([0.25, 0.25, 0.5])
+    data = np.array([1.0, 2.0, 4.0, 8.0])
+    prior, likelihood = np.array([0.25, 0.75]), np.array([0.5, 0.1])
+    copies = [a.copy() for a in (p, q, data, prior, likelihood)]
+    mine.entropy(p)
+    mine.cross_entropy(p, q)
+    mine.kl_divergence(p, q)
+    mine.GaussianDistribution.fit(data)
+    mine.bayes(prior, likelihood)
+    for name, a, b in zip(("p", "q", "data", "prior", "likelihood"), (p, q, data, prior, likelihood), copies):
+        assert np.array_equal(a, b), f"the caller's {name} array was changed (work on a copy, not in place)"

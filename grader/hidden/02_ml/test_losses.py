@@ -122,3 +122,58 @@ def test_penalties_and_gradients():
         assert_matches(getattr(mine, name)(w, 0.3), getattr(ref, name)(w, 0.3), what=f"{name} on a 3x4 weight matrix, lam=0.3", rtol=1e-9)
     assert_matches(mine.l2_grad(w, 0.3), numerical_gradient(lambda v: mine.l2_penalty(v, 0.3), w),
                    what="l2_grad vs central differences of your l2_penalty", rtol=1e-5, atol=1e-8)
+
+
+def test_bce_at_p_exactly_0_and_1_uses_the_clipped_p():
+    p, y = np.array([0.0, 0.0, 1.0, 1.0, 0.5]), np.array([0.0, 1.0, 0.0, 1.0, 1.0])
+    with np.errstate(all="ignore"):
+        loss, grad = mine.binary_cross_entropy(p, y), mine.binary_cross_entropy_grad(p, y)
+    _finite(grad, "binary_cross_entropy_grad at p exactly 0 and 1 (clip p before dividing by p (1 - p))")
+    assert_matches(loss, ref.binary_cross_entropy(p, y), what="binary_cross_entropy at p exactly 0 and 1", rtol=1e-9)
+    assert_matches(grad, ref.binary_cross_entropy_grad(p, y), what="binary_cross_entropy_grad at p exactly 0 and 1 "
+                   "(the gradient at the clipped p)", rtol=1e-6)
+    for name in ("binary_cross_entropy", "binary_cross_entropy_grad"):
+        assert_matches(getattr(mine, name)(p, y, eps=1e-3), getattr(ref, name)(p, y, eps=1e-3),
+                       what=f"{name} with eps=1e-3 (clip to [eps, 1 - eps] with the eps given)", rtol=1e-9)
+
+
+def test_log_softmax_at_extreme_logits():
+    z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -999.0]])
+    with np.errstate(all="ignore"):
+        got = mine.log_softmax(z)
+    _finite(got, "log_softmax at logits +-1000 (subtract the row maximum; log(softmax) gives log 0 = -inf)")
+    assert_matches(got, ref.log_softmax(z), what="log_softmax at logits +-1000", rtol=1e-12)
+
+
+def test_float32_and_integer_inputs_give_python_floats_and_float64_gradients():
+    z32 = rng.normal(size=(4, 3)).astype(np.float32)
+    t32 = rng.normal(size=(4, 3)).astype(np.float32)
+    p32, y = rng.uniform(0.1, 0.9, size=5).astype(np.float32), np.array([1, 0, 1, 1, 0])
+    labels = np.array([0, 2, 1, 2], dtype=np.uint8)
+    arrays = (("mse_grad", (z32, t32)), ("sigmoid", (z32,)), ("sigmoid", (np.array([-3, 0, 5]),)), ("log_softmax", (z32,)),
+              ("softmax", (z32,)), ("binary_cross_entropy_grad", (p32, y)), ("binary_cross_entropy_with_logits_grad", (p32, y)),
+              ("categorical_cross_entropy_grad", (z32, labels)), ("l1_grad", (z32, 0.5)), ("l2_grad", (z32, 0.5)),
+              ("l2_grad", (np.array([1, -2, 3]), 2)))
+    for name, args in arrays:
+        assert_matches(getattr(mine, name)(*args), getattr(ref, name)(*args), what=f"{name} of {args[0].dtype} input "
+                       "(gradients and activations are float64)", rtol=1e-6, atol=1e-9)
+    scalars = (("mse", (z32, t32)), ("binary_cross_entropy", (p32, y)), ("binary_cross_entropy_with_logits", (p32, y)),
+               ("categorical_cross_entropy", (z32, labels)), ("l1_penalty", (z32, 0.5)), ("l2_penalty", (z32, 0.5)))
+    for name, args in scalars:
+        got = getattr(mine, name)(*args)
+        assert isinstance(got, float), f"{name} of float32 input should return a Python float, got {type(got).__name__}"
+        assert_matches(got, getattr(ref, name)(*args), what=f"{name} of float32 input", rtol=1e-6)
+
+
+def test_inputs_are_left_unchanged():
+    z = rng.normal(scale=3, size=(4, 3))
+    p, y = np.array([0.0, 0.3, 1.0, 0.7]), np.array([1.0, 0.0, 1.0, 0.0])
+    w = rng.normal(size=5)
+    keep = [a.copy() for a in (z, p, y, w)]
+    for name, args in (("log_softmax", (z,)), ("softmax", (z,)), ("categorical_cross_entropy", (z, np.array([0, 1, 2, 0]))),
+                       ("categorical_cross_entropy_grad", (z, np.array([0, 1, 2, 0]))), ("sigmoid", (p,)),
+                       ("binary_cross_entropy", (p, y)), ("binary_cross_entropy_grad", (p, y)), ("l1_grad", (w, 0.1)),
+                       ("l2_grad", (w, 0.1)), ("mse_grad", (w, w[::-1]))):
+        getattr(mine, name)(*args)
+        for label, a, b in zip(("logits", "p", "y", "w"), (z, p, y, w), keep):
+            assert np.array_equal(a, b), f"{name} changed the caller's {label} array (clip or shift a copy, not in place)"

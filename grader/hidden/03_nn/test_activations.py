@@ -82,3 +82,50 @@ def test_integer_input_and_no_mutation():
     for name in ("sigmoid", "relu", "tanh", "softmax"):
         assert_matches(getattr(mine, name)(z), getattr(ref, name)(z), what=f"{name} of an int64 array (computed in float64)", rtol=1e-12)
     assert np.array_equal(z, before), "an activation modified its input"
+
+
+def test_sigmoid_of_a_scalar_at_the_extremes():
+    for z in (-800.0, 800.0, np.float64(-800.0), np.array(-800.0), np.float32(-100.0)):
+        with np.errstate(over="raise", invalid="raise"):
+            try:
+                got = mine.sigmoid(z)
+                slope = mine.sigmoid_grad(z)
+            except FloatingPointError:
+                raise Mismatch(f"sigmoid overflowed in exp for the scalar {z!r}: exponentiate only -|z|") from None
+        assert_matches(np.asarray(got), np.asarray(ref.sigmoid(z)), what=f"sigmoid({z!r}) (a scalar: a 0-d result)", rtol=1e-12, atol=1e-30)
+        assert_matches(np.asarray(slope), np.asarray(ref.sigmoid_grad(z)), what=f"sigmoid_grad({z!r})", rtol=1e-12, atol=1e-30)
+    z = np.array([-1000.0, 1000.0], dtype=np.float32)
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            got = mine.sigmoid(z)
+        except FloatingPointError:
+            raise Mismatch("sigmoid overflowed for a float32 z of +-1000") from None
+    assert_matches(got, ref.sigmoid(z), what="sigmoid of a float32 z at +-1000", atol=0)
+
+
+def test_derivatives_at_exactly_zero_follow_the_documented_convention():
+    z = np.array([-1.0, 0.0, -0.0, 2.0])
+    assert_matches(mine.relu_grad(z), ref.relu_grad(z), what="relu_grad at z = 0 (documented: 1 only where z > 0)", atol=0)
+    assert_matches(mine.leaky_relu_grad(z, 0.2), ref.leaky_relu_grad(z, 0.2), what="leaky_relu_grad(z, 0.2) at z = 0 (alpha where z <= 0)", atol=0)
+    assert_matches(mine.leaky_relu(z, 0.2), ref.leaky_relu(z, 0.2), what="leaky_relu(z, 0.2) around 0", atol=0)
+
+
+ALL = {"sigmoid": (), "sigmoid_grad": (), "tanh": (), "tanh_grad": (), "relu": (), "relu_grad": (), "leaky_relu": (),
+       "leaky_relu_grad": (), "gelu": (), "gelu_grad": (), "softmax": (), "log_softmax": ()}
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_dtype_float32_kept_and_integers_in_float64(name):
+    z32 = np.array([[-2.5, 0.0, 1.5], [3.0, -0.5, 0.25]], dtype=np.float32)
+    assert_matches(getattr(mine, name)(z32), getattr(ref, name)(z32), what=f"{name} of a float32 z (float32 in, float32 out)", rtol=1e-5, atol=1e-6)
+    if name.startswith("gelu"):
+        assert_matches(getattr(mine, name)(z32, approximate="none"), getattr(ref, name)(z32, approximate="none"),
+                       what=f"{name}(z, 'none') of a float32 z (float32 out)", rtol=1e-5, atol=1e-6)
+    zi = np.array([[-2, 0, 1], [3, -1, 0]])
+    assert_matches(getattr(mine, name)(zi), getattr(ref, name)(zi), what=f"{name} of an int64 z (computed in float64)", rtol=1e-9, atol=1e-12)
+
+
+def test_backward_functions_keep_float32():
+    z, g = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4)).astype(np.float32)
+    for name in ("softmax_backward", "log_softmax_backward"):
+        assert_matches(getattr(mine, name)(z, g), getattr(ref, name)(z, g), what=f"{name} of float32 z and grad_out", rtol=1e-4, atol=1e-6)

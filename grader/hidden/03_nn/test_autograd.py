@@ -118,3 +118,57 @@ def test_two_moons_to_95_percent():
     if acc < 0.95:
         raise Mismatch(f"two moons training accuracy {acc:.2f} after 40 steps; at least 0.95 expected")
     assert_matches(mine.accuracy(model, X, y), acc, what="accuracy()", rtol=1e-12)
+
+
+def test_backward_on_a_graph_deeper_than_the_recursion_limit():
+    x = mine.Value(0.8)
+    h = x
+    for _ in range(10_000):  # 10^4 diamonds, 4 * 10^4 nodes in a chain: a recursive walk overflows
+        h = h * 0.25 + h * 0.75
+    try:
+        h.backward()
+    except RecursionError:
+        raise Mismatch("backward on a chain of 10^4 diamonds hit Python's recursion limit: "
+                       "sort the graph with an explicit stack, not recursion") from None
+    assert_matches(x.grad, 1.0, what="gradient through 10^4 stacked diamonds (each level h*0.25 + h*0.75)", rtol=1e-9)
+
+
+def test_relu_derivative_at_exactly_zero_is_zero():
+    for data in (0.0, -0.0):
+        x = mine.Value(data)
+        y = x.relu()
+        y.backward()
+        assert_matches(y.data, 0.0, what=f"Value({data}).relu().data", atol=0)
+        assert_matches(x.grad, 0.0, what=f"d relu / dx at x = {data} (documented: 1 only where x > 0)", atol=0)
+
+
+def test_sigmoid_at_huge_arguments():
+    for data in (-800.0, 800.0):
+        x = mine.Value(data)
+        try:
+            y = x.sigmoid()
+            y.backward()
+        except OverflowError:
+            raise Mismatch(f"Value({data}).sigmoid() overflowed in math.exp: exponentiate only -|x|") from None
+        r = ref.Value(data)
+        s = r.sigmoid()
+        s.backward()
+        assert_matches(y.data, s.data, what=f"Value({data}).sigmoid().data", rtol=1e-12, atol=1e-300)
+        assert_matches(x.grad, r.grad, what=f"d sigmoid / dx at x = {data}", rtol=1e-12, atol=1e-300)
+
+
+def test_training_twice_continues_where_it_stopped():
+    X, y = ref.make_moons(10, noise=0.1, seed=2)
+    once, twice = mine.MLP(2, [4, 1], seed=3), mine.MLP(2, [4, 1], seed=3)
+    whole = mine.train_classifier(once, X, y, steps=4, lr=0.3)
+    parts = list(mine.train_classifier(twice, X, y, steps=2, lr=0.3)) + list(mine.train_classifier(twice, X, y, steps=2, lr=0.3))
+    assert_matches(np.array(parts), np.array(whole, dtype=np.float64),
+                   what="losses of 2 + 2 steps on one model vs 4 steps at once (state kept across calls)", rtol=1e-9)
+    expected = ref.train_classifier(ref.MLP(2, [4, 1], seed=3), X, y, steps=4, lr=0.3)
+    assert_matches(np.array(whole, dtype=np.float64), np.array(expected), what="losses of 4 training steps (gradients zeroed every step)", rtol=1e-7)
+
+
+def test_accuracy_counts_a_zero_score_as_negative():
+    model = lambda x: mine.Value(x[0])  # noqa: E731 - the score is the first coordinate
+    X, y = [[0.0], [2.0], [-1.0], [0.0]], [-1, 1, -1, -1]
+    assert_matches(mine.accuracy(model, X, y), 1.0, what="accuracy with scores exactly 0 (documented: > 0 means +1)")

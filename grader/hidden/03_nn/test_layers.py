@@ -100,3 +100,95 @@ def test_initialisers_match_reference(shape):
     d_mine, d_ref = mine.Dense(*shape, init="xavier", seed=4), ref.Dense(*shape, init="xavier", seed=4)
     assert_matches(d_mine.params["W"], d_ref.params["W"], what=f"Dense{shape} xavier weights (seed 4)", rtol=1e-12)
     assert_raises(ValueError, mine.Dense, 2, 2, init="zeros", what="Dense with an unknown init")
+
+
+def _moments(W):
+    w = np.asarray(W, dtype=np.float64).ravel()
+    var = w.var()
+    return w.mean(), var, ((w - w.mean()) ** 4).mean() / var ** 2
+
+
+def test_initialisers_follow_their_laws():
+    # 400 x 100 = 40,000 draws from a fresh seed. Bounds are about 6 standard errors of each statistic
+    # (false alarm below 1e-6 per check): sample variance within 4.5% of the law (its relative standard
+    # error is sqrt((kurtosis - 1) / n) <= 0.7%), kurtosis of a normal 3 +- 0.15 (uniform: 1.8). The wrong
+    # laws are far outside: fan_out for fan_in (x4), no factor 2 (x0.5), fan_in + fan_out (x0.8), normal
+    # for uniform (values beyond the bound), uniform for normal (kurtosis 1.8).
+    n_in, n_out = 400, 100
+    W = np.asarray(mine.kaiming_init(n_in, n_out, np.random.default_rng(12345)))
+    assert_matches(W.shape, (n_in, n_out), what="kaiming_init(400, 100) shape")
+    mean, var, kurt = _moments(W)
+    if abs(mean) > 6 * np.sqrt(2.0 / n_in / W.size) or abs(var / (2.0 / n_in) - 1) > 0.045:
+        raise Mismatch("kaiming_init(400, 100): the weights' variance is not 2 / fan_in (fan_in is the number of inputs, 400)")
+    if abs(kurt - 3) > 0.15:
+        raise Mismatch("kaiming_init(400, 100): the weights do not look normally distributed (Kaiming here is the normal form)")
+    W = np.asarray(mine.xavier_init(n_in, n_out, np.random.default_rng(54321)))
+    bound = np.sqrt(6.0 / (n_in + n_out))
+    mean, var, kurt = _moments(W)
+    if np.abs(W).max() > bound or np.abs(W).max() < 0.99 * bound:
+        raise Mismatch("xavier_init(400, 100): the weights do not fill exactly [-a, a] with a = sqrt(6 / (fan_in + fan_out))")
+    if abs(var / (2.0 / (n_in + n_out)) - 1) > 0.045 or abs(kurt - 1.8) > 0.1:
+        raise Mismatch("xavier_init(400, 100): the weights are not uniform with variance 2 / (fan_in + fan_out)")
+
+
+def test_dropout_keep_rate_and_independence():
+    # 20,000 entries per rate; the kept fraction must be within 5.5 binomial standard errors of 1 - p
+    # (false alarm about 4e-8 per rate). A mask of p instead of 1 - p misses by >= 0.4 (>= 80 errors).
+    x = np.ones((200, 100))
+    for p in (0.1, 0.5, 0.8):
+        out = mine.Dropout(p, seed=int(p * 10)).forward(x, training=True)
+        kept = np.asarray(out) != 0
+        se = np.sqrt(p * (1 - p) / kept.size)
+        if abs(kept.mean() - (1 - p)) > 5.5 * se:
+            raise Mismatch(f"Dropout({p}) kept {kept.mean():.3f} of the entries; each should be kept with probability 1 - p")
+        assert_matches(out[kept], x[kept] / (1 - p), what=f"kept entries of Dropout({p}) (scaled by 1 / (1 - p))", rtol=1e-9)
+        # every entry is its own coin: no column (row) may be kept or dropped as a whole
+        for axis, name in ((0, "column"), (1, "row")):
+            whole = np.mean(kept.all(axis=axis) | (~kept).all(axis=axis))
+            if whole > 0.5:
+                raise Mismatch(f"Dropout({p}) keeps or drops whole {name}s: draw one coin per entry (mask of x's shape)")
+    assert_matches(mine.Dropout(0.0, seed=1).forward(x, training=True), x, what="Dropout(0.0) in training (the identity)")
+    drop = mine.Dropout(0.5, seed=3)
+    first, second = drop.forward(x, training=False), drop.forward(x, training=False)
+    assert_matches(np.asarray(second), np.asarray(first), what="Dropout in evaluation, called twice (deterministic)", atol=0)
+
+
+def test_dense_backward_twice_and_float32():
+    layer = mine.Dense(4, 3, seed=5)
+    x, G = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    layer.forward(x)
+    layer.backward(G)
+    once = {k: np.array(v) for k, v in layer.grads.items()}
+    layer.forward(x)
+    layer.backward(G)
+    for k in once:
+        assert_matches(np.asarray(layer.grads[k]), once[k], what=f"Dense grads[{k!r}] after a second backward (set, not accumulated)", rtol=1e-12)
+    a, b = mine.Dense(5, 3, seed=2, dtype=np.float32), ref.Dense(5, 3, seed=2, dtype=np.float32)
+    for k in ("W", "b"):
+        assert_matches(a.params[k], b.params[k], what=f"Dense(dtype=float32) params[{k!r}]", rtol=1e-6)
+    x32 = rng.normal(size=(4, 5)).astype(np.float32)
+    assert_matches(a.forward(x32), b.forward(x32), what="Dense(dtype=float32) forward of a float32 x", rtol=1e-5, atol=1e-6)
+    G32 = rng.normal(size=(4, 3)).astype(np.float32)
+    assert_matches(a.backward(G32), b.backward(G32), what="Dense(dtype=float32) backward", rtol=1e-5, atol=1e-6)
+
+
+def test_relu_layer_at_exactly_zero():
+    relu = mine.ReLU()
+    x = np.array([[-1.0, 0.0, 2.0], [0.0, -0.0, 3.0]])
+    relu.forward(x)
+    assert_matches(relu.backward(np.ones_like(x)), np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+                   what="ReLU backward of ones at inputs exactly 0 (derivative 0 there)", atol=0)
+
+
+def test_batchnorm_state_dtype_and_repeated_evaluation():
+    a, b = mine.BatchNorm(3, dtype=np.float32), ref.BatchNorm(3, dtype=np.float32)
+    for _ in range(2):
+        x = (rng.normal(size=(10, 3)) * 2 + 1).astype(np.float32)
+        assert_matches(a.forward(x, training=True), b.forward(x, training=True), what="BatchNorm(dtype=float32) training forward", rtol=1e-4, atol=1e-5)
+    for name in ("running_mean", "running_var"):
+        assert_matches(getattr(a, name), getattr(b, name), what=f"BatchNorm(dtype=float32).{name} after 2 float32 batches (dtype kept)", rtol=1e-5)
+    x = rng.normal(size=(5, 3)).astype(np.float32)
+    first = np.array(a.forward(x, training=False))
+    stats = a.running_mean.copy(), a.running_var.copy()
+    assert_matches(a.forward(x, training=False), first, what="BatchNorm evaluation forward called twice", atol=0)
+    assert_matches(a.running_var, stats[1], what="running_var after evaluation passes (must not change)", atol=0)

@@ -61,3 +61,32 @@ def test_train_epoch_and_evaluate_match_reference():
     got = mine.evaluate(a, X, y, batch_size=32)
     expected = ref.evaluate(b, X, y, batch_size=32)
     assert_matches(np.asarray(got, dtype=np.float64), np.asarray(expected), what="evaluate(model, X, y) = (loss, accuracy) in evaluation mode", rtol=1e-8)
+
+
+def test_cross_entropy_gradient_at_huge_logits():
+    logits, y = np.array([[900.0, -900.0, 0.0], [0.0, 1000.0, -5.0]]), np.array([2, 1])
+    with np.errstate(all="ignore"):
+        _, grad = mine.cross_entropy(logits, y)
+    assert_matches(grad, ref.cross_entropy(logits, y)[1], what="cross_entropy gradient for logits of size 1000 (max-shift)", rtol=1e-9, atol=1e-15, n=2)
+
+
+def test_float32_model_stays_float32():
+    model = mine.build_model(layers, sizes=(6, 5, 4, 3), dropout=0.1, seed=2, dtype=np.float32)
+    for i, layer in enumerate(model):
+        for k, v in layer.params.items():
+            if np.asarray(v).dtype != np.float32:
+                raise Mismatch(f"build_model(dtype=float32): layer {i} ({type(layer).__name__}) parameter {k} is {np.asarray(v).dtype}")
+    X = rng.normal(size=(8, 6)).astype(np.float32)
+    expected = ref.forward(ref.build_model(layers, sizes=(6, 5, 4, 3), dropout=0.1, seed=2, dtype=np.float32), X, training=False)
+    assert_matches(mine.forward(model, X, training=False), expected, what="logits of a float32 model on a float32 X", rtol=1e-4, atol=1e-5)
+
+
+def test_evaluate_twice_leaves_the_model_unchanged():
+    X = rng.normal(size=(40, 4))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = ref.build_model(layers, sizes=(4, 6, 2), dropout=0.3, seed=4)
+    ref.train_epoch(model, X, y, lr=0.05, batch_size=10, seed=0)
+    stats = model[1].running_mean.copy(), model[1].running_var.copy()
+    first, second = mine.evaluate(model, X, y, batch_size=15), mine.evaluate(model, X, y, batch_size=15)
+    assert_matches(np.asarray(second, dtype=np.float64), np.asarray(first, dtype=np.float64), what="evaluate called twice (evaluation mode is deterministic)", atol=0)
+    assert_matches(model[1].running_mean, stats[0], what="BatchNorm running_mean after evaluate (must not change)", atol=0)

@@ -70,3 +70,41 @@ def test_parameter_count_and_errors():
         assert_matches(mine.NeuralNetwork(sizes, "relu").parameter_count(), ref.NeuralNetwork(sizes, "relu").parameter_count(), what=f"parameter_count for {sizes}")
     assert_raises(ValueError, mine.NeuralNetwork, [5], "relu", what="NeuralNetwork with one layer size")
     assert_raises(RuntimeError, mine.NeuralNetwork([2, 2], "relu").backward, np.array([0]), what="backward before forward")
+
+
+def test_backward_is_stable_for_huge_logits():
+    a, b = mine.NeuralNetwork([2, 3], "relu", seed=0), ref.NeuralNetwork([2, 3], "relu", seed=0)
+    for net in (a, b):
+        net.weights[0][:] = [[800.0, -800.0, 0.0], [0.0, 0.0, 0.0]]
+    X, y = np.array([[1.0, 0.0], [0.5, 1.0]]), np.array([1, 0])
+    with np.errstate(all="ignore"):
+        a.forward(X)
+        got = a.backward(y)
+    b.forward(X)
+    want = b.backward(y)
+    assert_matches(got[0][0], want[0][0], what="dL/dW0 for logits of size 800 (softmax needs the max-shift)", rtol=1e-9, atol=1e-12, n=2)
+
+
+def test_relu_derivative_at_exactly_zero():
+    # an all-zero input row with zero biases puts every first-layer pre-activation at exactly 0
+    a, b = mine.NeuralNetwork([3, 4, 2], "relu", seed=6), ref.NeuralNetwork([3, 4, 2], "relu", seed=6)
+    X, y = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]]), np.array([1, 0])
+    a.forward(X)
+    b.forward(X)
+    (_, gb_a), (_, gb_b) = a.backward(y), b.backward(y)
+    assert_matches(gb_a[0], gb_b[0], what="dL/db0 where pre-activations are exactly 0 (documented: relu' = 0 there)", rtol=1e-9, atol=1e-15, n=2)
+
+
+def test_backward_uses_the_last_forward_and_training_twice_continues():
+    a, b = mine.NeuralNetwork([3, 5, 2], "sigmoid", seed=7), ref.NeuralNetwork([3, 5, 2], "sigmoid", seed=7)
+    X1, X2, y2 = rng.normal(size=(4, 3)), rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    a.forward(X1)
+    a.forward(X2)
+    b.forward(X2)
+    assert_matches(a.backward(y2)[0][0], b.backward(y2)[0][0], what="dL/dW0 after forward(X1) then forward(X2) (the last pass counts)", rtol=1e-9, n=6)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    a = mine.NeuralNetwork([3, 5, 2], "sigmoid", seed=7)
+    got = list(a.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=1)) + list(a.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=2))
+    b = ref.NeuralNetwork([3, 5, 2], "sigmoid", seed=7)
+    want = list(b.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=1)) + list(b.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=2))
+    assert_matches(np.asarray(got, dtype=np.float64), np.asarray(want), what="losses of two successive train() calls on one network (the second continues)", rtol=1e-8)

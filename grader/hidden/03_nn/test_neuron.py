@@ -57,3 +57,31 @@ def test_train_xor_other_seed_and_width():
 
 def test_bce_shape_mismatch_raises():
     assert_raises(ValueError, mine.bce_loss, np.ones(3) * 0.5, np.ones((3, 1)), what="bce_loss with p (3,) and y (3, 1)")
+
+
+def test_gradients_stay_finite_when_the_neuron_saturates():
+    # |z| = 900: p is exactly 0 or 1 in float64; dL/dz = (p - y) / N needs no division by p or 1 - p
+    X, w, y = np.array([[900.0], [-900.0], [900.0], [-900.0]]), np.array([1.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    with np.errstate(all="ignore"):
+        dw, db = mine.neuron_gradients(w, 0.0, X, y)
+    ref_dw, ref_db = ref.neuron_gradients(w, 0.0, X, y)
+    assert_matches(np.asarray(dw, dtype=np.float64), ref_dw, what="dL/dw with |z| = 900 (saturated sigmoid; the derivative cancels)", rtol=1e-9, n=4)
+    assert_matches(db, ref_db, what="dL/db with |z| = 900", rtol=1e-9, n=4)
+
+
+def test_bce_honours_eps_and_integer_labels():
+    p, y = np.array([0.0, 1.0, 0.3, 1.0]), np.array([1, 0, 1, 1])
+    for eps in (1e-3, 0.05):
+        assert_matches(mine.bce_loss(p, y, eps=eps), ref.bce_loss(p, y, eps=eps), what=f"bce_loss(p, y, eps={eps}) with p exactly 0 and 1 (clipped to [eps, 1 - eps])", rtol=1e-9)
+
+
+def test_gradient_functions_leave_their_inputs_alone_and_train_is_repeatable():
+    params = ref.init_two_layer(2, 4, seed=6)
+    before = {k: v.copy() for k, v in params.items()}
+    mine.two_layer_gradients(params, ref.XOR_X, ref.XOR_Y)
+    for k in params:
+        assert_matches(params[k], before[k], what=f"params[{k!r}] after two_layer_gradients (must not be modified)", atol=0)
+    first, second = mine.train_xor(n_hidden=4, steps=50, seed=2), mine.train_xor(n_hidden=4, steps=50, seed=2)
+    for k in first:
+        assert_matches(np.asarray(second[k], dtype=np.float64), np.asarray(first[k], dtype=np.float64),
+                       what=f"trained {k} from a second identical train_xor call (no state kept between calls)", atol=0)

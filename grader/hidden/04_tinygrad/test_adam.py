@@ -66,3 +66,48 @@ def test_step_counter_and_state():
         raise Mismatch("Adam.m and Adam.v should hold one state tensor per parameter")
     assert_raises(ValueError, mine.Adam, [w], b1=1.0, what="Adam(b1=1.0)")
     assert_raises(ValueError, mine.AdamW, [w], weight_decay=-0.1, what="AdamW(weight_decay=-0.1)")
+
+
+def test_two_optimizers_keep_separate_state():
+    # two problems stepped alternately must each follow their own trajectory
+    def make(seed):
+        r = np.random.default_rng(seed)
+        return Tensor(r.normal(size=(2, 3)).astype(np.float32)).contiguous(), Tensor(r.normal(size=(2, 3)).astype(np.float32))
+
+    def loss(w, target):
+        return ((w.tanh() - target).square()).mean()
+
+    def run(make_opt, interleaved):
+        (w1, t1), (w2, t2) = make(1), make(2)
+        o1, o2 = make_opt([w1]), make_opt([w2], lr=0.05, b1=0.5)
+        schedule = [(o1, w1, t1), (o2, w2, t2)] * 3 if interleaved else [(o1, w1, t1)] * 3 + [(o2, w2, t2)] * 3
+        with Context(TRAINING=1):
+            for opt, w, t in schedule:
+                opt.zero_grad()
+                loss(w, t).backward()
+                opt.step()
+        return w1.numpy(), w2.numpy()
+
+    got = run(lambda ps, lr=0.1, b1=0.9: mine.Adam(ps, lr=lr, b1=b1), interleaved=True)
+    want = run(lambda ps, lr=0.1, b1=0.9: optim.Adam(ps, lr=lr, b1=b1), interleaved=False)
+    for k in range(2):
+        assert_matches(got[k], want[k], what=f"parameter of optimizer {k + 1} of 2 stepped alternately (state shared between optimizers?)", rtol=2e-5, atol=5e-6)
+
+
+def test_zero_gradient_leaves_a_parameter_unchanged_and_zero_grad_gives_none():
+    w = Tensor([[1.0, -2.0], [0.5, 3.0]]).contiguous()
+    opt = mine.Adam([w], lr=0.1)
+    with Context(TRAINING=1):
+        for _ in range(3):
+            opt.zero_grad()
+            (w[0] * w[0]).sum().backward()   # the second row gets a gradient of exactly 0
+            opt.step()
+    got = w.numpy()
+    if not np.isfinite(got).all():
+        raise Mismatch("Adam produced NaN or inf for a parameter whose gradient is exactly 0 (m / (sqrt(v) + eps) with m = v = 0)")
+    assert_matches(got[1], np.array([0.5, 3.0], np.float32), what="a parameter row with zero gradient after 3 Adam steps (unchanged)", atol=0)
+    if got.dtype != np.float32 or opt.m[0].dtype != w.dtype:
+        raise Mismatch(f"Adam changed the dtype: parameter {got.dtype}, state {opt.m[0].dtype} (float32 expected)")
+    opt.zero_grad()
+    if w.grad is not None:
+        raise Mismatch("after zero_grad() a parameter's .grad should be None (documented), not a tensor of zeros")

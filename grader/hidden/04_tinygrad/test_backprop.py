@@ -64,3 +64,21 @@ def test_tape_reuse_and_broadcast_against_finite_differences():
     assert_matches(np.asarray(a.grad), numerical_gradient(f_np, A), what="tape gradient of sum(relu(a*c + a) * a) w.r.t. a (a used three times)", rtol=1e-5, atol=1e-7)
     c_num = numerical_gradient(lambda cc: float((np.maximum(A * cc + A, 0) * A).sum()), c)
     assert_matches(np.asarray(cv.grad), c_num, what="tape gradient w.r.t. the broadcast (1, 4) factor c", rtol=1e-5, atol=1e-7)
+
+
+def test_tape_relu_at_exactly_zero_passes_no_gradient():
+    tape = mine.Tape()
+    a = tape.var(np.array([[-1.0, 0.0, 2.0], [0.0, 3.0, -0.0]]))
+    tape.backward(a.relu().sum())
+    assert_matches(np.asarray(a.grad), np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]),
+                   what="tape gradient of sum(relu(a)) at entries exactly 0 (documented: only where the input was > 0)", atol=0)
+
+
+def test_gradient_ops_twice_gives_the_same_list():
+    x, y = Tensor.empty(4), Tensor.empty(4)
+    loss = (x * y + x.exp()).sum()
+    first, second = list(mine.gradient_ops(loss, x, y)), list(mine.gradient_ops(loss, x, y))
+    if second != first or not first:
+        raise Mismatch(f"gradient_ops called twice on the same loss listed {len(first)} then {len(second)} ops (no state may be kept between calls)")
+    if first != ref.gradient_ops(loss, x, y):
+        raise Mismatch("gradient_ops(sum(x*y + exp(x)), x, y): the op list differs")

@@ -2,7 +2,7 @@
 import math
 
 import numpy as np
-from tinygrad import Tensor
+from tinygrad import Tensor, dtypes
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -102,3 +102,33 @@ def test_evaluate_matches_numpy_with_ragged_last_batch():
     got = mine.evaluate(model, X, y, batch_size=10)
     assert_matches(np.array([got]), np.array([want]), what="evaluate(...) on 23 rows with batch_size=10", rtol=0, atol=1e-9)
     assert_raises(ValueError, mine.evaluate, model, X[:0], y[:0], what="evaluate on an empty set")
+
+
+def test_parameters_are_float32():
+    Tensor.manual_seed(2)
+    model = mine.TinygradNN((6, 4, 3))
+    for k, p in enumerate(model.parameters()):
+        if p.dtype != dtypes.float32:
+            raise Mismatch(f"parameter {k} of TinygradNN has dtype {p.dtype}; the weights and biases are float32")
+
+
+def test_two_models_train_side_by_side():
+    # each model has its own jitted step; stepping them alternately must not mix their parameters
+    rng = np.random.default_rng(13)
+    models, steps, numpy_params = [], [], []
+    for seed in (1, 2):
+        Tensor.manual_seed(seed)
+        model = mine.TinygradNN((4, 5, 3))
+        models.append(model)
+        numpy_params.append(([w.numpy().astype(np.float64) for w in model.weights], [b.numpy().astype(np.float64) for b in model.biases]))
+        steps.append(mine.make_train_step(model, SGD(model.parameters(), lr=0.2)))
+    for i in range(3):
+        for m, (model, step) in enumerate(zip(models, steps)):
+            x = rng.normal(size=(6, 4)).astype(np.float32)
+            y = rng.integers(0, 3, size=6).astype(np.int32)
+            step(Tensor(x), Tensor(y))
+            _, Ws, bs = _np_sgd_step(*numpy_params[m], x.astype(np.float64), y, 0.2)
+            numpy_params[m] = (Ws, bs)
+            for k in range(len(Ws)):
+                assert_matches(model.weights[k].numpy().astype(np.float64), Ws[k],
+                               what=f"model {m + 1} of 2, W{k + 1} after its step {i + 1} (steps of two models alternate)", rtol=1e-4, atol=1e-5)

@@ -68,3 +68,27 @@ def test_standardize_rows_other_shapes_and_eps():
         xn = x.numpy().astype(np.float64)
         want = (xn - xn.mean(1, keepdims=True)) / np.sqrt(xn.var(1, keepdims=True) + eps)
         assert_matches(got.numpy(), want.astype(np.float32), what=f"standardize_rows on {shape} with eps={eps}", rtol=1e-4, atol=1e-5)
+
+
+def test_inspection_twice_and_the_tensor_stays_readable():
+    for fn in ("kernel_count", "kernel_sources"):
+        t = (X * 3 + 1).exp().sum(axis=1)
+        first = getattr(mine, fn)(t)
+        values = t.numpy()
+        second = getattr(mine, fn)(t)
+        if (second != 0) if fn == "kernel_count" else (second != []):
+            raise Mismatch(f"{fn} called again on a tensor it already realized should give "
+                           f"{'0' if fn == 'kernel_count' else 'an empty list'} (nothing is left to compute)")
+        if (first == 0) if fn == "kernel_count" else (len(first) == 0):
+            raise Mismatch(f"{fn} of an unrealized exp-sum found no kernel")
+        want = np.exp(X.numpy().astype(np.float64) * 3 + 1).sum(axis=1).astype(np.float32)
+        assert_matches(t.numpy(), want, what=f"the tensor read after {fn} ran twice on it", rtol=1e-5)
+        assert_matches(values, want, what=f"the tensor read after {fn}", rtol=1e-5)
+
+
+def test_standardize_rows_of_constant_rows():
+    x = Tensor(np.array([[2.5] * 6, [-1.0] * 6, [0.0, 1, 2, 3, 4, 5]], np.float32)).realize()
+    got = mine.standardize_rows(x).numpy()
+    xn = x.numpy().astype(np.float64)
+    want = (xn - xn.mean(1, keepdims=True)) / np.sqrt(xn.var(1, keepdims=True) + 1e-5)
+    assert_matches(got, want.astype(np.float32), what="standardize_rows with constant rows (variance 0: eps keeps it finite)", rtol=1e-4, atol=1e-5)

@@ -1,4 +1,6 @@
 """Hidden checks for Exercise 4.6: the interpreter on kernels with casts, reductions, gates; TOY vs CPU."""
+import time
+
 import numpy as np
 from tinygrad import Device, Tensor, dtypes
 
@@ -61,3 +63,36 @@ def test_compare_devices_reports_every_device():
         assert_matches(np.asarray(val), np.array([[3.0], [7.0]], np.float32), what=f"compare_devices result on {dev}")
         if not seconds > 0:
             raise Mismatch(f"compare_devices: the time for {dev} should be a positive number of seconds")
+
+
+def test_special_values_match_cpu():
+    A = np.array([200.0, -200.0, 0.0, -0.0, -1.0, 1.5], np.float32)
+    for name, make in {"exp2": lambda a: a.exp2(), "log2": lambda a: a.log2(), "sqrt": lambda a: a.sqrt(),
+                       "reciprocal": lambda a: a.reciprocal(), "where(a < 0, -a, a) * 1e38": lambda a: (a < 0).where(-a, a) * 1e38}.items():
+        toy, cpu = on_both(make, A)
+        assert_matches(toy, cpu, what=f"{name} at 200, -200, 0, -0, -1, 1.5 on TOY vs CPU (inf, NaN and overflow as C gives them)", rtol=1e-6, atol=0)
+    U = np.array([1, 7, 2_000_000_000, 4_294_967_295], np.uint32)
+    toy, cpu = on_both(lambda u: u * 3 + 5, U)
+    assert_matches(toy, cpu, what="uint32 u * 3 + 5 past 2^32 on TOY vs CPU (unsigned arithmetic wraps around)")
+
+
+def test_compare_devices_reports_the_best_of_repeats():
+    # every device's 1st and 3rd runs sleep 0.3 s, the 2nd does not: the best of 3 is the fast one
+    # (milliseconds); the last, the mean (0.2 s) and the median would all be >= 0.15 s
+    result = Tensor([1.0, 2.0]).realize()
+    calls = {}
+
+    def fn(dev):
+        calls[dev] = calls.get(dev, 0) + 1
+        if calls[dev] != 2:
+            time.sleep(0.3)
+        return result
+
+    res = mine.compare_devices(fn, ["CPU", "PYTHON"], repeats=3)
+    if calls != {"CPU": 3, "PYTHON": 3}:
+        raise Mismatch(f"compare_devices(..., repeats=3) called fn {calls} times per device; 3 runs each expected")
+    for dev, (val, seconds) in res.items():
+        assert_matches(np.asarray(val), np.array([1.0, 2.0], np.float32), what=f"compare_devices value on {dev}")
+        if not 0 < seconds < 0.15:
+            raise Mismatch(f"compare_devices reported {seconds:.3f} s on {dev}, where runs took >= 0.3 s, fast, >= 0.3 s: "
+                           "report the best (smallest) time of the repeats")

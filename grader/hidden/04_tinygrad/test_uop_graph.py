@@ -158,3 +158,55 @@ def test_evaluate_each_node_once_and_casts():
     x = np.array([[1.0, -1.0], [0.3, 2.0]], np.float32)
     assert_matches(np.asarray(mine.evaluate(out, {"a": x})), np.asarray(ref.evaluate(out, {"a": x})), what="SUM over axis 1 of CAST(a*2.5, int32)")
     assert_raises(KeyError, mine.evaluate, out, {"b": x}, what="evaluate with a missing INPUT")
+
+
+def test_simple_graph_deeper_than_the_recursion_limit():
+    S = mine.SimpleUOp
+    x = S("INPUT", arg="a")
+    h = x
+    for _ in range(12000):              # tinygrad raises the recursion limit to 10000
+        h = S("ADD", (h, S("CONST", arg=0.5)))
+    try:
+        order = h.toposort()
+        got = mine.evaluate(h, {"a": np.array([1.0, -2.0], np.float32)})
+    except RecursionError:
+        raise Mismatch("SimpleUOp.toposort/evaluate on a chain of 12000 ADDs hit the recursion limit: use an explicit stack") from None
+    check_topological(order, h, "SimpleUOp.toposort (a chain of 12000 ADDs)")
+    assert_matches(np.asarray(got), np.array([6001.0, 5998.0], np.float32), what="evaluate on a chain of 12000 ADDs of 0.5", rtol=1e-6)
+
+
+class _CountingInputs(dict):
+    reads = 0
+
+    def __getitem__(self, key):
+        self.reads += 1
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.reads += 1
+        return super().get(key, default)
+
+
+def test_evaluate_visits_shared_nodes_once():
+    S = mine.SimpleUOp
+    h = S("INPUT", arg="a")
+    for _ in range(16):                 # 16 levels of h + h: 2^16 paths from the root to the input
+        h = S("ADD", (h, h))
+    inputs = _CountingInputs(a=np.array([1.0, 0.5], np.float32))
+    assert_matches(np.asarray(mine.evaluate(h, inputs)), np.array([65536.0, 32768.0], np.float32), what="evaluate of 16 levels of h + h")
+    if inputs.reads > 2:
+        raise Mismatch(f"evaluate read the one INPUT {inputs.reads} times: compute each shared node once (topological order)")
+
+
+def test_evaluate_dtypes():
+    S = mine.SimpleUOp
+    a, b, i, j = (S("INPUT", arg=n) for n in "abij")
+    env = {"a": np.array([1.5, -2.0]), "b": np.array([0.5, 3.0]), "i": np.array([3, -4], np.int32), "j": np.array([2, 5], np.int32)}
+    cases = {"ADD of two float64 inputs (computed in float32)": S("ADD", (a, b)),
+             "MUL of a float input by a CONST": S("MUL", (a, S("CONST", arg=2.0))),
+             "ADD of two int32 inputs (kept int32)": S("ADD", (i, j)),
+             "CMPLT (bool)": S("CMPLT", (a, b)),
+             "CAST of a float to int32 (truncates toward 0)": S("CAST", (S("MUL", (a, S("CONST", arg=1.5))),), arg="int32"),
+             "SUM over everything (0-d)": S("SUM", (S("ADD", (a, b)),), arg=None)}
+    for name, root in cases.items():
+        assert_matches(np.asarray(mine.evaluate(root, env)), np.asarray(ref.evaluate(root, env)), what=f"evaluate: {name}")

@@ -48,6 +48,64 @@ MUTANTS = [
     Edit("scalar multiple only works on the right", find="""    def __rmul__(self, scalar) -> "Matrix":
         return self.__mul__(scalar)""", replace="""    def __rmul__(self, scalar) -> "Matrix":
         return NotImplemented"""),
+    # scale, boundary: the singularity test
+    Edit("inverse with an absolute pivot threshold",
+         find="""            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            p = a[col][col]""",
+         replace="""            if abs(a[pivot][col]) < 1e-10:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            p = a[col][col]"""),
+    Edit("solve with an absolute pivot threshold",
+         find="""            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            for r in range(col + 1, n):""",
+         replace="""            if abs(a[pivot][col]) < 1e-12:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            for r in range(col + 1, n):"""),
+    Edit("inverse treats only an exactly zero pivot as singular",
+         find="""            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            p = a[col][col]""",
+         replace="""            if a[pivot][col] == 0.0:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            p = a[col][col]"""),
+    Edit("inverse with a threshold far above 1e-12 * max |A|",
+         find="            if abs(a[pivot][col]) <= 1e-12 * scale:\n                raise ValueError(\"matrix is singular\")\n            a[col], a[pivot] = a[pivot], a[col]\n            p",
+         replace="            if abs(a[pivot][col]) <= 1e-8 * scale:\n                raise ValueError(\"matrix is singular\")\n            a[col], a[pivot] = a[pivot], a[col]\n            p"),
+    Edit("solve with a strict < in the singularity test",
+         find="""            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            for r in range(col + 1, n):""",
+         replace="""            if abs(a[pivot][col]) < 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            for r in range(col + 1, n):"""),
+    Edit("determinant returns 0 below an absolute pivot threshold",
+         find="            if a[pivot][col] == 0.0:\n                return 0.0",
+         replace="            if abs(a[pivot][col]) < 1e-12:\n                return 0.0"),
+    # dtypes
+    Edit("entries kept as given (ints stay ints)",
+         find="rows = [[float(v) for v in row] for row in rows]", replace="rows = [list(row) for row in rows]"),
+    # state
+    Edit("determinant eliminates in the matrix's own rows",
+         find="""        a = self.tolist()
+        det = 1.0""", replace="""        a = self._rows
+        det = 1.0"""),
+    Edit("power iteration draws its start from one generator shared by all calls",
+         find="        rng = random.Random(0)\n", replace="        rng = Matrix._rng = getattr(Matrix, '_rng', random.Random(0))\n"),
+    # law of the start vector
+    Edit("power iteration starts from the all-ones vector",
+         find="        v = [rng.gauss(0.0, 1.0) for _ in range(n)]", replace="        v = [1.0] * n"),
+    Edit("power iteration starts from e_1",
+         find="        v = [rng.gauss(0.0, 1.0) for _ in range(n)]", replace="        v = [1.0] + [0.0] * (n - 1)"),
 ]
 
 ALTERNATIVES = [
@@ -76,4 +134,7 @@ ALTERNATIVES = [
         a = [row + [bi] for row, bi in zip(self.tolist(), b)]""", replace="""        inv = self.inverse()
         return [sum(inv[i, j] * b[j] for j in range(n)) for i in range(n)]
         a = [row + [bi] for row, bi in zip(self.tolist(), b)]"""),
+    Edit("determinant returns 0.0 under the same relative pivot test as inverse",
+         find="            if a[pivot][col] == 0.0:\n                return 0.0",
+         replace="            if abs(a[pivot][col]) <= 1e-12 * max(abs(v) for row in self._rows for v in row):\n                return 0.0"),
 ]

@@ -29,6 +29,45 @@ MUTANTS = [
     likelihood = np.asarray(likelihood, dtype=np.float64)""", replace="""    prior = np.asarray(prior, dtype=np.float64)
     likelihood = np.asarray(likelihood, dtype=np.float64)
     return prior * likelihood / np.sum(prior * likelihood)"""),
+    # the law of the samples
+    Edit("sample from a uniform law with the right mean and std", find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="return self.mu + self.sigma * math.sqrt(3.0) * rng.uniform(-1.0, 1.0, n)"),
+    Edit("sample from a Laplace law with the right mean and std", find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="return rng.laplace(self.mu, self.sigma / math.sqrt(2.0), n)"),
+    # extremes: p = 0, q = 0, rounding below 0
+    Edit("cross_entropy clips q instead of returning inf", find="""    if np.any(q[nz] == 0):
+        return math.inf
+    return float(-np.sum(p[nz] * np.log(q[nz])))""", replace="""    return float(-np.sum(p[nz] * np.log(np.clip(q[nz], 1e-12, 1.0))))"""),
+    Edit("KL masks by q > 0 (drops the terms that should be inf)", find="""    nz = p > 0
+    if np.any(q[nz] == 0):
+        return math.inf
+    return float(max(""", replace="""    nz = (p > 0) & (q > 0)
+    return float(max("""),
+    Edit("cross_entropy returns inf when any q is 0", find="""    if np.any(q[nz] == 0):
+        return math.inf
+    return float(-np.sum(""", replace="""    if np.any(q == 0):
+        return math.inf
+    return float(-np.sum("""),
+    Edit("KL not clipped at 0", find="return float(max(np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz]))), 0.0))",
+         replace="return float(np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz]))))"),
+    # dtypes
+    Edit("densities return 0-d arrays for a scalar x", find="    return float(values) if values.ndim == 0 else values",
+         replace="    return values"),
+    Edit("logpdf keeps float32 input as float32", find="""        z = (np.asarray(x, dtype=np.float64) - self.mu) / self.sigma
+        return _scalar_or_array(-0.5""", replace="""        x = np.asarray(x)
+        z = (x - x.dtype.type(self.mu) if x.dtype.kind == "f" else x - self.mu) / self.sigma
+        return _scalar_or_array(-0.5"""),
+    # state: the caller's arrays
+    Edit("entropy replaces zeros by ones in the caller's array", find="""    p = _distribution(p, "p")
+    nz = p > 0
+    return float(-np.sum(p[nz] * np.log(p[nz])))""", replace="""    arr = p if isinstance(p, np.ndarray) else np.asarray(p, dtype=np.float64)
+    _distribution(arr, "p")
+    arr[arr == 0] = 1.0
+    return float(-np.sum(arr * np.log(arr)))"""),
+    Edit("fit centres the caller's data in place", find="        sigma = float(np.sqrt(np.mean((data - mu) ** 2)))",
+         replace="        data -= mu\n        sigma = float(np.sqrt(np.mean(data ** 2)))"),
+    Edit("bayes multiplies into the caller's prior", find="    joint = prior * likelihood\n",
+         replace="    joint = prior\n    joint *= likelihood\n"),
 ]
 
 ALTERNATIVES = [
@@ -42,4 +81,13 @@ ALTERNATIVES = [
          then=Edit("np.std", find="sigma = float(np.sqrt(np.mean((data - mu) ** 2)))", replace="sigma = float(np.std(data))")),
     Edit("KL as cross-entropy minus entropy", find="return float(max(np.sum(p[nz] * (np.log(p[nz]) - np.log(q[nz]))), 0.0))",
          replace="return max(cross_entropy(p, q) - entropy(p), 0.0)"),
+    Edit("entropy and cross-entropy with np.where instead of a mask",
+         find="""    nz = p > 0
+    return float(-np.sum(p[nz] * np.log(p[nz])))""",
+         replace="""    return float(-np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)))""",
+         then=Edit("cross", find="""    return float(-np.sum(p[nz] * np.log(q[nz])))""",
+                   replace="""    return float(-np.sum(np.where(nz, p * np.log(np.where(nz, q, 1.0)), 0.0)))""")),
+    Edit("sample by the Box-Muller transform of rng's uniforms", find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="""u1, u2 = 1.0 - rng.random(n), rng.random(n)
+        return self.mu + self.sigma * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)"""),
 ]

@@ -24,6 +24,42 @@ MUTANTS = [
     Edit("L2 penalty without the 1/2", find="return float(0.5 * lam * np.sum(w * w))", replace="return float(lam * np.sum(w * w))"),
     Edit("L1 gradient with the wrong sign", find="return lam * np.sign(np.asarray(w, dtype=np.float64))",
          replace="return -lam * np.sign(np.asarray(w, dtype=np.float64))"),
+    # extremes
+    Edit("BCE gradient at the unclipped p (inf at p = 0 or 1)", find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    return (p - y)""", replace="""    p = np.asarray(p, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return (p - y)"""),
+    Edit("BCE clips with a fixed 1e-7, ignoring eps", find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    return float(""", replace="""    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1.0 - 1e-7)
+    y = np.asarray(y, dtype=np.float64)
+    return float("""),
+    Edit("log_softmax as the log of a (shifted) softmax", find="""    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))""", replace="""    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return np.log(e / e.sum(axis=-1, keepdims=True))"""),
+    # dtypes
+    Edit("mse gradient keeps float32", find="""    y_pred, y_true = np.asarray(y_pred, dtype=np.float64), np.asarray(y_true, dtype=np.float64)
+    return 2.0""", replace="""    y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+    return 2.0"""),
+    Edit("sigmoid keeps float32", find="""    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))""", replace="""    z = np.asarray(z)
+    e = np.exp(-np.abs(z))"""),
+    Edit("l2 gradient keeps the weights' dtype", find="    return lam * np.asarray(w, dtype=np.float64)",
+         replace="    return lam * np.asarray(w)"),
+    Edit("categorical cross-entropy returns a 0-d array", find="    return float(-np.sum(t * log_softmax(logits)) / logits.shape[0])",
+         replace="    return np.asarray(-np.sum(t * log_softmax(logits)) / logits.shape[0])"),
+    # state: the caller's arrays
+    Edit("BCE clips the caller's p in place", find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    return float(""", replace="""    p = np.asarray(p, dtype=np.float64)
+    np.clip(p, eps, 1.0 - eps, out=p)
+    y = np.asarray(y, dtype=np.float64)
+    return float("""),
+    Edit("log_softmax shifts the caller's logits in place", find="""    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted""", replace="""    shifted = z
+    shifted -= z.max(axis=-1, keepdims=True)
+    return shifted"""),
 ]
 
 ALTERNATIVES = [
@@ -33,4 +69,14 @@ ALTERNATIVES = [
          replace="return float(np.mean(np.logaddexp(0.0, z) - z * y))"),
     Edit("mse with a loop", find="return float(np.mean((y_pred - y_true) ** 2))",
          replace="total = 0.0\n    for a, b in zip(y_pred.ravel(), y_true.ravel()):\n        total += (a - b) ** 2\n    return float(total / y_pred.size)"),
+    Edit("sigmoid through np.exp of -|z| in two masked assignments", find="""    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))""", replace="""    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out"""),
+    Edit("log_softmax with np.logaddexp.reduce", find="""    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))""",
+         replace="""    return z - np.logaddexp.reduce(z, axis=-1, keepdims=True)"""),
 ]

@@ -5,7 +5,7 @@ MUTANTS = [
     Edit("scaler transform refits on the data it transforms (test-set leakage)",
          find="        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_",
          replace="        X = np.asarray(X, dtype=np.float64)\n        return (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)"),
-    Edit("constant column divides by zero", find="        self.scale_ = np.where(std > 0, std, 1.0)", replace="        self.scale_ = std"),
+    Edit("constant column divides by zero", find="        self.scale_ = np.where(constant, 1.0, std)", replace="        self.scale_ = std"),
     Edit("sample std (ddof=1) instead of population std", find="        std = X.std(axis=0)", replace="        std = X.std(axis=0, ddof=1)"),
     Edit("min-max scaled by the max instead of the range", find="        span = X.max(axis=0) - self.data_min_",
          replace="        span = X.max(axis=0)"),
@@ -20,6 +20,48 @@ MUTANTS = [
     Edit("precision and recall swapped", find="    precision = tp / (tp + fp) if tp + fp else 0.0\n    recall = tp / (tp + fn) if tp + fn else 0.0",
          replace="    precision = tp / (tp + fn) if tp + fn else 0.0\n    recall = tp / (tp + fp) if tp + fp else 0.0"),
     Edit("confusion matrix transposed (rows = predicted)", find="    np.add.at(C, (t, p), 1)", replace="    np.add.at(C, (p, t), 1)"),
+    # the law of the split: random rows, shuffled order
+    Edit("split takes the last rows as the test split", find="test = rng.permutation(len(X))[: int(np.ceil(test_size * len(X)))]",
+         replace="test = np.arange(len(X))[len(X) - int(np.ceil(test_size * len(X))):]"),
+    Edit("split returns the rows in their original order",
+         find="    train = rng.permutation(np.flatnonzero(~is_test))\n    test = rng.permutation(test)\n",
+         replace="    train = np.flatnonzero(~is_test)\n    test = np.flatnonzero(is_test)\n"),
+    Edit("stratified split takes each class's first rows", find="            rows = rng.permutation(np.flatnonzero(y == c))",
+         replace="            rows = np.flatnonzero(y == c)"),
+    Edit("stratified split leaves the test rows grouped by class", find="    test = rng.permutation(test)\n",
+         replace="    test = test if stratify else rng.permutation(test)\n"),
+    # boundaries
+    Edit("stratified split rounds halves up", find="test.append(rows[: int(round(test_size * len(rows)))])",
+         replace="test.append(rows[: int(test_size * len(rows) + 0.5)])"),
+    Edit("test_size = 0 accepted", find="    if not 0 < test_size < 1:", replace="    if not 0 <= test_size < 1:"),
+    Edit("KFold accepts a single fold", find="        if not 2 <= self.n_splits <= n_samples:",
+         replace="        if not 1 <= self.n_splits <= n_samples:"),
+    Edit("constant columns found by std > 0 (misses rounding noise)", find="        self.scale_ = np.where(constant, 1.0, std)",
+         replace="        self.scale_ = np.where(std > 0, std, 1.0)"),
+    # dtypes
+    Edit("split converts X and y to float", find="    X, y = np.asarray(X), np.asarray(y)\n    if not 0 < test_size",
+         replace="    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)\n    if not 0 < test_size"),
+    Edit("StandardScaler keeps float32 statistics", find="""        X = np.asarray(X, dtype=np.float64)
+        self.mean_ = X.mean(axis=0)""", replace="""        X = np.asarray(X)
+        self.mean_ = X.mean(axis=0)"""),
+    Edit("cross_val_score returns the metric's own type", find="    return np.array(scores, dtype=np.float64)\n",
+         replace="    return np.array(scores)\n"),
+    # state across calls
+    Edit("one model reused across the folds", find="""        model = make_model()
+        model.fit(X[train], y[train])""", replace="""        model = model if scores else make_model()
+        model.fit(X[train], y[train])"""),
+    Edit("KFold draws its permutation from a generator kept between calls",
+         find="        order = np.random.default_rng(self.seed).permutation(n_samples) if self.shuffle else np.arange(n_samples)",
+         replace="        self._rng = getattr(self, '_rng', None) or np.random.default_rng(self.seed)\n"
+                 "        order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)"),
+    Edit("MinMaxScaler fits only once", find="""        X = np.asarray(X, dtype=np.float64)
+        self.data_min_ = X.min(axis=0)""", replace="""        X = np.asarray(X, dtype=np.float64)
+        if self.data_min_ is not None:
+            return self
+        self.data_min_ = X.min(axis=0)"""),
+    Edit("StandardScaler.transform centres the caller's array in place",
+         find="        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_",
+         replace="        X = np.asarray(X, dtype=np.float64)\n        X -= self.mean_\n        X /= self.scale_\n        return X"),
 ]
 
 ALTERNATIVES = [
@@ -36,4 +78,8 @@ ALTERNATIVES = [
          replace="""        for test in np.array_split(order, self.n_splits):
             yield np.setdiff1d(order, test), test"""),
     Edit("std computed by hand", find="        std = X.std(axis=0)", replace="        std = np.sqrt(((X - self.mean_) ** 2).mean(axis=0))"),
+    Edit("constant columns found with np.ptp, stratified counts with np.round",
+         find="        constant = np.all(X == X[:1], axis=0)", replace="        constant = np.ptp(X, axis=0) == 0",
+         then=Edit("np.round", find="test.append(rows[: int(round(test_size * len(rows)))])",
+                   replace="test.append(rows[: int(np.round(test_size * len(rows)))])")),
 ]

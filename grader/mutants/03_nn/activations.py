@@ -15,6 +15,17 @@ MUTANTS = [
     Edit("leaky relu derivative zero for negatives", find="return np.where(z > 0, 1.0, alpha).astype(z.dtype)", replace="return np.where(z > 0, 1.0, 0.0).astype(z.dtype)"),
     Edit("softmax sums over a fixed axis", find="    return e / e.sum(axis=axis, keepdims=True)", replace="    return e / e.sum(axis=-1, keepdims=True)"),
     Edit("gelu derivative missing the inner chain factor", find="du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z ** 2)", replace="du = _SQRT_2_OVER_PI"),
+    Edit("relu derivative 1 at exactly zero", find="    return (z > 0).astype(z.dtype)", replace="    return (z >= 0).astype(z.dtype)"),
+    Edit("leaky relu derivative 1 at exactly zero", find="return np.where(z > 0, 1.0, alpha).astype(z.dtype)", replace="return np.where(z >= 0, 1.0, alpha).astype(z.dtype)"),
+    Edit("relu derivative keeps an integer dtype", find="    z = _float(z)\n    return (z > 0).astype(z.dtype)",
+         replace="    z = np.asarray(z)\n    return (z > 0).astype(z.dtype)"),
+    Edit("exact gelu returned in float64 (erf computes in float64)", find="        return (z * 0.5 * (1 + _erf(z / math.sqrt(2)))).astype(z.dtype)",
+         replace="        return z * 0.5 * (1 + _erf(z / math.sqrt(2)))"),
+    Edit("softmax always computed in float64", find="    z = _float(z)\n    e = np.exp(z - z.max(axis=axis, keepdims=True))",
+         replace="    z = np.asarray(z, dtype=np.float64)\n    e = np.exp(z - z.max(axis=axis, keepdims=True))"),
+    Edit("sigmoid with both branches evaluated by np.where (exp overflows)",
+         find="    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype)",
+         replace="    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))).astype(z.dtype)"),
 ]
 
 ALTERNATIVES = [
@@ -23,6 +34,6 @@ ALTERNATIVES = [
     Edit("softmax backward through the explicit Jacobian",
          find="    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))",
          replace="""    s_last, g_last = np.moveaxis(s, axis, -1), np.moveaxis(grad_out, axis, -1)
-    jac = s_last[..., :, None] * (np.eye(s_last.shape[-1]) - s_last[..., None, :])
+    jac = s_last[..., :, None] * (np.eye(s_last.shape[-1], dtype=s.dtype) - s_last[..., None, :])
     return np.moveaxis(np.einsum("...ij,...i->...j", jac, g_last), -1, axis)"""),
 ]

@@ -95,21 +95,24 @@ _INDEPENDENT_VALUE = '''class Value:
 
 '''
 
+_ITERATIVE_SORT = """        order, seen, stack = [], {self}, [(self, iter(self._prev))]
+        while stack:  # depth-first post-order with an explicit stack
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                order.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child._prev)))"""
+
 MUTANTS = [
     Edit("= instead of += in the product rule", find="            self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
          replace="            self.grad = other.data * out.grad\n            other.grad = self.data * out.grad"),
     Edit("= instead of += in addition", find="            self.grad += out.grad\n            other.grad += out.grad",
          replace="            self.grad = out.grad\n            other.grad = out.grad"),
     Edit("no topological sort (depth-first, each node before its users are done)",
-         find="""        order, seen = [], set()
-
-        def build(v):
-            if v not in seen:
-                seen.add(v)
-                for child in v._prev:
-                    build(child)
-                order.append(v)
-        build(self)
+         find=_ITERATIVE_SORT + """
         self.grad = 1.0
         for v in reversed(order):
             v._backward()""",
@@ -128,8 +131,42 @@ MUTANTS = [
     Edit("log derivative uses the output", find="            self.grad += out.grad / self.data", replace="            self.grad += out.grad / out.data"),
     Edit("every layer linear", find="act.relu() if self.nonlin else act", replace="act"),
     Edit("parameters without the bias", find="        return self.w + [self.b]", replace="        return self.w"),
+    Edit("recursive topological sort (fails past the recursion limit)", find=_ITERATIVE_SORT, replace="""        order, seen = [], set()
+
+        def build(v):
+            if v not in seen:
+                seen.add(v)
+                for child in v._prev:
+                    build(child)
+                order.append(v)
+        build(self)"""),
+    Edit("backward clears every gradient first (no accumulation across calls)",
+         find="        self.grad = 1.0\n        for v in reversed(order):",
+         replace="        for v in order:\n            v.grad = 0.0\n        self.grad = 1.0\n        for v in reversed(order):"),
+    Edit("relu derivative 1 at exactly zero", find="            self.grad += (self.data > 0) * out.grad", replace="            self.grad += (self.data >= 0) * out.grad"),
+    Edit("sigmoid without the stable branch (math.exp overflows)",
+         find="        s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))",
+         replace="        s = 1 / (1 + math.exp(-x))"),
+    Edit("gradients never zeroed between training steps", find="        model.zero_grad()\n        loss.backward()", replace="        loss.backward()"),
+    Edit("a zero score counted as +1", find="    return sum((model(x).data > 0) == (yi > 0)", replace="    return sum((model(x).data >= 0) == (yi > 0)"),
 ]
 
 ALTERNATIVES = [
     Edit("an independently written micrograd-style Value", find=_VALUE_CLASS, replace=_INDEPENDENT_VALUE),
+    Edit("topological order by Kahn's algorithm (counting each node's users)", find=_ITERATIVE_SORT, replace="""        nodes, users, todo = {self}, {}, [self]
+        while todo:
+            for child in todo.pop()._prev:
+                users[child] = users.get(child, 0) + 1
+                if child not in nodes:
+                    nodes.add(child)
+                    todo.append(child)
+        ready, backwards = [self], []
+        while ready:
+            node = ready.pop()
+            backwards.append(node)
+            for child in node._prev:
+                users[child] -= 1
+                if users[child] == 0:
+                    ready.append(child)
+        order = backwards[::-1]"""),
 ]

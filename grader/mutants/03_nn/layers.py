@@ -16,6 +16,25 @@ MUTANTS = [
     Edit("residual backward drops the skip path", find="        return dout + d\n", replace="        return d\n"),
     Edit("Dropout applied in evaluation", find="        if not training or self.p == 0:", replace="        if self.p == 0:"),
     Edit("Dropout backward without the mask", find="        return dout * self._scale", replace="        return dout / (1 - self.p)"),
+    Edit("Kaiming variance from fan_out", find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))", replace="rng.normal(0.0, np.sqrt(2.0 / n_out), size=(n_in, n_out))"),
+    Edit("Kaiming drawn uniform with the right variance", find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))",
+         replace="rng.uniform(-np.sqrt(6.0 / n_in), np.sqrt(6.0 / n_in), size=(n_in, n_out))"),
+    Edit("Xavier drawn normal with bound a as the standard deviation", find="    return rng.uniform(-a, a, size=(n_in, n_out))", replace="    return rng.normal(0.0, a, size=(n_in, n_out))"),
+    Edit("Xavier bound from fan_in alone", find="    a = np.sqrt(6.0 / (n_in + n_out))", replace="    a = np.sqrt(3.0 / n_in)"),
+    Edit("Dropout keeps with probability p", find="        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)",
+         replace="        self._scale = ((self.rng.random(x.shape) < self.p) / (1 - self.p)).astype(x.dtype)"),
+    Edit("Dropout mask shared by every example (one coin per feature)",
+         find="        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)",
+         replace="        self._scale = ((self.rng.random(x.shape[1:]) >= self.p) / (1 - self.p)).astype(x.dtype)"),
+    Edit("Dense gradients accumulate across backward calls", find='        self.grads["W"] = self._x.T @ dout\n        self.grads["b"] = dout.sum(axis=0)',
+         replace='        self.grads["W"] += self._x.T @ dout\n        self.grads["b"] += dout.sum(axis=0)'),
+    Edit("Dense bias always float64", find='self.params = {"W": W, "b": np.zeros(n_out, dtype=dtype)}', replace='self.params = {"W": W, "b": np.zeros(n_out)}'),
+    Edit("ReLU passes the gradient at exactly zero", find="        self._mask = x > 0", replace="        self._mask = x >= 0"),
+    Edit("BatchNorm running statistics start in float64",
+         find="self.running_mean, self.running_var = np.zeros(dim, dtype=dtype), np.ones(dim, dtype=dtype)",
+         replace="self.running_mean, self.running_var = np.zeros(dim), np.ones(dim)"),
+    Edit("BatchNorm running variance unbiased (n / (n - 1))", find="self.running_var = (1 - m) * self.running_var + m * var",
+         replace="self.running_var = (1 - m) * self.running_var + m * var * len(x) / (len(x) - 1)"),
 ]
 
 ALTERNATIVES = [
@@ -34,4 +53,9 @@ ALTERNATIVES = [
          replace="""        keep = self.rng.random(x.shape) >= self.p
         self._scale = np.where(keep, 1 / (1 - self.p), 0).astype(x.dtype)
         return np.where(keep, x / (1 - self.p), 0).astype(x.dtype)"""),
+    Edit("Dropout mask drawn with rng.binomial (same law, other draws)",
+         find="        self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p)).astype(x.dtype)",
+         replace="        self._scale = (self.rng.binomial(1, 1 - self.p, size=x.shape) / (1 - self.p)).astype(x.dtype)"),
+    Edit("Kaiming as standard normals times the standard deviation",
+         find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))", replace="rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)"),
 ]

@@ -11,6 +11,11 @@ MUTANTS = [
     Edit("cross-entropy without the max-shift", find="    shifted = logits - logits.max(axis=1, keepdims=True)", replace="    shifted = logits"),
     Edit("no BatchNorm in the model", find="            model += [layers.BatchNorm(sizes[i + 1], dtype=dtype), layers.ReLU(), layers.Dropout(dropout, seed=seed + 100 + i)]",
          replace="            model += [layers.ReLU(), layers.Dropout(dropout, seed=seed + 100 + i)]"),
+    Edit("dtype not passed to BatchNorm", find="model += [layers.BatchNorm(sizes[i + 1], dtype=dtype), layers.ReLU()",
+         replace="model += [layers.BatchNorm(sizes[i + 1]), layers.ReLU()"),
+    Edit("gradient from an unshifted softmax", find="    grad = np.exp(logp)\n", replace="    grad = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"),
+    Edit("batches in the original order (no shuffle)", find="    order, losses = np.random.default_rng(seed).permutation(len(X)), []",
+         replace="    order, losses = np.arange(len(X)), []"),
 ]
 
 ALTERNATIVES = [

@@ -9,6 +9,8 @@ MUTANTS = [
     Edit("tanh derivative written as 1 - a", find="            return 1 - a * a", replace="            return 1 - a"),
     Edit("activation applied to the output layer", find="h = self._act(z) if i < len(self.weights) - 1 else z", replace="h = self._act(z)"),
     Edit("same permutation every epoch", find="            order, losses = rng.permutation(len(X)), []", replace="            order, losses = np.random.default_rng(seed).permutation(len(X)), []"),
+    Edit("relu derivative 1 at exactly zero", find="            return (z > 0).astype(z.dtype)", replace="            return (z >= 0).astype(z.dtype)"),
+    Edit("backward's softmax without the max-shift", find="        p = np.exp(logits - logits.max(axis=1, keepdims=True))", replace="        p = np.exp(logits)"),
 ]
 
 ALTERNATIVES = [

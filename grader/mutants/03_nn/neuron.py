@@ -8,6 +8,9 @@ MUTANTS = [
     Edit("tanh derivative without the square", find="    da = np.outer(dz2, params[\"W2\"]) * (1 - h * h)", replace="    da = np.outer(dz2, params[\"W2\"]) * (1 - h)"),
     Edit("hidden bias gradient averaged, not summed", find='"b1": da.sum(axis=0)', replace='"b1": da.mean(axis=0)'),
     Edit("loss without clipping", find="    p = np.clip(p, eps, 1 - eps)\n", replace=""),
+    Edit("clipping ignores the eps argument", find="    p = np.clip(p, eps, 1 - eps)", replace="    p = np.clip(p, 1e-12, 1 - 1e-12)"),
+    Edit("gradient as dL/dp * dp/dz (0/0 when the sigmoid saturates)", find="    dz = (neuron_forward(w, b, X) - y) / len(y)",
+         replace="    p = neuron_forward(w, b, X)\n    dz = (-y / p + (1 - y) / (1 - p)) * p * (1 - p) / len(y)"),
 ]
 
 ALTERNATIVES = [

@@ -12,6 +12,10 @@ MUTANTS = [
          replace="                ins[1].grad = ins[1].grad + g.mean(axis=0) if g.ndim > ins[1].value.ndim else ins[1].grad + g"),
     Edit("cross-entropy gradient without 1/N", find="ins[0].grad += g * p / len(p)", replace="ins[0].grad += g * p"),
     Edit("relu gradient masked by the output sign of the upstream grad", find="ins[0].grad += g * (ins[0].value > 0)", replace="ins[0].grad += np.maximum(g, 0)"),
+    Edit("relu gradient passed at exactly zero", find="ins[0].grad += g * (ins[0].value > 0)", replace="ins[0].grad += g * (ins[0].value >= 0)"),
+    Edit("seen nodes kept in a default argument (shared across calls)", find="""def gradient_ops(loss: Tensor, *wrt: Tensor) -> list[str]:""",
+         replace="""def gradient_ops(loss: Tensor, *wrt: Tensor, _seen: set = set()) -> list[str]:""",
+         then=Edit("", find="    seen: set = set()\n", replace="    seen = _seen\n")),
 ]
 
 ALTERNATIVES = [

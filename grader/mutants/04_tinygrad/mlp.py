@@ -13,6 +13,8 @@ MUTANTS = [
          replace="loss = model(x).sparse_categorical_crossentropy(y, reduction=\"sum\").backward()"),
     Edit("evaluate divides by the number of batches' rows seen in full batches",
          find="    return correct / len(X)", replace="    return correct / (len(X) // batch_size * batch_size)"),
+    Edit("weights drawn with NumPy in float64", find="(Tensor.randn(n_in, n_out) * math.sqrt(2.0 / n_in)).contiguous()",
+         replace="Tensor(np.random.default_rng(0).normal(0.0, math.sqrt(2.0 / n_in), (n_in, n_out))).contiguous()"),
 ]
 
 ALTERNATIVES = [

@@ -17,6 +17,20 @@ MUTANTS = [
     return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt().contiguous()"""),
     Edit("standardize with the unbiased variance", find="""    return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()""",
          replace="""    return centered * (x.var(axis=1, keepdim=True) + eps).rsqrt()"""),
+    Edit("kernel_count memoised per tensor (a second call repeats the first count)",
+         find="""    lin = t.schedule_linear()
+    run_linear(lin)
+    return sum(call.src[0].op is Ops.SINK for call in lin.src)""",
+         replace="""    if id(t) in _COUNTS:
+        return _COUNTS[id(t)]
+    lin = t.schedule_linear()
+    run_linear(lin)
+    _COUNTS[id(t)] = sum(call.src[0].op is Ops.SINK for call in lin.src)
+    return _COUNTS[id(t)]""",
+         then=Edit("", find="FUSED_BUDGET = 3   # kernels allowed for standardize_rows", replace="FUSED_BUDGET = 3   # kernels allowed for standardize_rows\n_COUNTS = {}")),
+    Edit("eps added after the inverse square root (constant rows give NaN)",
+         find="    return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()",
+         replace="    return centered * (centered.square().mean(axis=1, keepdim=True).rsqrt() + eps)"),
 ]
 
 ALTERNATIVES = [

@@ -50,6 +50,34 @@ MUTANTS = [
     Edit("interpreter ignores CAST", find="val[u] = np.asarray(s[0]).astype(u.arg)", replace="val[u] = np.asarray(s[0])"),
     Edit("SUM ignores its axis", find="val[u] = np.asarray(np.sum(s[0], axis=u.arg))", replace="val[u] = np.asarray(np.sum(s[0]))"),
     Edit("CMPLT operands swapped", find='"CMPLT": np.less}', replace='"CMPLT": np.greater}'),
+    Edit("SimpleUOp.toposort written recursively", find="""        ### BEGIN SOLUTION
+        return _postorder(self)""", replace="""        ### BEGIN SOLUTION
+        order, seen = [], set()
+
+        def visit(node):
+            if node not in seen:
+                seen.add(node)
+                for s in node.src:
+                    visit(s)
+                order.append(node)
+        visit(self)
+        return order"""),
+    Edit("evaluate recursively without remembering results (shared nodes recomputed)", find="""    val: dict[SimpleUOp, np.ndarray] = {}
+    with np.errstate(all="ignore"):
+        for u in root.toposort():
+            s = [val[x] for x in u.src]""", replace="""    def value(u):
+        val = {}
+        s = [value(x) for x in u.src]
+        if True:""",
+         then=Edit("", find="""            else:  # SUM
+                val[u] = np.asarray(np.sum(s[0], axis=u.arg))
+    return val[root]""", replace="""            else:  # SUM
+                val[u] = np.asarray(np.sum(s[0], axis=u.arg))
+        return val[u]
+    with np.errstate(all="ignore"):
+        return value(root)""")),
+    Edit("inputs kept in their own float dtype (float64 stays float64)", find="""                val[u] = x if x.dtype.kind in "biu" else x.astype(np.float32)""",
+         replace="""                val[u] = x"""),
 ]
 
 ALTERNATIVES = [

@@ -79,13 +79,25 @@ def test_determinant():
         Matrix([[1, 2, 3]]).determinant()
 
 
-def test_inverse_needs_pivoting_and_detects_singularity():
+def test_inverse_swaps_rows_for_a_zero_pivot():
     a = Matrix([[0, 1], [2, 3]])                 # a zero in the top-left corner: a row swap is needed
     inv = a.inverse()
     for row, expected in zip(inv.tolist(), [[-1.5, 0.5], [1.0, 0.0]]):
         assert row == pytest.approx(expected)
     with pytest.raises(ValueError, match="singular"):
         Matrix([[1, 2], [2, 4]]).inverse()
+
+
+def test_singularity_is_judged_relative_to_the_matrix_scale():
+    # tiny entries, far from singular: an absolute threshold such as |pivot| < 1e-12 rejects it
+    tiny = Matrix([[2e-13, 1e-13], [1e-13, 3e-13]])
+    for row, expected in zip(tiny.inverse().tolist(), [[6e12, -2e12], [-2e12, 4e12]]):
+        assert row == pytest.approx(expected)
+    # rank 2 with entries about 1e6: elimination leaves a rounding residue (about 1e-9, not 0) as the
+    # last pivot, which is negligible next to 1e-12 * max |A| but not next to an absolute 1e-12
+    huge = Matrix([[1e6, 2e6, 3e6], [4e6, 5e6, 6e6], [7e6, 8e6, 9e6]])
+    with pytest.raises(ValueError, match="singular"):
+        huge.inverse()
 
 
 def test_solve():

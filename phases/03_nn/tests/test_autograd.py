@@ -45,12 +45,25 @@ def test_unary_functions():
 
 
 def test_diamond_graph_needs_topological_order():
-    # a feeds b and c, which both feed d: a's gradient is only complete after both paths are done
-    a = Value(2.0)
+    # a feeds b and c, which both feed d: a's gradient is only complete after both paths are done,
+    # and only then may a pass it on to x (a backward that recurses into a too early loses a path)
+    x = Value(1.0)
+    a = x * 2
     b, c = a * 3, a.tanh()
     d = b * c
     d.backward()
     assert a.grad == pytest.approx(3 * math.tanh(2.0) + 6.0 * (1 - math.tanh(2.0) ** 2))
+    assert x.grad == pytest.approx(2 * a.grad)
+
+
+def test_backward_works_on_a_deep_chain():
+    # 20,000 operations in a row: deeper than Python's recursion limit
+    x = Value(0.5)
+    y = x
+    for _ in range(20_000):
+        y = y + 0.0001
+    y.backward()
+    assert x.grad == 1.0
 
 
 def test_mlp_parameters_and_zero_grad():
