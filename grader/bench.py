@@ -192,7 +192,6 @@ def main() -> int:
     threads = childenv.threads_per_child()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     import numpy
-    import tinygrad  # noqa: F401
     print(f"gradschool bench: {childenv.cores()} cores, load {load:.1f}, Python {sys.version.split()[0]}, "
           f"NumPy {numpy.__version__}")
     print(f"NumPy float32 matmul (1024^3, 1 thread): {matmul_gflops():.0f} GFLOP/s")
@@ -206,7 +205,7 @@ def main() -> int:
         print(f"  {name:50} {ours:7.2f} {theirs if theirs is not None else float('nan'):7.2f} {ratio}")
         notes.add(note)
     for note in sorted(notes):
-        print(f"  PyTorch: {note}")
+        print(f"  PyTorch: {note}"[:79])
     print("\nGoals (issue 16): make phase1 <= 1.5 CPU s, make phase4 reference <= 15 CPU s,\n"
           "step ratio to PyTorch <= 1.5.")
     return 0
