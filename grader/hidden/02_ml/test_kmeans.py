@@ -111,10 +111,10 @@ def test_kmeans_plusplus_sampling_law():
     draws = np.random.default_rng(2025)
     counts = np.zeros((4, 4, 4))
     for _ in range(n):
-        C = mine.kmeans_plusplus(LINE, 3, draws)
-        rows = [int(np.flatnonzero((LINE == c).all(axis=1))[0]) if (LINE == c).all(axis=1).any() else -1 for c in np.asarray(C)]
-        if -1 in rows:
-            raise Mismatch("kmeans_plusplus returned a centre that is not a row of X")
+        C = np.asarray(mine.kmeans_plusplus(LINE, 3, draws))
+        rows = np.searchsorted(LINE[:, 0], C[:, 0]).clip(0, 3)   # the rows of LINE are sorted by x
+        if C.shape != (3, 2) or not np.array_equal(LINE[rows], C):
+            raise Mismatch("kmeans_plusplus(X, 3, rng) should return 3 rows of X")
         counts[tuple(rows)] += 1
     expected = _seeding_law(LINE) * n
     big = expected >= 5
