@@ -46,7 +46,8 @@ class KMeans:
     def _lloyd(self, X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
         """One run of Lloyd's algorithm from `centers`; returns (centers, labels, inertia, n_iter).
 
-        Each iteration: labels = nearest centre of each row; each centre moves to the mean of its rows.
+        Each iteration: labels = nearest centre of each row (a tie goes to the lower centre index, as
+        np.argmin does); each centre moves to the mean of its rows.
         A centre left with no rows (an empty cluster) moves instead onto the row farthest from its own
         centre (among rows whose cluster keeps at least one other row; empty clusters are served in
         index order), and that row counts only in its new cluster for that iteration's update.
@@ -58,11 +59,14 @@ class KMeans:
     def fit(self, X: np.ndarray, init: np.ndarray | None = None) -> "KMeans":
         """Cluster X (N, D). With `init` (k, D), run Lloyd once from those centres. Otherwise run n_init
         times, each from kmeans_plusplus(X, n_clusters, rng) with one rng = np.random.default_rng(seed)
-        shared by the runs, and keep the run with the lowest inertia. Returns self.
+        shared by the runs, and keep the run with the lowest inertia (the earliest run on a tie).
+        Returns self. Every call starts afresh: a second fit neither starts from the first one's centres
+        nor continues its random stream, and the caller's X and init are never changed.
         Raises ValueError if n_clusters > N.
         """
         raise NotImplementedError("Exercise 2.5: implement KMeans.fit (see its docstring)")
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Index of the nearest fitted centre for each row of X, int64 (N,). NotFittedError before fit."""
+        """Index of the nearest fitted centre for each row of X, int64 (N,); a tie goes to the lower
+        index. NotFittedError before fit."""
         raise NotImplementedError("Exercise 2.5: implement KMeans.predict (see its docstring)")

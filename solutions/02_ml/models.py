@@ -9,6 +9,8 @@ over the N training rows plus a penalty on the weights (never on the intercept):
 
 The gradient of each mean loss has a 1/N factor: X^T r / N where r is the residual (prediction - target,
 or probability - one-hot). Each `fit` records J before every step in loss_history_ and returns self.
+Every `fit` starts afresh from zero weights and an empty loss_history_, whatever an earlier fit left,
+and never changes the hyperparameters given to __init__ (n_classes included).
 Inputs: X float array (N, D); y as stated per model. `predict` before `fit` raises NotFittedError.
 """
 from __future__ import annotations
@@ -164,7 +166,7 @@ class SoftmaxRegression:
         ### END SOLUTION
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """The most probable class per row, int64 (N,)."""
+        """The most probable class per row, int64 (N,); a tie goes to the lowest class index (np.argmax)."""
         ### BEGIN SOLUTION
         return np.argmax(self.predict_proba(X), axis=1).astype(np.int64)
         ### END SOLUTION

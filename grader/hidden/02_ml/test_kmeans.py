@@ -83,3 +83,109 @@ def test_restarts_keep_the_best_run():
     a = mine.KMeans(6, n_init=3, seed=1).fit(X)
     assert_matches(np.asarray(a.predict(X[:20])), np.asarray(a.labels_[:20]), what="predict(X) vs labels_ after fit", check_dtype=False)
     assert_raises(mine.NotFittedError, mine.KMeans(3).predict, X, what="KMeans.predict before fit")
+
+
+LINE = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [7.0, 0.0]])
+
+
+def _seeding_law(points):
+    """P(first, second, third row) under k-means++: first uniform, then D^2 to the nearest chosen centre."""
+    n = len(points)
+    d = ((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)
+    law = np.zeros((n, n, n))
+    for a in range(n):
+        for b in range(n):
+            nearest = np.minimum(d[a], d[b])
+            law[a, b] = d[a, b] / d[a].sum() * nearest / nearest.sum() / n
+    return law
+
+
+def test_kmeans_plusplus_sampling_law():
+    # 2000 draws of 3 centres from 4 points on a line, cross-tabulated by (first, second, third) row.
+    # Chi-square test against the exact k-means++ law, cells with an expected count below 5 pooled (with
+    # the impossible cells) into one: 20 cells, 19 degrees of freedom, critical value 63.7 for a false
+    # alarm of 1e-6. Power (non-central chi-square): sampling by D instead of D^2 gives a statistic of
+    # about 1080, D^3 about 190, a distance to the last centre instead of the nearest about 6e4, a fixed
+    # first centre more: each is missed with probability below 1e-10. About 0.4 s of CPU.
+    n = 2000
+    draws = np.random.default_rng(2025)
+    counts = np.zeros((4, 4, 4))
+    for _ in range(n):
+        C = np.asarray(mine.kmeans_plusplus(LINE, 3, draws))
+        rows = np.searchsorted(LINE[:, 0], C[:, 0]).clip(0, 3)   # the rows of LINE are sorted by x
+        if C.shape != (3, 2) or not np.array_equal(LINE[rows], C):
+            raise Mismatch("kmeans_plusplus(X, 3, rng) should return 3 rows of X")
+        counts[tuple(rows)] += 1
+    expected = _seeding_law(LINE) * n
+    big = expected >= 5
+    observed, wanted = np.r_[counts[big], counts[~big].sum()], np.r_[expected[big], expected[~big].sum()]
+    statistic = float(((observed - wanted) ** 2 / wanted).sum())
+    if statistic > 63.7:
+        first = counts.sum(axis=(1, 2)) / n
+        hint = ("the first centre is not uniform over the rows" if np.abs(first - 0.25).max() > 0.05 else
+                "a chosen row was chosen again: D(x) is the distance to the NEAREST chosen centre" if counts[~big].sum() > 40
+                else "pick row i with probability D(x_i)^2 / sum_j D(x_j)^2, the squared distance to the nearest chosen centre")
+        raise Mismatch(f"kmeans_plusplus does not follow the k-means++ law over 2000 draws (chi-square {statistic:.0f}, "
+                       f"limit 64): {hint}")
+    a = mine.kmeans_plusplus(X, 4, np.random.default_rng(3))
+    np.random.seed(1)
+    b = mine.kmeans_plusplus(X, 4, np.random.default_rng(3))
+    assert_matches(np.asarray(b), np.asarray(a), what="kmeans_plusplus twice with generators of the same seed (draw from rng only)")
+
+
+def test_kmeans_plusplus_degenerate_data_and_bounds():
+    same = np.ones((5, 2))
+    with np.errstate(all="ignore"):
+        C = mine.kmeans_plusplus(same, 3, np.random.default_rng(0))
+    assert_matches(np.asarray(C), np.ones((3, 2)), what="kmeans_plusplus of 5 identical rows, k=3 (every distance is 0: "
+                   "no 0/0 probabilities; fall back to a uniform pick)")
+    assert_raises(ValueError, mine.kmeans_plusplus, X, 0, np.random.default_rng(0), what="kmeans_plusplus with k=0")
+    Xi = np.round(X).astype(np.int64)
+    C = mine.kmeans_plusplus(Xi, 3, np.random.default_rng(0))
+    assert_matches(C, ref.kmeans_plusplus(Xi, 3, np.random.default_rng(0)), what="kmeans_plusplus of an integer X "
+                   "(a float64 copy of rows)")
+
+
+def test_squared_distances_never_negative():
+    far = 1e4 + rng.normal(size=(30, 3))         # points far from the origin: the expanded formula cancels
+    d = mine.squared_distances(far, far[:5])
+    if np.asarray(d).min() < 0:
+        raise Mismatch("squared_distances returned a negative value for a point and itself (rounding in "
+                       "|x|^2 - 2 x.c + |c|^2; clip at 0)")
+
+
+def test_fit_dtypes_ties_tol_boundary_and_n_iter():
+    Xi = np.round(X * 2).astype(np.int64)
+    init = Xi[[0, 30, 60, 90, 110, 140]].copy()
+    a, b = mine.KMeans(6).fit(Xi, init=init), ref.KMeans(6).fit(Xi, init=init)
+    assert_matches(a.cluster_centers_, b.cluster_centers_, what="cluster_centers_ for integer X and integer init (float64 means, "
+                   "not truncated)", rtol=1e-9)
+    assert_matches(a.labels_, b.labels_, what="labels_ (int64)")
+    assert_matches(a.predict(X[:7].astype(np.float32)), b.predict(X[:7].astype(np.float32)), what="predict of float32 rows (int64)")
+    assert_matches(mine.KMeans(6).fit(X.astype(np.float32), init=init).cluster_centers_,
+                   ref.KMeans(6).fit(X.astype(np.float32), init=init).cluster_centers_,
+                   what="cluster_centers_ for float32 X (float64)", rtol=1e-5, atol=1e-6)
+    # tol = 0: stop when the centres stop moving exactly (shift <= threshold), not only at max_iter
+    a, b = mine.KMeans(6, tol=0.0).fit(X, init=init), ref.KMeans(6, tol=0.0).fit(X, init=init)
+    assert_matches(a.n_iter_, b.n_iter_, what="n_iter_ with tol=0 (the stopping test is shift <= tol * mean variance)")
+    for tol in (1e-4, 1e-1):
+        assert_matches(mine.KMeans(6, tol=tol).fit(X, init=X[[3, 4, 5, 6, 7, 8]]).n_iter_,
+                       ref.KMeans(6, tol=tol).fit(X, init=X[[3, 4, 5, 6, 7, 8]]).n_iter_, what=f"n_iter_ with tol={tol}")
+    tie = mine.KMeans(2).fit(np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 1.0], [2.0, 1.0]]), init=np.array([[0.0, 0.5], [2.0, 0.5]]))
+    assert_matches(tie.predict(np.array([[1.0, 0.5], [1.0, 3.0]])), np.array([0, 0]),
+                   what="predict for points equally far from two centres (a tie goes to the lower index)")
+
+
+def test_fit_twice_starts_afresh_and_leaves_inputs_alone():
+    data, init = X.copy(), X[[3, 4, 5, 6, 7, 8]].copy()
+    model = mine.KMeans(6, max_iter=50)
+    model.fit(data, init=init)
+    assert np.array_equal(init, X[[3, 4, 5, 6, 7, 8]]) and np.array_equal(data, X), "fit changed the caller's X or init"
+    other = X[::-1] * 0.5 + 3.0
+    model.fit(other)
+    fresh = ref.KMeans(6, max_iter=50).fit(other)
+    assert_matches(model.inertia_, fresh.inertia_, what="inertia_ of a second fit on other data (it must not start from the "
+                   "first fit's centres or random stream)", rtol=1e-9)
+    again = model.fit(other)
+    assert_matches(again.cluster_centers_, fresh.cluster_centers_, what="cluster_centers_ of a third fit, same data and seed "
+                   "(default_rng(seed) is created in every fit)", rtol=1e-9)

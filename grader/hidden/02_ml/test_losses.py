@@ -177,3 +177,14 @@ def test_inputs_are_left_unchanged():
         getattr(mine, name)(*args)
         for label, a, b in zip(("logits", "p", "y", "w"), (z, p, y, w), keep):
             assert np.array_equal(a, b), f"{name} changed the caller's {label} array (clip or shift a copy, not in place)"
+
+
+def test_sigmoid_of_a_scalar_at_the_extremes():
+    for z in (-800.0, 800.0, -745.5, 0.0):
+        try:
+            with np.errstate(over="raise"):
+                got = mine.sigmoid(z)
+        except (OverflowError, FloatingPointError):
+            raise Mismatch(f"sigmoid({z}) of a Python float overflows: exp must never see a large positive argument") from None
+        assert_matches(np.asarray(got, dtype=np.float64), np.asarray(ref.sigmoid(z)), what=f"sigmoid({z}) of a Python float",
+                       rtol=1e-12, atol=0)

@@ -68,3 +68,56 @@ def test_softmax_regression_matches_reference(kw):
 def test_predict_before_fit_raises():
     for name in ("LinearRegression", "SoftmaxRegression"):
         assert_raises(mine.NotFittedError, getattr(mine, name)().predict, X, what=f"{name}().predict before fit")
+
+
+MODELS = {"LinearRegression": (dict(lr=0.05, n_iters=15, l1=0.1, l2=0.1), Y_REG),
+          "LogisticRegression": (dict(lr=0.1, n_iters=15, l2=0.1), Y_BIN),
+          "SoftmaxRegression": (dict(lr=0.1, n_iters=15, l2=0.1), Y_MULTI)}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_second_fit_starts_afresh(name):
+    kw, y = MODELS[name]
+    other_X = rng.normal(size=(40, 5))
+    other_y = {"LinearRegression": other_X[:, 0] - 2.0, "LogisticRegression": (other_X[:, 1] > 0).astype(int),
+               "SoftmaxRegression": np.argmax(other_X[:, :3], axis=1)}[name]   # 3 classes after 4
+    X_before, y_before = X.copy(), y.copy()
+    model = getattr(mine, name)(**kw).fit(X, y)
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before), f"{name}.fit changed the caller's X or y"
+    model.fit(other_X, other_y)
+    fresh = getattr(ref, name)(**kw).fit(other_X, other_y)
+    assert_matches(model.coef_, fresh.coef_, what=f"{name}.coef_ after a second fit on other data (each fit starts from zero "
+                   "weights; n_classes is not fixed by the first fit)", rtol=1e-6, atol=1e-9)
+    assert_matches(np.asarray(model.loss_history_), np.asarray(fresh.loss_history_), what=f"{name}.loss_history_ after a second "
+                   "fit (one entry per step of this fit only)", rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_regression_with_huge_inputs_stays_finite():
+    Xh, yh = X * 400.0, Y_MULTI
+    with np.errstate(all="ignore"):
+        a = mine.SoftmaxRegression(lr=0.5, n_iters=6).fit(Xh, yh)
+    b = ref.SoftmaxRegression(lr=0.5, n_iters=6).fit(Xh, yh)
+    assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what="SoftmaxRegression.loss_history_ with logits in "
+                   "the thousands (log-softmax with the row maximum subtracted, never log of a probability)", rtol=1e-6)
+
+
+def test_prediction_conventions_and_dtypes():
+    logistic = mine.LogisticRegression()
+    logistic.coef_, logistic.intercept_ = np.array([1.0, -1.0]), 0.0
+    got = logistic.predict(np.array([[1.0, 1.0], [2.5, 2.5], [1.0, 1.5]]))
+    assert_matches(got, np.array([1, 1, 0], dtype=np.int64), what="LogisticRegression.predict where the probability is exactly "
+                   "0.5 (class 1 where predict_proba >= 0.5), int64")
+    softmax = mine.SoftmaxRegression()
+    softmax.coef_, softmax.intercept_ = np.zeros((2, 3)), np.array([0.0, 1.0, 1.0])
+    assert_matches(softmax.predict(np.array([[1.0, 2.0], [-3.0, 0.5]])), np.array([1, 1], dtype=np.int64),
+                   what="SoftmaxRegression.predict when two classes are equally probable (the lower index wins), int64")
+    fitted = mine.LogisticRegression(lr=0.1, n_iters=10).fit(X, Y_BIN.astype(bool))
+    assert_matches(fitted.coef_, ref.LogisticRegression(lr=0.1, n_iters=10).fit(X, Y_BIN).coef_,
+                   what="LogisticRegression.coef_ fitted with boolean labels", rtol=1e-6, atol=1e-9)
+    assert_matches(fitted.predict(X[:9]), ref.LogisticRegression(lr=0.1, n_iters=10).fit(X, Y_BIN).predict(X[:9]),
+                   what="LogisticRegression.predict (int64 labels, not booleans)")
+    lin = mine.LinearRegression(lr=0.05, n_iters=10).fit(X.astype(np.float32), Y_REG.astype(np.float32))
+    assert_matches(lin.predict(X[:5].astype(np.float32)), ref.LinearRegression(lr=0.05, n_iters=10).fit(
+        X.astype(np.float32), Y_REG.astype(np.float32)).predict(X[:5].astype(np.float32)),
+        what="LinearRegression.predict for float32 data (float64)", rtol=1e-5, atol=1e-6)
+    assert isinstance(lin.intercept_, float), f"LinearRegression.intercept_ should be a Python float, got {type(lin.intercept_).__name__}"

@@ -60,3 +60,51 @@ def test_shape_mismatch_raises():
     for name, make in CONFIGS.items():
         assert_raises(ValueError, make(mine).step, [np.zeros((2, 2))], [np.zeros(4)], what=f"{name}.step with a (4,) gradient for a (2, 2) parameter")
         assert_raises(ValueError, make(mine).step, [np.zeros(2)], [np.zeros(2), np.zeros(2)], what=f"{name}.step with 1 parameter and 2 gradients")
+
+
+def _run(module, make, params, grad_seq):
+    opt = make(module)
+    for grads in grad_seq:
+        opt.step(params, [np.array(g) for g in grads])
+    return params
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_integer_gradients_and_float32_params(name):
+    # sign-like integer gradients: state created like the gradient (zeros_like(g)) would be an int array
+    grads = [[np.array([1, -1, 2]), np.array([[3, 0], [-2, 1]])], [np.array([-1, -1, 1]), np.array([[1, 1], [0, -3]])]] * 2
+    start = [np.array([0.5, -0.25, 1.0]), np.array([[1.0, 2.0], [-1.0, 0.0]])]
+    got = _run(mine, CONFIGS[name], [p.copy() for p in start], grads)
+    exp = _run(ref, CONFIGS[name], [p.copy() for p in start], grads)
+    for i in range(2):
+        assert_matches(got[i], exp[i], what=f"{name}: parameter {i} after 4 steps with integer gradients (keep the state in "
+                       "float64, not in the gradient's dtype)", rtol=1e-7, atol=1e-10)
+    p32 = [p.astype(np.float32) for p in start]
+    got = _run(mine, CONFIGS[name], p32, [[g.astype(np.float32) for g in gs] for gs in grads])
+    for i in range(2):
+        assert_matches(got[i], exp[i].astype(np.float32), what=f"{name}: float32 parameter {i} after 4 steps (it stays "
+                       "float32, updated in place)", rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_two_optimisers_and_the_callers_gradients_are_independent(name):
+    # two instances stepped in turn must each follow its own trajectory; no gradient array may change
+    rng = np.random.default_rng(5)
+    pa, pb = [rng.normal(size=3)], [rng.normal(size=3)]
+    ea, eb = [pa[0].copy()], [pb[0].copy()]
+    a, b, ra, rb = CONFIGS[name](mine), CONFIGS[name](mine), CONFIGS[name](ref), CONFIGS[name](ref)
+    given = []
+    for t in range(5):
+        ga, gb = [np.sin(t + pa[0])], [np.cos(t - 2 * pb[0])]
+        given.append((ga[0], ga[0].copy(), gb[0], gb[0].copy()))
+        ra.step(ea, [g.copy() for g in ga])
+        rb.step(eb, [g.copy() for g in gb])
+        a.step(pa, ga)
+        b.step(pb, gb)
+    assert_matches(pa[0], ea[0], what=f"{name}: parameters of the first of two optimisers stepped in turn (state shared between "
+                   "instances?)", rtol=1e-7, atol=1e-10)
+    assert_matches(pb[0], eb[0], what=f"{name}: parameters of the second of two optimisers stepped in turn", rtol=1e-7, atol=1e-10)
+    for t, (g1, c1, g2, c2) in enumerate(given):
+        if not (np.array_equal(g1, c1) and np.array_equal(g2, c2)):
+            raise Mismatch(f"{name}: the gradient array passed at step {t + 1} was changed by a later step (is a state "
+                           "array the caller's gradient itself? copy it)")

@@ -14,6 +14,45 @@ MUTANTS = [
     Edit("distance formula with the wrong sign of the cross term",
          find="d = (X * X).sum(axis=1)[:, None] - 2.0 * X @ centers.T", replace="d = (X * X).sum(axis=1)[:, None] + 2.0 * X @ centers.T"),
     Edit("max_iter ignored", find="        for n_iter in range(1, self.max_iter + 1):", replace="        for n_iter in range(1, 301):"),
+    # the seeding law
+    Edit("k-means++ by the distance, not its square",
+         find="i = rng.choice(len(X), p=closest / total) if total > 0 else rng.integers(len(X))",
+         replace="i = rng.choice(len(X), p=np.sqrt(closest) / np.sqrt(closest).sum()) if total > 0 else rng.integers(len(X))"),
+    Edit("k-means++ by the distance to the last centre, not the nearest",
+         find="        closest = np.minimum(closest, squared_distances(X, X[i][None, :])[:, 0])",
+         replace="        closest = squared_distances(X, X[i][None, :])[:, 0]"),
+    Edit("k-means++ always starts from the first row", find="    centers = [X[rng.integers(len(X))]]", replace="    centers = [X[0]]"),
+    Edit("k-means++ takes the farthest row (greedy) instead of sampling",
+         find="i = rng.choice(len(X), p=closest / total) if total > 0 else rng.integers(len(X))",
+         replace="i = int(np.argmax(closest))"),
+    # extremes and bounds
+    Edit("k-means++ without the all-zero-distance fallback",
+         find="i = rng.choice(len(X), p=closest / total) if total > 0 else rng.integers(len(X))",
+         replace="i = rng.choice(len(X), p=closest / total)"),
+    Edit("distances not clipped at 0", find="    return np.maximum(d, 0.0)", replace="    return d"),
+    Edit("k = 0 accepted by k-means++", find="    if not 1 <= k <= len(X):", replace="    if not 0 <= k <= len(X):"),
+    # boundaries: the stopping test, ties
+    Edit("stopping test with a strict <", find="            if shift <= threshold:", replace="            if shift < threshold:"),
+    Edit("ties go to the higher centre index",
+         find="        return squared_distances(X, self.cluster_centers_).argmin(axis=1).astype(np.int64)",
+         replace="        d = squared_distances(X, self.cluster_centers_)\n        return (d.shape[1] - 1 - d[:, ::-1].argmin(axis=1)).astype(np.int64)"),
+    # dtypes
+    Edit("fit keeps an integer X as integers (truncated means)", find="""        X = np.asarray(X, dtype=np.float64)
+        if self.n_clusters > len(X):""", replace="""        X = np.asarray(X)
+        if self.n_clusters > len(X):""",
+         then=Edit("init", find="            starts = [np.asarray(init, dtype=np.float64)]", replace="            starts = [np.asarray(init)]")),
+    Edit("k-means++ returns rows in X's own dtype", find="""    X = np.asarray(X, dtype=np.float64)
+    if not 1 <= k <= len(X):""", replace="""    X = np.asarray(X)
+    if not 1 <= k <= len(X):"""),
+    # state across calls
+    Edit("a second fit starts from the previous centres", find="        if init is not None:\n            starts",
+         replace="        if init is None and self.cluster_centers_ is not None and self.cluster_centers_.shape[1] == X.shape[1]:\n"
+                 "            init = self.cluster_centers_\n        if init is not None:\n            starts"),
+    Edit("the generator is created once per object, not per fit", find="            rng = np.random.default_rng(self.seed)\n",
+         replace="            rng = self.__dict__.setdefault(\"_rng\", np.random.default_rng(self.seed))\n"),
+    Edit("Lloyd moves the caller's init centres in place", find="""        centers = centers.copy()
+        for n_iter""", replace="""        for n_iter""",
+         then=Edit("in place", find="            centers = new\n", replace="            centers[...] = new\n")),
 ]
 
 ALTERNATIVES = [
@@ -22,4 +61,8 @@ ALTERNATIVES = [
     Edit("centre update with a loop over clusters", find="""            new = np.zeros_like(centers)
             np.add.at(new, labels, X)
             new /= counts[:, None]""", replace="""            new = np.array([X[labels == j].mean(axis=0) for j in range(len(centers))])"""),
+    Edit("k-means++ by inverse-CDF sampling on rng.random()",
+         find="i = rng.choice(len(X), p=closest / total) if total > 0 else rng.integers(len(X))",
+         replace="i = min(int(np.searchsorted(np.cumsum(closest), rng.random() * total, side='right')), len(X) - 1) "
+                 "if total > 0 else rng.integers(len(X))"),
 ]

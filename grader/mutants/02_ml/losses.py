@@ -60,6 +60,12 @@ MUTANTS = [
     return shifted""", replace="""    shifted = z
     shifted -= z.max(axis=-1, keepdims=True)
     return shifted"""),
+    Edit("sigmoid of a Python scalar through math.exp", find="""    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))""", replace="""    if np.ndim(z) == 0:
+        import math
+        return np.float64(1.0 / (1.0 + math.exp(-z)))
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))"""),
 ]
 
 ALTERNATIVES = [

@@ -19,6 +19,47 @@ MUTANTS = [
          replace="W - self.lr * (X.T @ R / n / k + self.l2 * W)"),
     Edit("predict thresholds the probability at 0 (the logit's threshold)", find="return (self.predict_proba(X) >= 0.5).astype(np.int64)",
          replace="return (self.predict_proba(X) >= 0).astype(np.int64)"),
+    # extremes
+    Edit("softmax regression loss from the log of the probabilities", find="""            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))""",
+         replace="""            log_p = np.log(np.exp(X @ W + b) / np.exp(X @ W + b).sum(axis=1, keepdims=True))"""),
+    # boundaries
+    Edit("logistic predict with a strict > 0.5", find="return (self.predict_proba(X) >= 0.5).astype(np.int64)",
+         replace="return (self.predict_proba(X) > 0.5).astype(np.int64)"),
+    Edit("softmax predict breaks ties towards the highest class",
+         find="        return np.argmax(self.predict_proba(X), axis=1).astype(np.int64)",
+         replace="        P = self.predict_proba(X)\n        return (P.shape[1] - 1 - np.argmax(P[:, ::-1], axis=1)).astype(np.int64)"),
+    Edit("L1 subgradient +1 at w = 0", find="grad_w = X.T @ r / n + self.l1 * np.sign(w) + self.l2 * w",
+         replace="grad_w = X.T @ r / n + self.l1 * np.where(w >= 0, 1.0, -1.0) + self.l2 * w"),
+    # dtypes
+    Edit("logistic predict returns booleans", find="return (self.predict_proba(X) >= 0.5).astype(np.int64)",
+         replace="return self.predict_proba(X) >= 0.5"),
+    Edit("intercept kept as a NumPy scalar", find="""        self.coef_, self.intercept_ = w, float(b)
+        return self
+        ### END SOLUTION
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        \"\"\"X coef_""", replace="""        self.coef_, self.intercept_ = w, np.float32(b)
+        return self
+        ### END SOLUTION
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        \"\"\"X coef_"""),
+    # state across fits
+    Edit("loss history not reset by a second fit", find="""        w, b = np.zeros(d), 0.0
+        self.loss_history_ = []
+        for _ in range(self.n_iters):
+            r = X @ w + b - y""", replace="""        w, b = np.zeros(d), 0.0
+        for _ in range(self.n_iters):
+            r = X @ w + b - y"""),
+    Edit("logistic regression warm-starts from the previous fit", find="""        w, b = np.zeros(d), 0.0
+        self.loss_history_ = []
+        for _ in range(self.n_iters):
+            z = X @ w + b""", replace="""        w, b = (self.coef_.copy(), self.intercept_) if self.coef_ is not None and self.coef_.shape == (d,) else (np.zeros(d), 0.0)
+        self.loss_history_ = []
+        for _ in range(self.n_iters):
+            z = X @ w + b"""),
+    Edit("softmax regression fixes n_classes at the first fit", find="        k = self.n_classes or int(y.max()) + 1",
+         replace="        k = self.n_classes = self.n_classes or int(y.max()) + 1"),
 ]
 
 ALTERNATIVES = [

@@ -16,6 +16,31 @@ MUTANTS = [
     Edit("momentum velocity reset every step", find="        if self.velocity is None:\n            self.velocity",
          replace="        if True:\n            self.velocity"),
     Edit("momentum ascends the gradient", find="            p -= self.lr * v", replace="            p += self.lr * v"),
+    # dtypes of the state
+    Edit("momentum velocity created like the gradient (int gradients give an int velocity)",
+         find="            self.velocity = [np.zeros_like(p, dtype=np.float64) for p in params]",
+         replace="            self.velocity = [np.zeros_like(g) for g in grads]"),
+    Edit("Adam moments created like the gradient",
+         find="""            self.m = [np.zeros_like(p, dtype=np.float64) for p in params]
+            self.v = [np.zeros_like(p, dtype=np.float64) for p in params]""",
+         replace="""            self.m = [np.zeros_like(g) for g in grads]
+            self.v = [np.zeros_like(g) for g in grads]"""),
+    # state across calls and instances
+    Edit("Adam counts one step per parameter", find="""        self.t += 1
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+""", replace="""        for p, g, m, v in zip(params, grads, self.m, self.v):
+            self.t += 1
+"""),
+    Edit("momentum's first velocity is the caller's gradient array", find="""        if self.velocity is None:
+            self.velocity = [np.zeros_like(p, dtype=np.float64) for p in params]
+""", replace="""        if self.velocity is None:
+            self.velocity = [np.asarray(g, dtype=np.float64) for g in grads]
+            for p, v in zip(params, self.velocity):
+                p -= self.lr * v
+            return
+"""),
+    Edit("Adam's step counter shared by every instance", find="        self.t += 1\n",
+         replace="        Adam.shared_t = getattr(Adam, \"shared_t\", 0) + 1\n        self.t = Adam.shared_t\n"),
 ]
 
 ALTERNATIVES = [

@@ -13,6 +13,20 @@ MUTANTS = [
          replace="        model.fit(X_train, y_train)"),
     Edit("learning curve train score on the whole training set", find="train_scores.append(metric(y_train[:n], model.predict(X_train[:n])))",
          replace="train_scores.append(metric(y_train, model.predict(X_train)))"),
+    # state across calls
+    Edit("a second fit keeps the transformers of the first",
+         find="        for step in self.steps[:-1]:\n            X = step.fit(X).transform(X)\n        self.steps[-1].fit(X, y)",
+         replace="        for step in self.steps[:-1]:\n            X = (step if getattr(self, 'fitted', False) else step.fit(X)).transform(X)\n"
+                 "        self.fitted = True\n        self.steps[-1].fit(X, y)"),
+    Edit("learning curve reuses one model for every size", find="        model = make_model()\n",
+         replace="        model = model if train_scores else make_model()\n"),
+    # conventions at the boundary: prefixes, sizes
+    Edit("learning curve trains on a random subset instead of the first rows", find="        model.fit(X_train[:n], y_train[:n])",
+         replace="        pick = np.random.default_rng(n).permutation(len(X_train))[:n]\n        model.fit(X_train[pick], y_train[pick])"),
+    Edit("learning curve accepts a size of 0", find="        if not 1 <= n <= len(X_train):", replace="        if not 0 <= n <= len(X_train):"),
+    # dtypes
+    Edit("learning curve scores in the metric's own type", find="    return np.array(train_scores, dtype=np.float64), np.array(val_scores, dtype=np.float64)",
+         replace="    return np.array(train_scores), np.array(val_scores)"),
 ]
 
 ALTERNATIVES = [
