@@ -128,7 +128,7 @@ def test_diabetes_milestone_smoke_passes_with_the_reference(monkeypatch, tmp_pat
     metrics = diabetes.run("smoke", tmp_path)
     assert ms.passed(metrics[ms.metric], "smoke"), metrics
     assert metrics["weight_gap"] < 0.1, metrics
-    assert (tmp_path / "loss_curve.png").stat().st_size > 0
+    assert (tmp_path / "curves.png").stat().st_size > 0
     X_train, y_train, X_test, y_test = diabetes.split(*data.diabetes())
     oracle = LinearRegression().fit(X_train, y_train)
     np.testing.assert_allclose(metrics["test_r2_normal"], sk_r2(y_test, oracle.predict(X_test)), rtol=1e-10)

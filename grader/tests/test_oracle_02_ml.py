@@ -153,4 +153,4 @@ def test_milestone_smoke_tier_passes_with_the_reference(monkeypatch, tmp_path):
     result = breast_cancer.run("smoke", tmp_path)
     assert ms.passed(result[ms.metric], "smoke")
     assert result["digits_test_accuracy"] > 0.9 and result["cv_accuracy_mean"] > 0.95
-    assert {p.name for p in tmp_path.iterdir()} >= {"metrics.json", "curves.png", "learning_curve.png"}
+    assert {p.name for p in tmp_path.iterdir()} >= {"report.json", "curves.png", "learning_curve.png"}
