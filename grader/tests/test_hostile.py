@@ -343,6 +343,19 @@ def test_the_learners_own_loop_runs_their_padded_tests(clone):
     assert {f"test_padding_{i}" for i in range(20)} <= names, run.output[-2000:]
 
 
+def test_the_mutant_bank_sees_an_authors_unrecorded_test(clone, monkeypatch):
+    """An author's new test counts in the mutant bank (`current`) before it is recorded as shipped."""
+    repo, _ = clone
+    monkeypatch.setattr(pristine, "REPOSITORY", repo)
+    tests = MX.visible_tests(repo)
+    tests.write_text(EDITS["padded with passing tests"])
+    try:
+        assert pristine.visible_tests(MX.phase, current=True)[tests.name] == tests.read_bytes()
+        assert pristine.visible_tests(MX.phase)[tests.name] == SHIPPED.encode()
+    finally:
+        tests.write_text(SHIPPED)
+
+
 def test_edited_tests_that_git_cannot_restore_fail_the_exercise(clone, tmp_path, monkeypatch):
     """Without git's objects the shipped file cannot be had: the exercise fails, saying why, rather than
     count the learner's edits."""
