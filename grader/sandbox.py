@@ -133,38 +133,6 @@ def _bwrap(bwrap: str, writable, hide, cwd) -> list[str]:
 
 # ---------------------------------------------------------------- the child's process tree
 
-def _tree(pid: int) -> list[int]:
-    """`pid` and all its descendants (Linux /proc; just `pid` elsewhere)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize()
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _cpu_ticks(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[-1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def _marked(token: str) -> list[int]:
     """Processes whose environment carries this run's token (they may have left the tree by double-forking)."""
     needle = f"{TOKEN_VAR}={token}".encode()
@@ -178,12 +146,6 @@ def _marked(token: str) -> list[int]:
             except OSError:
                 pass
     return found
-
-
-def _kill_all(pids) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def _gone(pids, wait_s: float = 2.0) -> None:
@@ -201,34 +163,43 @@ def _gone(pids, wait_s: float = 2.0) -> None:
 
 
 class _Watchdog(threading.Thread):
-    """Kills the tree when all its processes together hold more than `limit` bytes or are too many."""
+    """Watches the child's whole process tree. Kills it when its processes together hold more than
+    `memory_mb` or are too many. With a CPU budget, stops it at `cpu_budget_s` CPU seconds or `wall_s`
+    wall seconds: SIGTERM to the working process (so it can save what it has), SIGKILL to the tree after
+    `grace_s`."""
 
-    def __init__(self, pid: int, memory_mb: int):
+    def __init__(self, pid: int, memory_mb: int, cpu_budget_s: float | None = None, wall_s: float = 0.0,
+                 grace_s: float = 15.0):
         super().__init__(daemon=True)
-        self.pid, self.memory_mb, self.reason = pid, memory_mb, None
-        self.ticks: dict[int, int] = {}
+        self.pid, self.memory_mb = pid, memory_mb
+        self.cpu_budget_s, self.wall_s, self.grace_s = cpu_budget_s, wall_s, grace_s
+        self.reason: str | None = None        # memory or process count
+        self.budget_stop: str | None = None   # "cpu" or "wall"
+        self.cpu_s = 0.0
         self._stop_event = threading.Event()
-
-    @property
-    def cpu_s(self) -> float:
-        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def run(self):
         if not os.path.isdir(f"/proc/{self.pid}"):
             return
+        start, kill_at = time.monotonic(), None
         while not self._stop_event.wait(POLL_S):
-            pids = _tree(self.pid)
-            for pid in pids:
-                self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
-            if len(pids) > MAX_PROCESSES:
+            procs = proctree.tree(self.pid)
+            self.cpu_s = max(self.cpu_s, proctree.cpu_seconds(procs))
+            if len(procs) > MAX_PROCESSES:
                 self.reason = f"it started more than {MAX_PROCESSES} processes"
-            elif sum(map(_rss, pids)) > self.memory_mb * 1024 ** 2:
+            elif sum(map(proctree.rss, procs)) > self.memory_mb * 1024 ** 2:
                 self.reason = f"its processes together used more than {self.memory_mb} MB of memory"
-            if self.reason:
+            now = time.monotonic()
+            if self.reason or (kill_at is not None and now >= kill_at):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.pid, signal.SIGKILL)
-                _kill_all(pids)
+                proctree.kill(procs)
                 return
+            if self.cpu_budget_s is not None and kill_at is None and (
+                    self.cpu_s >= self.cpu_budget_s or now - start >= self.wall_s):
+                self.budget_stop = "cpu" if self.cpu_s >= self.cpu_budget_s else "wall"
+                proctree.send(proctree.leaders(procs), signal.SIGTERM)
+                kill_at = now + self.grace_s
 
     def stop(self):
         self._stop_event.set()
@@ -296,13 +267,11 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         proc = subprocess.Popen(command, stdout=None if echo else out, stderr=None if echo else subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=child_env, cwd=None if isolated else cwd,
                                 preexec_fn=_limits(memory_mb), pass_fds=tuple(pass_fds))
-        watchdog = _Watchdog(proc.pid, memory_mb)
+        watchdog = _Watchdog(proc.pid, memory_mb, cpu_budget_s, timeout_s, grace_s)
         watchdog.start()
-        timed_out, cpu_s, budget_stop = False, 0.0, None
-        try:
-            if cpu_budget_s is not None:
-                cpu_s, budget_stop = proctree.watch(proc, cpu_budget_s, timeout_s, grace_s)
-            proc.wait(timeout=timeout_s)
+        timed_out = False
+        try:  # with a CPU budget the watchdog enforces `timeout_s`; the wait only guards against a stuck watchdog
+            proc.wait(timeout=timeout_s if cpu_budget_s is None else timeout_s + grace_s + 10)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
@@ -312,16 +281,16 @@ def run(args: list[str], timeout_s: float, memory_mb: int, env: dict | None = No
         out.seek(max(0, out.tell() - TAIL_BYTES))
         text = out.read().decode(errors="replace")
     return Result(proc.returncode, timed_out and watchdog.reason is None, text, time.monotonic() - start, watchdog.reason,
-                  max(cpu_s, watchdog.cpu_s), budget_stop)
+                  watchdog.cpu_s, watchdog.budget_stop)
 
 
 def _end(proc: subprocess.Popen, token: str) -> None:
     """Kill everything the run left: its tree, its process group, and any process carrying its token."""
-    pids = _tree(proc.pid)
+    pids = proctree.descendants(proc.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    _kill_all(pids)
+    proctree.kill(pids)
     proc.wait()
     strays = _marked(token)
-    _kill_all(strays)
+    proctree.kill(strays)
     _gone(pids + strays)

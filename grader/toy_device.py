@@ -64,13 +64,16 @@ def register(interpret: Callable) -> str:
     return "TOY"
 
 
-# train_losses("CPU", steps=2) with tinygrad 0.14.0, recorded so that a test trains on TOY alone
-# (grader/tests/test_toy_device.py checks that CPU training still gives these)
-CPU_LOSSES = (0.7502928376197815, 0.588067352771759)
+# train_losses("CPU", steps=2, numpy_init=True) with tinygrad 0.14.0, recorded so that the visible test
+# trains on TOY alone (grader/tests/test_toy_device.py checks that CPU training still gives these)
+CPU_LOSSES = (0.6585829257965088, 0.5835019946098328)
 
 
-def train_losses(device: str, steps: int = 3, seed: int = 0) -> list[float]:
-    """Losses of `steps` SGD steps of a 4-8-2 MLP on fixed random data, everything on `device`."""
+def train_losses(device: str, steps: int = 3, seed: int = 0, numpy_init: bool = False) -> list[float]:
+    """Losses of `steps` SGD steps of a 4-8-2 MLP on fixed random data, everything on `device`.
+
+    The layers start as tinygrad initialises them (random-number kernels run on `device`), or with
+    `numpy_init` from NumPy draws copied in (about half the code generation on a slow device)."""
     from tinygrad import Context, Tensor, nn
     from tinygrad.nn.state import get_parameters
     rng = np.random.default_rng(seed)
@@ -78,6 +81,11 @@ def train_losses(device: str, steps: int = 3, seed: int = 0) -> list[float]:
     with Context(DEV=device):
         Tensor.manual_seed(seed)
         l1, l2 = nn.Linear(4, 8), nn.Linear(8, 2)
+        if numpy_init:
+            for layer in (l1, l2):
+                n_out, n_in = layer.weight.shape
+                layer.weight = Tensor((rng.normal(size=(n_out, n_in)) / np.sqrt(n_in)).astype(np.float32))
+                layer.bias = Tensor(np.zeros(n_out, np.float32))
         opt = nn.optim.SGD(get_parameters([l1, l2]), lr=0.5)
         losses = []
         with Context(TRAINING=1):

@@ -2,11 +2,17 @@
 exercise with a clear message, and lose none of the learner's files or progress."""
 import json
 import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
-from grader import registry, runner
+from grader import policy, pristine, proctree, progress, registry, runner, sandbox
 from grader.tests.conftest import solved_source
 
 EX = registry.exercise("1.2")
@@ -95,8 +101,6 @@ def test_reference_passes_in_the_same_workspace(workspace):
 def test_policy_violations_are_named():
     for name in ("imports the reference", "reads the reference file", "monkeypatches the grader", "spawns a subprocess",
                  "patches the checks through sys.modules"):
-        from grader import policy
-        import tempfile
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
             f.write(HOSTILE[name])
         try:
@@ -111,14 +115,6 @@ def test_policy_violations_are_named():
 # They run in the sandbox this machine has; those marked OS need bubblewrap (the process sandbox cannot stop
 # them) and a subset also runs with the process sandbox forced (GRADSCHOOL_SANDBOX=off).
 
-import signal
-import subprocess
-import sys
-import sysconfig
-import tempfile
-from pathlib import Path
-
-from grader import pristine, progress, sandbox
 
 MX = registry.exercise("1.1")    # pure Python, no hypothesis: the cheapest exercise to grade
 MX_SOLVED = solved_source(MX)
@@ -475,9 +471,9 @@ def test_stopping_the_grader_stops_its_children(fresh_workspace, how):
                                "--no-milestones", "--timeout", "300"], cwd=registry.ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not [p for p in sandbox._tree(grader.pid) if _is_python_child(p, grader.pid)]:
+    while time.monotonic() < deadline and not [p for p in proctree.descendants(grader.pid) if _is_python_child(p, grader.pid)]:
         time.sleep(0.2)
-    tree = sandbox._tree(grader.pid)[1:]
+    tree = proctree.descendants(grader.pid)[1:]
     copies = list(Path(tempfile.gettempdir()).glob(f"{runner.TEMP_PREFIX}{grader.pid}-*"))
     assert tree and copies, "the grader never started its child"
     grader.send_signal(how)
