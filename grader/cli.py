@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import progress as progress_mod
-from grader import cache, policy, registry, runner, sandbox, stubgen, target
+from grader import cache, policy, pristine, registry, runner, sandbox, stubgen, target
 
 console = Console(highlight=False)
 
@@ -443,6 +443,9 @@ def stubs(args) -> int:
                       "that is your work, nothing to do. A contributor runs `make stubs` and commits.")
         return 1
     console.print(f"{len(outcomes)} stubs checked." if args.check else f"{len(outcomes)} stubs processed.")
+    if args.record_tests and not args.check:
+        pristine.save(_workspace(args))
+        console.print(f"Recorded the shipped visible tests in {pristine.MANIFEST}: commit it.")
     return 0
 
 
@@ -557,6 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("selector", nargs="?")
     p.add_argument("--force", action="store_true", help="replace edited stubs too, keeping backups")
     p.add_argument("--check", action="store_true", help="only report stubs that differ from the solutions")
+    p.add_argument("--record-tests", action="store_true",
+                   help="contributors: record phases/*/tests as the shipped visible tests")
     p.add_argument("-v", "--verbose", action="store_true")
     p = add("milestone", milestone, "run one exercise's milestone training")
     p.add_argument("id")

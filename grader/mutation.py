@@ -31,7 +31,7 @@ class Verdict:
 
 def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -> tuple[str, str]:
     ex.stub_path(workspace).write_text(source)
-    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch)
+    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, childenv, policy, registry, sandbox, target
+from grader import channel, childenv, policy, pristine, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -149,19 +149,22 @@ IDS_FILE = registry.ROOT / ".grader" / "test-ids.json"
 _ids_memory: dict[str, dict] = {}
 
 
-def _phase_key(phase: registry.Phase) -> str:
+def _phase_key(phase: registry.Phase, tests: dict[str, bytes]) -> str:
     digest = hashlib.sha256(sys.version.encode())
-    for path in sorted([*(registry.ROOT / "phases" / phase.dir / "tests").glob("*.py"),
-                        *(registry.ROOT / "grader" / "hidden" / phase.dir).glob("*.py"),
+    for name, data in sorted(tests.items()):
+        digest.update(b"visible/" + name.encode() + b"\0" + data)
+    for path in sorted([*(registry.ROOT / "grader" / "hidden" / phase.dir).glob("*.py"),
                         *(registry.ROOT / "solutions" / phase.dir).glob("*.py")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def expected_tests(ex: registry.Exercise) -> list[tuple[str, str]]:
-    """(kind, test name) of every test the exercise has, collected from the repository's own test files
-    with the reference (never from the learner's copy); cached by the files' content."""
-    key = _phase_key(ex.phase)
+def expected_tests(ex: registry.Exercise, tests: dict[str, bytes] | None = None) -> list[tuple[str, str]]:
+    """(kind, test name) of every test the exercise has, collected with the reference from the shipped
+    visible tests (`tests`, default `pristine.visible_tests`) and the hidden checks, never from the
+    learner's copy; cached by the files' content. Raises RuntimeError when they cannot be had."""
+    tests = pristine.visible_tests(ex.phase) if tests is None else tests
+    key = _phase_key(ex.phase, tests)
     if key not in _ids_memory:
         try:
             stored = json.loads(IDS_FILE.read_text())
@@ -169,14 +172,15 @@ def expected_tests(ex: registry.Exercise) -> list[tuple[str, str]]:
         except (OSError, ValueError):
             _ids_memory[key] = None
         if _ids_memory[key] is None:
-            _ids_memory[key] = _collect(ex.phase)
+            _ids_memory[key] = _collect(ex.phase, tests)
             _store_ids(key, _ids_memory[key])
     return [tuple(t) for t in _ids_memory[key].get(ex.id, [])]
 
 
-def _collect(phase: registry.Phase) -> dict[str, list]:
-    files = [str(registry.ROOT / "phases" / phase.dir / "tests"), str(registry.ROOT / "grader" / "hidden" / phase.dir)]
+def _collect(phase: registry.Phase, tests: dict[str, bytes]) -> dict[str, list]:
     with isolated(phase, registry.ROOT) as (copy, tmp):
+        pristine.write(tests, copy / "phases" / phase.dir / "tests")
+        files = [str(copy / "phases" / phase.dir / "tests"), str(registry.ROOT / "grader" / "hidden" / phase.dir)]
         run, messages = _sandboxed(pytest_args(files, "--collect-only"), copy, tmp, "reference",
                                    timeout_s=600, memory_mb=max(e.memory_mb for e in phase.exercises))
     collected = [m for m in messages if m["kind"] == "collected"] if isinstance(messages, list) else []
@@ -206,20 +210,15 @@ def _store_ids(key: str, ids: dict) -> None:
 # ---------------------------------------------------------------- grading the tests
 
 
-def _pristine_tests(ex: registry.Exercise, copy: Path) -> None:
-    """Replace the copy's tests folder with the repository's: the learner's edits to their tests never count."""
-    tests = ex.visible_tests(copy).parent
-    shutil.rmtree(tests, ignore_errors=True)
-    shutil.copytree(ex.visible_tests().parent, tests, ignore=shutil.ignore_patterns("__pycache__"))
-
-
 TEST_WALL_FACTOR = 3  # a test run may take this many times its CPU limit in wall time
 
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
-              timeout_s: float | None = None, launch=sandbox.run) -> ExerciseResult:
+              timeout_s: float | None = None, launch=sandbox.run, current_tests: bool = False) -> ExerciseResult:
     """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
-    (sandbox.run's signature; the mutant bank passes `worker.Worker().run`).
+    (sandbox.run's signature; the mutant bank passes `worker.Worker().run`). The visible tests are the
+    shipped ones (see grader/pristine.py), never the learner's edits; `current_tests`: the repository's
+    files as they are now (an author's work in progress: the mutant bank).
 
     The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
     a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
@@ -235,12 +234,13 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
             result.problem = "policy violation: " + " ".join(violations)
             return result
     try:
-        expected = [t for t in expected_tests(ex) if t[0] in kinds]
+        tests = pristine.visible_tests(ex.phase, current=current_tests)
+        expected = [t for t in expected_tests(ex, tests) if t[0] in kinds]
     except RuntimeError as e:
         result.problem = str(e)
         return result
     with isolated(ex, workspace) as (copy, tmp):
-        _pristine_tests(ex, copy)
+        pristine.write(tests, ex.visible_tests(copy).parent)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
         limit = timeout_s or ex.timeout_s

@@ -104,8 +104,25 @@ def isolation_note() -> str:
     return f"process sandbox only ({problem})"
 
 
+def _under_tmp() -> list[Path]:
+    """What a child must still read although it lies under /tmp, which it sees as a fresh empty folder:
+    the repository, the Python installation, the data mirrors and cache (a clone made in /tmp)."""
+    needed = [Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix)]
+    if os.environ.get("GRADSCHOOL_DATA_MIRROR") or os.environ.get("GRADSCHOOL_DATA_DIR"):
+        from grader.data import store  # only then: it imports numpy, which the grader itself never needs
+        needed += [*store.mirrors(), store.cache_dir()]
+    found = []
+    for path in needed:
+        path = path.resolve()
+        if path.is_relative_to("/tmp") and path.exists() and not any(path.is_relative_to(p) for p in found):
+            found.append(path)
+    return found
+
+
 def _bwrap(bwrap: str, writable, hide, cwd) -> list[str]:
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in _under_tmp():
+        args += ["--ro-bind", str(path), str(path)]
     for path in hide:
         args += ["--tmpfs", str(path)]
     for path in writable:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import policy, proctree, progress, registry, runner, sandbox
+from grader import policy, pristine, proctree, progress, registry, runner, sandbox
 from grader.tests.conftest import solved_source
 
 EX = registry.exercise("1.2")
@@ -267,6 +267,102 @@ def test_edited_and_padded_visible_tests_do_not_count(real_ws):
     finally:
         tests.write_text(original)
     assert result.points == 0 and not any(t["test"].startswith("test_padding") for t in result.tests)
+
+
+# In the default layout the learner's workspace is the repository: their visible tests are the ones the
+# repository holds. Grading restores the shipped ones (grader/pristine.py); their loop runs their edits.
+
+MX_PARTLY = MX_SOLVED.replace("    def determinant(self) -> float:\n",
+                              "    def determinant(self) -> float:\n        raise ArithmeticError('not yet')\n")
+FAILING = "def test_determinant():\n"
+SHIPPED = MX.visible_tests().read_text()
+EDITS = {
+    "padded with passing tests": SHIPPED + "".join(f"def test_padding_{i}():\n    assert True\n" for i in range(20)),
+    "the failing test deleted": SHIPPED.replace(FAILING, "def _deleted():\n"),
+    "the failing test weakened": SHIPPED.replace(FAILING, FAILING + "    return\n"),
+    "the file deleted": None,
+}
+
+
+def _outcomes(result: runner.ExerciseResult) -> list[tuple]:
+    return [(t["kind"], t["test"], t["outcome"]) for t in result.tests]
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """A git repository that is also the learner's workspace, holding phase 1 and the record as shipped,
+    with exercise 1.1 partly solved; and its honest result."""
+    repo = tmp_path_factory.mktemp("clone")
+    import shutil
+    shutil.copytree(registry.ROOT / "phases" / MX.phase.dir, repo / "phases" / MX.phase.dir,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(registry.ROOT / pristine.MANIFEST, repo / pristine.MANIFEST)
+    git = ["git", "-C", str(repo), "-c", "user.name=x", "-c", "user.email=x@x"]
+    for args in (["init", "-q"], ["add", "phases"], ["commit", "-q", "-m", "shipped"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+    MX.stub_path(repo).write_text(MX_PARTLY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pristine, "REPOSITORY", repo)
+        honest = runner.run_tests(MX, repo, timeout_s=90)
+    assert honest.problem is None and 0 < honest.points < MX.points, (honest.problem, honest.points)
+    assert ("visible", "test_determinant", "failed") in _outcomes(honest)
+    return repo, honest
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_the_learners_edits_to_the_repositorys_visible_tests_do_not_count(edit, clone, monkeypatch):
+    repo, honest = clone
+    monkeypatch.setattr(pristine, "REPOSITORY", repo)
+    tests = MX.visible_tests(repo)
+    try:
+        if EDITS[edit] is None:
+            tests.unlink()
+        else:
+            tests.write_text(EDITS[edit])
+        result = runner.run_tests(MX, repo, timeout_s=90)
+        assert (tests.read_text() if tests.exists() else None) == EDITS[edit], "the learner's file was changed"
+    finally:
+        tests.write_text(SHIPPED)
+    assert result.problem is None and result.points == honest.points, (result.problem, result.points)
+    assert _outcomes(result) == _outcomes(honest)
+
+
+def test_the_learners_own_loop_runs_their_padded_tests(clone):
+    repo, _ = clone
+    tests = MX.visible_tests(repo)
+    tests.write_text(EDITS["padded with passing tests"])
+    try:
+        run, outcomes = runner.run_phase(MX.phase, repo, echo=False, exercises=[MX])
+    finally:
+        tests.write_text(SHIPPED)
+    names = {t["test"] for t in outcomes if t["outcome"] == "passed"}
+    assert {f"test_padding_{i}" for i in range(20)} <= names, run.output[-2000:]
+
+
+def test_the_mutant_bank_sees_an_authors_unrecorded_test(clone, monkeypatch):
+    """An author's new test counts in the mutant bank (`current`) before it is recorded as shipped."""
+    repo, _ = clone
+    monkeypatch.setattr(pristine, "REPOSITORY", repo)
+    tests = MX.visible_tests(repo)
+    tests.write_text(EDITS["padded with passing tests"])
+    try:
+        assert pristine.visible_tests(MX.phase, current=True)[tests.name] == tests.read_bytes()
+        assert pristine.visible_tests(MX.phase)[tests.name] == SHIPPED.encode()
+    finally:
+        tests.write_text(SHIPPED)
+
+
+def test_edited_tests_that_git_cannot_restore_fail_the_exercise(clone, tmp_path, monkeypatch):
+    """Without git's objects the shipped file cannot be had: the exercise fails, saying why, rather than
+    count the learner's edits."""
+    repo, _ = clone
+    import shutil
+    shutil.copytree(repo / "phases", tmp_path / "phases")   # the same files, no .git
+    monkeypatch.setattr(pristine, "REPOSITORY", tmp_path)
+    MX.visible_tests(tmp_path).write_text(EDITS["padded with passing tests"])
+    result = runner.run_tests(MX, tmp_path, timeout_s=90)
+    assert result.points == 0 and "git cannot give back" in (result.problem or ""), result.problem
+    assert MX.visible_tests(tmp_path).read_text() == EDITS["padded with passing tests"]
 
 
 @pytest.mark.parametrize("where", ["phase folder", "tests folder"])

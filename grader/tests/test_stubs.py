@@ -1,7 +1,7 @@
 """Single source: stubs are generated from the solutions, safely."""
 import pytest
 
-from grader import registry, runner, stubgen
+from grader import pristine, registry, runner, stubgen
 
 EXERCISES = registry.exercises()
 
@@ -12,6 +12,15 @@ def test_committed_stubs_equal_generated_stubs():
                        + ", ".join(f"{o.path} ({o.action})" for o in stale)
                        + ". Learner? Your edited files are fine; this only means your phases/ hold your work. "
                        "Contributor? Run `make stubs` and commit the stubs with the solutions.")
+
+
+def test_record_of_the_shipped_visible_tests_is_current():
+    recorded, now = pristine.load(registry.ROOT), pristine.record(registry.ROOT)
+    changed = sorted(k for k in recorded.keys() | now.keys() if recorded.get(k) != now.get(k))
+    assert not changed, (f"Contributor check: {pristine.MANIFEST} does not match these visible tests: "
+                         + ", ".join(changed) + ". Learner? Grading uses the shipped tests, your edits "
+                         "only count in `make phaseN`. Contributor? Run `python -m grader stubs "
+                         "--record-tests` and commit the record with the tests.")
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.probes import CountingModel
 from grader.target import exercise, reference
 
 mine, ref = exercise("2.6"), reference("2.6")
@@ -98,20 +99,6 @@ def test_learning_curve_matches_reference():
                   what="learning_curve with a size larger than the training set")
 
 
-class Counting:
-    """A model that counts every row it was ever fitted on and predicts that count for every row."""
-
-    def __init__(self):
-        self.rows_seen = 0
-
-    def fit(self, X, y):
-        self.rows_seen += len(X)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.rows_seen)
-
-
 def test_second_fit_refits_every_step():
     other_X = rng.normal(size=(25, 3)) * [3.0, 0.1, 2.0] - 2.0
     other_y = (other_X[:, 2] > -2.0).astype(int)
@@ -126,14 +113,14 @@ def test_learning_curve_fresh_model_per_size_prefixes_and_dtypes():
     first_prediction = lambda t, p: p[0]       # an integer metric: the scores are still float64
     sizes = [1, 5, 12, 30]
     X_before, y_before = X_TRAIN.copy(), Y_TRAIN.copy()
-    got = mine.learning_curve(Counting, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
-    exp = ref.learning_curve(Counting, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
+    got = mine.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
+    exp = ref.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
     assert_matches(np.asarray(got[0]), exp[0], what="learning_curve train scores with a model that counts the rows it was "
                    "fitted on (call make_model() for every size; scores are float64)")
     assert_matches(np.asarray(got[1]), exp[1], what="learning_curve validation scores with a model that counts its rows")
     assert np.array_equal(X_TRAIN, X_before) and np.array_equal(Y_TRAIN, y_before), "learning_curve changed the caller's training data"
     for bad in ([0], [5, 31], [-1]):
-        assert_raises(ValueError, mine.learning_curve, Counting, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], bad, first_prediction,
+        assert_raises(ValueError, mine.learning_curve, CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], bad, first_prediction,
                       what=f"learning_curve with sizes {bad} (each size must be in 1..len(X_train))")
     # the first n rows, in their order: a model that remembers the first label it saw tells the prefix apart
     class FirstLabel:

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.probes import CountingModel
 from grader.target import exercise, reference
 
 mine, ref = exercise("2.2"), reference("2.2")
@@ -176,26 +177,11 @@ def test_kfold_boundaries_and_repeated_split():
         assert np.asarray(a_te).dtype.kind in "iu" and np.asarray(a_tr).dtype.kind in "iu", "KFold should yield integer index arrays"
 
 
-class _Counting:
-    """A model that counts every row it was ever fitted on and predicts that count: one object reused
-    across folds predicts a growing count, a fresh one per fold the size of its training fold."""
-
-    def __init__(self):
-        self.rows_seen = 0
-
-    def fit(self, X, y):
-        self.rows_seen += len(X)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.rows_seen)
-
-
 def test_cross_val_score_makes_a_fresh_model_per_fold():
     X, y = np.arange(30, dtype=float)[:, None], np.r_[np.ones(14, int), np.zeros(16, int)]
     first_prediction = lambda t, p: p[0]   # an integer metric: the scores are still float64
-    assert_matches(mine.cross_val_score(_Counting, X, y, n_splits=5, seed=4, metric=first_prediction),
-                   ref.cross_val_score(_Counting, X, y, n_splits=5, seed=4, metric=first_prediction),
+    assert_matches(mine.cross_val_score(CountingModel, X, y, n_splits=5, seed=4, metric=first_prediction),
+                   ref.cross_val_score(CountingModel, X, y, n_splits=5, seed=4, metric=first_prediction),
                    what="cross_val_score with a model that counts the rows it was fitted on (call make_model() for "
                         "every fold; scores are float64)")
 
