@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import itertools
 import os
 import platform
 import shutil
@@ -18,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import progress as progress_mod
-from grader import cache, policy, pristine, registry, runner, sandbox, stubgen, target
+from grader import cache, feedback, policy, pristine, registry, runner, sandbox, stubgen, target
 
 console = Console(highlight=False)
 
@@ -53,46 +52,6 @@ def _exercise(ex_id):
 
 
 # ---------------------------------------------------------------- check
-
-
-ADVICE = ("Use -v to get more diff", "Use -vv to get more diff", "Full diff:", "use -vv to show", "use -v to show")
-
-
-def clean_message(message: str) -> str:
-    """One line of a failure message, without pytest's advice about its own flags."""
-    lines = [line.strip() for line in message.splitlines()]
-    kept = [line for line in lines if line and not any(a in line for a in ADVICE)]
-    return " ".join(kept[:3]) if kept else ""
-
-
-def _not_implemented(failures: list[dict]) -> tuple[list[dict], str | None]:
-    """Split off the failures that only say "not implemented yet"; summarise them in one line."""
-    todo = [f for f in failures if "NotImplementedError" in f["message"]]
-    if not todo:
-        return failures, None
-    names = dict.fromkeys(f["message"].split("implement ", 1)[1].split(" (see")[0] if "implement " in f["message"]
-                          else f["test"] for f in todo)
-    rest = [f for f in failures if f not in todo]
-    return rest, f"not implemented yet: {', '.join(names)} ({len(todo)} test{'s' * (len(todo) != 1)})"
-
-
-def failure_lines(result: runner.ExerciseResult, limit: int | None) -> list[str]:
-    """One line per failure, hidden checks interleaved with visible tests; `limit` lines at most."""
-    failures, todo = _not_implemented(result.failures())
-    by_kind = [[f for f in failures if f["kind"] == kind] for kind in ("visible", "hidden")]
-    ordered = [f for pair in itertools.zip_longest(*by_kind) for f in pair if f is not None]
-    groups: dict[tuple[str, str], list[str]] = {}  # tests failing with the same message share a line
-    for f in ordered:
-        groups.setdefault((f["kind"], clean_message(f["message"])), []).append(f["test"])
-    lines = [result.problem] if result.problem else []
-    lines += [f"[{kind}] {names[0] if len(names) == 1 else f'{len(names)} tests ({names[0]}, ...)'}: {message}"
-              for (kind, message), names in groups.items()]
-    if todo:
-        lines.append(todo)
-    if limit is not None and len(lines) > limit:
-        more = len(lines) - limit + 1
-        lines = lines[: limit - 1] + [f"... {more} more (`grader check {result.ex.id} -v` lists every one)"]
-    return lines
 
 
 def _cell(passed: int, total: int) -> str:
@@ -188,7 +147,7 @@ def _scoreboard(results: list[runner.ExerciseResult], limit: int | None) -> None
         for r in mine:
             if r.not_started:
                 continue
-            for line in failure_lines(r, limit):
+            for line in feedback.failure_lines(r, limit):
                 console.print(f"  [bold]{r.ex.id}[/] {escape(line)}")
             if r.milestone and r.milestone.message:
                 console.print(f"  [bold]{r.ex.id}[/] milestone: {escape(r.milestone.message)}"
@@ -244,7 +203,7 @@ def phase(args) -> int:
         rows.append((ex, "" if ex in waiting or ex.id in blocked else f"{passed}/{total}", state))
     if next_up is not None and not next_up.not_started:
         console.print(f"[bold]Exercise {next_up.ex.id}[/] ({escape(next_up.ex.title)}):")
-        for line in failure_lines(next_up, None):
+        for line in feedback.failure_lines(next_up, None):
             console.print(f"  [red]x[/] {escape(line)}")
         console.print()
     table = Table(title=f"Phase {ph.number:02d} · {escape(ph.title)}: visible tests", title_justify="left",

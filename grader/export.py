@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from grader import registry, runner
-from grader.cli import failure_lines
+from grader.feedback import failure_lines
 
 CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's configuration object)
 c.CourseDirectory.root = "."

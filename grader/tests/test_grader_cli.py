@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from grader import cli, progress, registry, runner
+from grader import cli, feedback, progress, registry, runner
 from grader.tests.conftest import solved_source
 
 FIRST_FOUR = registry.exercises()[:4]
@@ -167,14 +167,14 @@ def test_failure_lines_interleave_hidden_and_drop_pytest_advice():
     todo = [{"kind": "visible", "test": "test_det", "outcome": "failed",
              "message": 'NotImplementedError: Exercise 1.1: implement Matrix.det (see its docstring)'}]
     result = runner.ExerciseResult(ex, tests=visible + hidden + todo)
-    short = cli.failure_lines(result, 3)
+    short = feedback.failure_lines(result, 3)
     assert len(short) == 3 and "[hidden] 2 tests (test_h[0], ...): your result looks transposed" in short, short
     assert "-v" in short[-1] and "more" in short[-1]
-    every = cli.failure_lines(result, None)
+    every = feedback.failure_lines(result, None)
     assert len(every) == 6 and not any("Use -v" in line for line in every), every
     assert "[visible] test_v3: assert 3 == 9" in every and every[-1] == "not implemented yet: Matrix.det (1 test)"
     result.problem = "the test run timed out"
-    assert cli.failure_lines(result, None)[0] == "the test run timed out"
+    assert feedback.failure_lines(result, None)[0] == "the test run timed out"
 
 
 def test_a_forbidden_import_blocks_only_its_exercise(fresh_workspace):
