@@ -469,7 +469,7 @@ def test_stopping_the_grader_stops_its_children(fresh_workspace, how):
     env = {**os.environ, "PYTHONPATH": str(registry.ROOT)}
     grader = subprocess.Popen([sys.executable, "-m", "grader", "--workspace", str(fresh_workspace), "check", "1.1",
                                "--no-milestones", "--timeout", "300"], cwd=registry.ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_as_in_a_terminal)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not [p for p in proctree.descendants(grader.pid) if _is_python_child(p, grader.pid)]:
         time.sleep(0.2)
@@ -485,6 +485,12 @@ def test_stopping_the_grader_stops_its_children(fresh_workspace, how):
     if how == signal.SIGKILL:
         runner._remove_orphaned_copies()   # what the next grader run does first
     assert not any(c.exists() for c in copies), "the temporary copy was left behind"
+
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C reaches a grader started from a terminal; a self-test started in the background (nohup,
+    `cmd &` without job control) would otherwise pass its ignored SIGINT on to the grader."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _is_python_child(pid: int, grader_pid: int) -> bool:
