@@ -11,11 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from grader import registry, stubgen
+from grader import files, registry, stubgen
 
 GRADER_DIR = registry.ROOT / "grader"
 
@@ -77,11 +75,7 @@ class Cache:
         self.data[ex_id] = {"key": key, "result": result}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump(self.data, f)
-        os.replace(tmp, self.path)
+        files.write_atomic(self.path, json.dumps(self.data))
 
 
 def grade(ex: registry.Exercise, workspace: Path, cache: Cache, timeout_s: float | None = None):

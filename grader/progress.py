@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
+
+from grader import files
 
 try:
     import fcntl
@@ -110,9 +111,4 @@ class Progress:
     def save(self) -> None:
         with self._locked():
             self.data = self._merged()
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".progress-", suffix=".json")
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.data, f, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            files.write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True))

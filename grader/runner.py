@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, childenv, policy, pristine, registry, sandbox, target
+from grader import channel, childenv, files, policy, pristine, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -200,11 +200,7 @@ def _store_ids(key: str, ids: dict) -> None:
         stored = {}
     stored[key] = ids
     with contextlib.suppress(OSError):
-        IDS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=IDS_FILE.parent, prefix=".test-ids-")
-        with os.fdopen(fd, "w") as f:
-            json.dump(stored, f)
-        os.replace(tmp, IDS_FILE)
+        files.write_atomic(IDS_FILE, json.dumps(stored))
 
 
 # ---------------------------------------------------------------- grading the tests

@@ -33,6 +33,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import files
 from grader.registry import ROOT
 
 if sys.version_info >= (3, 11):
@@ -166,20 +167,9 @@ def _save_record(key: str, digest: str) -> None:
     records = _load_records()
     records[key] = digest
     try:
-        _atomic_write_text(cache_dir() / RECORD_NAME, json.dumps(records, indent=0, sort_keys=True))
+        files.write_atomic(cache_dir() / RECORD_NAME, json.dumps(records, indent=0, sort_keys=True))
     except OSError:
         pass
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def is_recorded(path: Path, spec: FileSpec) -> bool:

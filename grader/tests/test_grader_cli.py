@@ -98,7 +98,7 @@ def test_progress_writes_are_atomic(tmp_path):
     p = progress.Progress(tmp_path)
     p.record("1.1", passed=True, points=3)
     p.save()
-    assert not list((tmp_path / ".grader").glob(".progress-*")), "temporary file left behind"
+    assert not list((tmp_path / ".grader").glob(".progress.json.*")), "temporary file left behind"
     assert progress.Progress(tmp_path).passed("1.1")
 
 
