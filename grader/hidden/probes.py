@@ -1,4 +1,8 @@
-"""Probe models for hidden checks: stand-ins whose predictions reveal how the learner's code used them."""
+"""Probes for hidden checks: stand-ins and watchers that reveal how the learner's code did its work."""
+import ast
+import contextlib
+import inspect
+
 import numpy as np
 
 
@@ -15,3 +19,43 @@ class CountingModel:
 
     def predict(self, X):
         return np.full(len(X), self.rows_seen)
+
+
+class ForbiddenCall(AssertionError):
+    pass
+
+
+@contextlib.contextmanager
+def refuse_calls(cls, names, rule: str):
+    """While the block runs, calling `cls.<name>` for any of `names` raises ForbiddenCall with `rule`, and the
+    block fails at its end even when the learner's code caught the error and carried on. Use it around the
+    learner's call only: the oracle may call the same methods outside the block."""
+    saved = {name: cls.__dict__[name] for name in names if name in cls.__dict__}
+    calls = []
+
+    def refusing(name):
+        def method(*args, **kwargs):
+            calls.append(name)
+            raise ForbiddenCall(f"{cls.__name__}.{name} was called: {rule}")
+        return method
+
+    for name in names:
+        setattr(cls, name, refusing(name))
+    try:
+        yield
+    finally:
+        for name in names:
+            if name in saved:
+                setattr(cls, name, saved[name])
+            else:
+                delattr(cls, name)
+    if calls:
+        raise ForbiddenCall(f"{cls.__name__}.{calls[0]} was called: {rule}")
+
+
+def attribute_uses(module, names) -> list[str]:
+    """Lines of the module's source that reach one of `names` as an attribute (`x.conv2d(...)`,
+    `Tensor.scaled_dot_product_attention`): the static half of a forbidden-call check."""
+    tree = ast.parse(inspect.getsource(module))
+    return [f"line {node.lineno}: .{node.attr}" for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in names]
