@@ -3,7 +3,7 @@
 For each edit in `grader/mutants/<phase>/<module>.py` the edited reference becomes the learner's file in a
 temporary copy of the workspace, and the exercise is graded there as `grader check` would, but each
 variant's test run is a child forked from one warm worker per exercise (`grader.worker`), which imported
-the libraries once.
+the libraries once. A variant's run stops at its first failing test: that failure is the verdict.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Verdict:
 
 def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -> tuple[str, str]:
     ex.stub_path(workspace).write_text(source)
-    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True)
+    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True, stop_at_failure=True)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}

@@ -210,11 +210,13 @@ TEST_WALL_FACTOR = 3  # a test run may take this many times its CPU limit in wal
 
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
-              timeout_s: float | None = None, launch=sandbox.run, current_tests: bool = False) -> ExerciseResult:
+              timeout_s: float | None = None, launch=sandbox.run, current_tests: bool = False,
+              stop_at_failure: bool = False) -> ExerciseResult:
     """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
     (sandbox.run's signature; the mutant bank passes `worker.Worker().run`). The visible tests are the
     shipped ones (see grader/pristine.py), never the learner's edits; `current_tests`: the repository's
-    files as they are now (an author's work in progress: the mutant bank).
+    files as they are now (an author's work in progress: the mutant bank); `stop_at_failure`: stop at the
+    first failing test, whose failure is then the verdict (the mutant bank: a variant is caught or not).
 
     The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
     a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
@@ -242,17 +244,18 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         limit = timeout_s or ex.timeout_s
         # the limit is CPU seconds of the child's tree (load-proof); wall time only caps hangs (sleeps)
         cpu = {"cpu_budget_s": limit, "grace_s": 1.0} if launch is sandbox.run else {}
-        run, messages = _sandboxed(pytest_args(files), copy, tmp, target_name, limit * TEST_WALL_FACTOR,
-                                   ex.memory_mb, launch=launch, **cpu)
+        run, messages = _sandboxed(pytest_args(files, *(["-x"] if stop_at_failure else [])), copy, tmp,
+                                   target_name, limit * TEST_WALL_FACTOR, ex.memory_mb, launch=launch, **cpu)
     result.seconds = run.seconds
-    result.tests, result.problem = _score(ex, expected, run, messages)
+    result.tests, result.problem = _score(ex, expected, run, messages, stopped_at_failure=stop_at_failure)
     return result
 
 
 RANK = {"failed": 0, "skipped": 1, "passed": 2}
 
 
-def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tuple[list[dict], str | None]:
+def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages,
+           stopped_at_failure: bool = False) -> tuple[list[dict], str | None]:
     if not expected:
         return [], "no tests are registered for this exercise"
     if isinstance(messages, str):
@@ -287,7 +290,7 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages) -> tu
                        "code?)" + _last_line(run.output))
     if done not in (0, 1):
         return tests, f"the test run was interrupted (exit status {done}: KeyboardInterrupt or pytest.exit in your code?)"
-    if missing:
+    if missing and not (stopped_at_failure and any(t["outcome"] == "failed" for t in tests)):
         return tests, f"{len(missing)} of the exercise's {len(expected)} tests did not run (first: {missing[0]})"
     return tests, None
 
