@@ -1,0 +1,84 @@
+"""Mutants and alternatives for Exercise 5.1 (convolution and pooling from primitives)."""
+from grader.mutants import Edit
+
+TAPS = ("    taps = [x[:, :, u * dh:u * dh + sh * (ho - 1) + 1:sh, v * dw:v * dw + sw * (wo - 1) + 1:sw]\n"
+        "            for u in range(kh) for v in range(kw)]\n")
+MAX_STRIDE = ('    strides = kernel if stride is None else _pair(stride, "stride", 1)\n'
+              '    return _windows(x, kernel, strides, pad, (1, 1), float("-inf"))')
+IM2COL = """    cols = cols.reshape(n, groups, c_group, ho, wo, kh, kw).permute(0, 1, 3, 4, 2, 5, 6)
+    cols = cols.reshape(n, groups, ho * wo, c_group * kh * kw)
+    kernels = w.reshape(groups, c_out // groups, c_group * kh * kw).permute(0, 2, 1)
+"""
+
+MUTANTS = [
+    Edit("kernel flipped (true convolution instead of cross-correlation)",
+         find="kernels = w.reshape(groups,", replace="kernels = w.flip(2, 3).reshape(groups,"),
+    Edit("all the padding on one side (bottom/right)",
+         find="x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)), value=fill)",
+         replace="x.pad(((0, 0), (0, 0), (0, 2 * ph), (0, 2 * pw)), value=fill)"),
+    Edit("output size rounded up (ceil instead of floor)",
+         find="return (size + 2 * padding - span) // stride + 1",
+         replace="return -(-(size + 2 * padding - span) // stride) + 1"),
+    Edit("windows start at stride - 1 instead of 0",
+         find=TAPS, replace=TAPS.replace("x[:, :, u * dh:u * dh + sh", "x[:, :, sh - 1 + u * dh:sh - 1 + u * dh + sh")
+                                   .replace(", v * dw:v * dw + sw", ", sw - 1 + v * dw:sw - 1 + v * dw + sw")),
+    Edit("dilation ignored in the tap positions (taps adjacent)",
+         find=TAPS, replace=TAPS.replace("u * dh:u * dh + sh", "u:u + sh").replace("v * dw:v * dw + sw", "v:v + sw")),
+    Edit("groups take every G-th input channel instead of a contiguous block",
+         find="cols.reshape(n, groups, c_group, ho, wo, kh, kw).permute(0, 1, 3, 4, 2, 5, 6)",
+         replace="cols.reshape(n, c_group, groups, ho, wo, kh, kw).permute(0, 2, 3, 4, 1, 5, 6)"),
+    Edit("kernel flattened in (kH, kW, C) order, windows in (C, kH, kW) order",
+         find="kernels = w.reshape(groups, c_out // groups, c_group * kh * kw)",
+         replace="kernels = w.permute(0, 2, 3, 1).reshape(groups, c_out // groups, c_group * kh * kw)"),
+    Edit("bias added per row instead of per channel",
+         find="out + b.reshape(1, c_out, 1, 1)", replace="out + b.reshape(1, 1, c_out, 1)"),
+    Edit("max pooling reduces over the output grid instead of the window",
+         find='float("-inf")).max(axis=(-2, -1))', replace='float("-inf")).max(axis=(2, 3))'),
+    Edit("max pooling pads with 0 instead of -inf", find='float("-inf")', replace="0.0"),
+    Edit("max pooling defaults to stride 1", find=MAX_STRIDE,
+         replace=MAX_STRIDE.replace("strides = kernel if stride is None", "strides = (1, 1) if stride is None")),
+    Edit("average pooling leaves padded zeros out by default",
+         find="count_include_pad: bool = True)", replace="count_include_pad: bool = False)"),
+    Edit("receptive field ignores the strides of earlier layers", find="        jump *= stride\n", replace=""),
+    Edit("Conv2d bound from C_in alone (kernel area left out of fan_in)",
+         find="bound = 1 / math.sqrt(in_channels // groups * kh * kw)", replace="bound = 1 / math.sqrt(in_channels)"),
+    Edit("Conv2d layer forgets its stride, padding, dilation and groups",
+         find="return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)",
+         replace="return conv2d(x, self.weight, self.bias)"),
+]
+
+ALTERNATIVES = [
+    Edit("conv2d as a sum over kernel taps of shifted slices times weights (no im2col matrix)",
+         find=IM2COL + """    out = (cols @ kernels).permute(0, 1, 3, 2).reshape(n, c_out, ho, wo)
+""", replace="""    (sh, sw), (ph, pw), (dh, dw) = _pair(stride, "stride", 1), _pair(padding, "padding", 0), \\
+        _pair(dilation, "dilation", 1)
+    ho = conv_output_size(x.shape[2], kh, sh, ph, dh)
+    wo = conv_output_size(x.shape[3], kw, sw, pw, dw)
+    xp = x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    xp = xp.reshape(n, groups, 1, c_group, *xp.shape[2:])
+    wg = w.reshape(1, groups, c_out // groups, c_group, kh, kw)
+    out = None
+    for u in range(kh):
+        for v in range(kw):
+            shifted = xp[:, :, :, :, u * dh:u * dh + sh * (ho - 1) + 1:sh, v * dw:v * dw + sw * (wo - 1) + 1:sw]
+            term = (shifted * wg[:, :, :, :, u:u + 1, v:v + 1]).sum(axis=3)
+            out = term if out is None else out + term
+    out = out.reshape(n, c_out, ho, wo)
+""", then=Edit("(drop the unused windows)", find="""    cols = _windows(x, (kh, kw), _pair(stride, "stride", 1), _pair(padding, "padding", 0),
+                    _pair(dilation, "dilation", 1), 0.0)
+    ho, wo = cols.shape[2:4]
+""", replace="")),
+    Edit("im2col rows in (kH, kW, C) order with the kernels permuted to match",
+         find=IM2COL, replace="""    cols = cols.reshape(n, groups, c_group, ho, wo, kh, kw).permute(0, 1, 3, 4, 5, 6, 2)
+    cols = cols.reshape(n, groups, ho * wo, kh * kw * c_group)
+    kernels = w.reshape(groups, c_out // groups, c_group, kh, kw).permute(0, 3, 4, 2, 1)
+    kernels = kernels.reshape(groups, kh * kw * c_group, c_out // groups)
+"""),
+    Edit("max pooling from two Tensor.unfold calls", find=MAX_STRIDE, replace="""    strides = kernel if stride is None else _pair(stride, "stride", 1)
+    if x.ndim != 4:
+        raise ValueError(f"input must be (N, C, H, W), got shape {x.shape}")
+    for axis in (0, 1):
+        conv_output_size(x.shape[2 + axis], kernel[axis], strides[axis], pad[axis])
+    x = x.pad(((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])), value=float("-inf"))
+    return x.unfold(2, kernel[0], strides[0]).unfold(3, kernel[1], strides[1])"""),
+]
