@@ -8,9 +8,13 @@ model's own greedy answer: run teacher-forced on its own output, the model must 
 again at every position (a greedy decode is exactly the fixed point of teacher forcing). A string counts
 as solved when it is reversed correctly and passes that test.
 
-smoke: strings of 5 digits, embedding 32, hidden 64, batch 64, Adam 3e-3, STEPS_SMOKE steps.
-full: strings of 8 digits, hidden 128, batch 128, 1500 steps, gate 0.99.
-Measured (reference, smoke, cold kernel cache): see MEASURED below.
+smoke: strings of 5 digits, embedding 32, hidden 64, batch 64, Adam 3e-3, 300 steps, evaluated every 75.
+Measured with the reference (`grader milestone 5.5 --reference`, cold in-process kernel caches, load 15 on
+2 cores): sequence accuracy 0.219 / 0.921 / 0.976 / 0.991 after 75 / 150 / 225 / 300 steps (token accuracy
+0.996 at the end; 0.992 on the 838 held-out strings no training batch contained), 187 CPU-s for the whole
+child, 1147 s wall. Gate 0.95, budget 470 CPU-s.
+full: strings of 8 digits, hidden 128, batch 128, 1500 steps, gate 0.99 (not measured here: about 1.3-1.7
+CPU-s per step on this CPU, so a GPU or an evening).
 Writes curves.png and samples.txt (sources, decodes and targets of the first 20 held-out strings).
 """
 from __future__ import annotations
@@ -69,7 +73,8 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     test_codes = set(test_source @ (10 ** np.arange(cfg["length"])))
     seen = set()
     every = cfg["steps"] // cfg["evals"]
-    run = Run(out_dir, f"Exercise 5.5 Seq2Seq reversal ({tier})", "sequence_accuracy", cfg["evals"], xlabel="evaluation")
+    run = Run(out_dir, f"Exercise 5.5 Seq2Seq reversal ({tier})", "sequence_accuracy", cfg["evals"],
+              xlabel=f"evaluation (every {every} steps)")
     for _ in range(cfg["evals"]):
         run.begin_epoch(every)
         losses = []
