@@ -110,6 +110,7 @@ class LSTM:
         self.cell = LSTMCell(input_size, hidden_size, bias)
 
     def parameters(self) -> list[Tensor]:
+        """The cell's parameters (the same tensors at every step)."""
         return self.cell.parameters()
 
     def __call__(self, xs: Tensor, hc: tuple[Tensor, Tensor] | None = None

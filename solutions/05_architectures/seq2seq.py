@@ -72,6 +72,7 @@ class Seq2Seq:
         self.head = nn.Linear(hidden, vocab)
 
     def parameters(self) -> list[Tensor]:
+        """Every trainable tensor: embedding, both cells and the head (for the optimizer)."""
         return nn.state.get_parameters(self)
 
     def encode(self, source: Tensor) -> tuple[Tensor, Tensor]:
@@ -112,7 +113,9 @@ class Seq2Seq:
 
         The decoder starts from `encode(source)` with BOS as its first input; at each step the
         token with the largest logit (argmax over the vocabulary) is the output and the next
-        input. Built as one lazy graph (no realize inside the loop); the caller realizes it.
+        input. Here it is one lazy graph (the argmax is fed back without leaving the device, no
+        realize inside the loop) that the caller realizes; a loop that realizes each step's token
+        and feeds it back as a new Tensor computes the same tokens.
         """
         ### BEGIN SOLUTION
         hc = self.encode(source)
