@@ -1,0 +1,71 @@
+"""Mutants and alternatives for Exercise 5.4 (LSTMCell, LSTM)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("gate order i and f swapped", find="""        i = gates[:, 0:H].sigmoid()
+        f = gates[:, H:2 * H].sigmoid()""", replace="""        f = gates[:, 0:H].sigmoid()
+        i = gates[:, H:2 * H].sigmoid()"""),
+    Edit("tanh instead of sigmoid on the output gate", find="o = gates[:, 3 * H:4 * H].sigmoid()",
+         replace="o = gates[:, 3 * H:4 * H].tanh()"),
+    Edit("sigmoid instead of tanh on the candidate", find="g = gates[:, 2 * H:3 * H].tanh()",
+         replace="g = gates[:, 2 * H:3 * H].sigmoid()"),
+    Edit("cell state updated without the forget gate", find="c = f * c + i * g", replace="c = c + i * g"),
+    Edit("h = o * c (tanh of the new cell state missing)", find="return o * c.tanh(), c", replace="return o * c, c"),
+    Edit("h computed from the old cell state", find="""        c = f * c + i * g
+        return o * c.tanh(), c""", replace="""        new_c = f * c + i * g
+        return o * c.tanh(), new_c"""),
+    Edit("state not carried between steps", find="            h, c = self.cell(xs[t], hc)\n            hc = (materialize(h), materialize(c))\n            hs.append(hc[0])",
+         replace="            h, c = self.cell(xs[t])\n            hs.append(materialize(h))\n            hc = (materialize(h), materialize(c))"),
+    Edit("forget bias 1 in both bias vectors (gate sum 2)", find="self.bias_hh = Tensor.zeros(4 * H).contiguous()",
+         replace="self.bias_hh = Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H)).contiguous()"),
+    Edit("forget bias on the input gate's block", find="Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H))",
+         replace="Tensor([1.0] * H + [0.0] * (3 * H))"),
+    Edit("only one of the two biases added", find="gates = gates + self.bias_ih + self.bias_hh",
+         replace="gates = gates + self.bias_ih"),
+    Edit("hs keeps the cell state instead of h", find="            hs.append(hc[0])", replace="            hs.append(hc[1])"),
+    Edit("weights initialised with randn", find="Tensor.uniform(4 * H, H, low=-bound, high=bound)",
+         replace="(Tensor.randn(4 * H, H) * bound)"),
+    Edit("tinygrad's nn.LSTMCell called inside", find="""        h, c = hc
+        gates""", replace="""        from tinygrad import nn
+        ref = nn.LSTMCell(self.input_size, H, bias=self.bias_ih is not None)
+        ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh = self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        return ref(x, hc)
+        h, c = hc
+        gates"""),
+]
+
+ALTERNATIVES = [
+    Edit("four separate matmuls, one per gate", find="""        gates = x @ self.weight_ih.T + h @ self.weight_hh.T
+        if self.bias_ih is not None:
+            gates = gates + self.bias_ih + self.bias_hh
+        i = gates[:, 0:H].sigmoid()
+        f = gates[:, H:2 * H].sigmoid()
+        g = gates[:, 2 * H:3 * H].tanh()
+        o = gates[:, 3 * H:4 * H].sigmoid()""", replace="""        def gate(k):
+            z = x @ self.weight_ih[k * H:(k + 1) * H].T + h @ self.weight_hh[k * H:(k + 1) * H].T
+            if self.bias_ih is not None:
+                z = z + self.bias_ih[k * H:(k + 1) * H] + self.bias_hh[k * H:(k + 1) * H]
+            return z
+        i, f, g, o = gate(0).sigmoid(), gate(1).sigmoid(), gate(2).tanh(), gate(3).sigmoid()"""),
+    Edit("one matmul of [x, h] with the stacked weights, chunk and the logistic written out",
+         find="""        gates = x @ self.weight_ih.T + h @ self.weight_hh.T
+        if self.bias_ih is not None:
+            gates = gates + self.bias_ih + self.bias_hh
+        i = gates[:, 0:H].sigmoid()
+        f = gates[:, H:2 * H].sigmoid()""", replace="""        gates = x.cat(h, dim=1) @ self.weight_ih.cat(self.weight_hh, dim=1).T
+        if self.bias_ih is not None:
+            gates = gates + (self.bias_ih + self.bias_hh)
+        i, f, _, _ = gates.chunk(4, dim=1)
+        i, f = 1 / (1 + (-i).exp()), 1 / (1 + (-f).exp())"""),
+    Edit("unroll that stacks hidden states after the loop from a list of states",
+         find="""        hs = []
+        for t in range(xs.shape[0]):
+            h, c = self.cell(xs[t], hc)
+            hc = (materialize(h), materialize(c))
+            hs.append(hc[0])
+        return Tensor.stack(*hs), hc""", replace="""        states = []
+        for t in range(len(xs)):
+            hc = tuple(materialize(s) for s in self.cell(xs[t], hc))
+            states.append(hc)
+        return Tensor.stack(*[h for h, _ in states], dim=0), states[-1]"""),
+]

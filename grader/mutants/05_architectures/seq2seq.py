@@ -1,0 +1,59 @@
+"""Mutants and alternatives for Exercise 5.5 (Seq2Seq with teacher forcing)."""
+from grader.mutants import Edit
+
+MUTANTS = [
+    Edit("decoder input not shifted: it holds the answer it must predict",
+         find="decoder_input = np.concatenate([np.full((n, 1), BOS, np.int32), target[:, :-1]], axis=1)",
+         replace="decoder_input = target.copy()"),
+    Edit("target not reversed", find="target = np.ascontiguousarray(source[:, ::-1])",
+         replace="target = source.copy()"),
+    Edit("decoder input shifted the wrong way (BOS last)",
+         find="decoder_input = np.concatenate([np.full((n, 1), BOS, np.int32), target[:, :-1]], axis=1)",
+         replace="decoder_input = np.concatenate([target[:, 1:], np.full((n, 1), BOS, np.int32)], axis=1)"),
+    Edit("digits drawn from NumPy's global generator", find="source = rng.integers(0, DIGITS, size=(n, length)).astype(np.int32)",
+         replace="source = np.random.randint(0, DIGITS, size=(n, length)).astype(np.int32)"),
+    Edit("encoder's final state not passed to the decoder", find="""        hc = self.encode(source)
+        x = self.embedding(decoder_input)""", replace="""        self.encode(source)
+        hc = (Tensor.zeros(source.shape[0], self.hidden), Tensor.zeros(source.shape[0], self.hidden))
+        x = self.embedding(decoder_input)"""),
+    Edit("encoder state not carried from step to step", find="""            h, c = self.encoder(x[:, t], hc)
+            hc = (materialize(h), materialize(c))
+        return hc""", replace="""            h, c = self.encoder(x[:, t], (Tensor.zeros(N, self.hidden), Tensor.zeros(N, self.hidden)))
+            hc = (materialize(h), materialize(c))
+        return hc"""),
+    Edit("greedy decoding fed the true answer (teacher forcing at test time)", find="""        hc = self.encode(source)
+        token = Tensor.full((source.shape[0],), BOS, dtype=dtypes.int32)""", replace="""        truth = source.flip(1)
+        feed = Tensor.full((source.shape[0], 1), BOS, dtype=dtypes.int32).cat(truth[:, :length - 1].cast(dtypes.int32), dim=1)
+        return self(source, feed).argmax(axis=-1).cast(dtypes.int32)
+        hc = self.encode(source)
+        token = Tensor.full((source.shape[0],), BOS, dtype=dtypes.int32)"""),
+    Edit("greedy decoding feeds BOS at every step", find="""            token = self.head(hc[0]).argmax(axis=-1).cast(dtypes.int32)
+            out.append(token)""", replace="""            out.append(self.head(hc[0]).argmax(axis=-1).cast(dtypes.int32))"""),
+    Edit("greedy argmax over the batch axis", find="token = self.head(hc[0]).argmax(axis=-1).cast(dtypes.int32)",
+         replace="token = self.head(hc[0]).argmax(axis=0).cast(dtypes.int32)"),
+    Edit("greedy decoder started from zeros", find="""        hc = self.encode(source)
+        token = Tensor.full""", replace="""        hc = (Tensor.zeros(source.shape[0], self.hidden), Tensor.zeros(source.shape[0], self.hidden))
+        token = Tensor.full"""),
+    Edit("loss ignores digit 0 as if it were padding",
+         find="sparse_categorical_crossentropy(target.reshape(-1))",
+         replace="sparse_categorical_crossentropy(target.reshape(-1), ignore_index=0)"),
+    Edit("loss summed instead of averaged over tokens",
+         find="sparse_categorical_crossentropy(target.reshape(-1))",
+         replace="sparse_categorical_crossentropy(target.reshape(-1), reduction=\"sum\")"),
+]
+
+ALTERNATIVES = [
+    Edit("greedy decoding per step in Python, realizing each token", find="""            token = self.head(hc[0]).argmax(axis=-1).cast(dtypes.int32)
+            out.append(token)
+        return Tensor.stack(*out, dim=1)""", replace="""            token = Tensor(self.head(hc[0]).numpy().argmax(axis=-1).astype(np.int32))
+            out.append(token.numpy())
+        return Tensor(np.stack(out, axis=1))"""),
+    Edit("teacher forcing through one decoder loop with a one-hot embedding", find="""        hc = self.encode(source)
+        x = self.embedding(decoder_input)""", replace="""        hc = self.encode(source)
+        x = decoder_input.one_hot(self.vocab).float() @ self.embedding.weight"""),
+    Edit("make_batch with flip and a column of BOS written into a copy", find="""    target = np.ascontiguousarray(source[:, ::-1])
+    decoder_input = np.concatenate([np.full((n, 1), BOS, np.int32), target[:, :-1]], axis=1)""", replace="""    target = np.flip(source, axis=1).copy()
+    decoder_input = np.empty_like(target)
+    decoder_input[:, 0] = BOS
+    decoder_input[:, 1:] = target[:, :-1]"""),
+]
