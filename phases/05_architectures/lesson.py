@@ -118,16 +118,17 @@ plt.show()
 
 # %%
 bn = nn.BatchNorm(3)
-batch = Tensor(rng.normal(2.0, 3.0, size=(2, 8, 3, 1, 1)).astype(np.float32))
-batch_b = Tensor(np.concatenate([batch.numpy()[0, :1], batch.numpy()[1, 1:]])[None])    # same first example
+a = rng.normal(2.0, 3.0, size=(8, 3, 1, 1)).astype(np.float32)           # 8 examples, 3 channels
+b = np.concatenate([a[:1], rng.normal(2.0, 3.0, size=(7, 3, 1, 1)).astype(np.float32)])  # same first example
+batch_a, batch_b = Tensor(a), Tensor(b)
 with Context(TRAINING=1):
-    first_a, first_b = bn(batch[0])[0], bn(batch_b[0])[0]
-    print("train: the first example in two batches ->", first_a.numpy().ravel().round(3), first_b.numpy().ravel().round(3))
-    for _ in range(30):                                                  # running stats move 10% per batch
-        bn(batch[0]).realize(bn.running_mean, bn.running_var)
-eval_a, eval_b = bn(batch[0])[0], bn(batch_b[0])[0]
-print("eval:  the first example in two batches ->", eval_a.numpy().ravel().round(3), eval_b.numpy().ravel().round(3))
-print("running mean after 30 batches:", bn.running_mean.numpy().round(3), " batch mean:", batch.numpy()[0].mean(0).ravel().round(3))
+    print("train: the first example in two batches ->", bn(batch_a)[0].numpy().ravel().round(3), bn(batch_b)[0].numpy().ravel().round(3))
+    for _ in range(30):                                                  # running stats move 10% of the way per batch
+        bn(batch_a).realize(bn.running_mean, bn.running_var)
+print("eval:  the first example in two batches ->", bn(batch_a)[0].numpy().ravel().round(3), bn(batch_b)[0].numpy().ravel().round(3))
+seen = int(bn.num_batches_tracked.item())
+print(f"running mean after {seen} batches:", bn.running_mean.numpy().round(3), " batch mean:", a.mean(0).ravel().round(3),
+      f" (1 - 0.9**{seen} = {1 - 0.9 ** seen:.3f} of the way from 0)")
 ones = Tensor.ones(20000).contiguous()
 with Context(TRAINING=1):
     dropped = ones.dropout(0.25).numpy()
@@ -156,11 +157,11 @@ print("test set normalised with the training statistics: mean", test_norm.reshap
       "std", test_norm.reshape(-1, 3).std(0).round(3))
 
 
-def augment(image, rng):
+def augment(image, gen):
     padded = np.pad(image, ((4, 4), (4, 4), (0, 0)), mode="reflect")
-    top, left = rng.integers(0, 9, size=2)
+    top, left = gen.integers(0, 9, size=2)
     crop = padded[top:top + 32, left:left + 32]
-    return crop[:, ::-1] if rng.random() < 0.5 else crop
+    return crop[:, ::-1] if gen.random() < 0.5 else crop
 
 
 fig, axes = plt.subplots(1, 6, figsize=(13, 2.5))
@@ -498,6 +499,7 @@ print(f"at s = -6: minimax gradient {-sigmoid(-6):.4f}, non-saturating {sigmoid(
 conv, fc = nn.Conv2d(1, 4, 3), nn.Linear(4 * 13 * 13, 10)
 conv.weight = Tensor(rng.normal(0, 1 / 3, size=(4, 1, 3, 3)).astype(np.float32))      # NumPy weights: no random
 fc.weight = Tensor(rng.normal(0, 676 ** -0.5, size=(10, 676)).astype(np.float32))     # kernels to compile
+conv.bias, fc.bias = Tensor(np.zeros(4, np.float32)), Tensor(np.zeros(10, np.float32))
 opt = nn.optim.SGD([conv.weight, conv.bias, fc.weight, fc.bias], lr=0.05)
 
 
