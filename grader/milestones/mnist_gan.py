@@ -7,11 +7,14 @@ a symbolic offset (as in `DeviceLoop`). The score is computed by the grader alon
 few CPU seconds) classifies 1000 images that G makes from fixed noise. `conf90` is the fraction of
 them classified with max-probability > 0.9 (a recognisable digit); `classes` counts the digits that
 at least 2 % of the samples are assigned to (no mode collapse). The gated `sample_score` is conf90
-when at least 8 classes are covered, else 0. Writes `curves.png` and `samples.png` (64 samples).
+when enough classes are covered (smoke 7, full 9), else 0. Writes `curves.png` and `samples.png`.
 
-smoke: G 64-128-256-784, D 784-256-128-1, Adam (lr 4e-4, beta1 0.5), batch 64, 1800 steps.
-full: G 64-256-512-784, D 784-512-256-1, Adam (lr 2e-4, beta1 0.5), batch 64, 30 epochs (28,000
-steps); target conf90 >= 0.5.
+smoke: G 64-128-256-784, D 784-256-128-1, Adam (lr 4e-4, beta1 0.5), batch 64, 1800 steps. Measured
+with the reference (`grader milestone 5.9 --reference`, cold kernel cache, load 15-20 on 2 cores):
+conf90 0.258 with 8 classes (after 1200 steps: 0.074 and 7; after 1500: 0.147 and 8), speckled but
+recognisable digits, 174 CPU s, 1171 s wall. Gate sample_score >= 0.10, budget 450 CPU s.
+full: G 64-256-512-784, D 784-512-256-1, Adam (lr 2e-4, beta1 0.5), batch 64, 28,000 steps (30
+epochs), gate sample_score >= 0.5 with 9 classes. Not run here.
 """
 from __future__ import annotations
 
@@ -24,10 +27,10 @@ from grader.milestones import Run
 from grader.target import exercise
 
 TIERS = {
-    "smoke": dict(g=(64, 128, 256, 784), d=(784, 256, 128, 1), lr=4e-4, rounds=6, steps=300),
-    "full": dict(g=(64, 256, 512, 784), d=(784, 512, 256, 1), lr=2e-4, rounds=28, steps=1000),
+    "smoke": dict(g=(64, 128, 256, 784), d=(784, 256, 128, 1), lr=4e-4, rounds=6, steps=300, min_classes=7),
+    "full": dict(g=(64, 256, 512, 784), d=(784, 512, 256, 1), lr=2e-4, rounds=28, steps=1000, min_classes=9),
 }
-BATCH, N_SAMPLES, CONFIDENT, MIN_SHARE, MIN_CLASSES = 64, 1000, 0.9, 0.02, 8
+BATCH, N_SAMPLES, CONFIDENT, MIN_SHARE = 64, 1000, 0.9, 0.02
 
 
 def _pixels(images: np.ndarray) -> np.ndarray:
@@ -142,6 +145,6 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     images = samples()
     conf90, classes = scorer.score(images)
     _save_samples(out_dir / "samples.png", images, f"64 of {N_SAMPLES} samples: conf90 {conf90:.2f}, {classes} classes")
-    score = conf90 if classes >= MIN_CLASSES else 0.0
+    score = conf90 if classes >= cfg["min_classes"] else 0.0
     return run.finish({"sample_score": score, "conf90": conf90, "classes": classes,
                        "scorer_test_accuracy": scorer_accuracy, "steps": cfg["rounds"] * steps})

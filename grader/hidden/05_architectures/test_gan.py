@@ -160,13 +160,13 @@ def test_alternating_steps_match_the_reference():
 
 def test_discriminator_loss_decreases_on_a_fixed_batch():
     G, D = _nets(mine, 7)
-    opt_d = Adam(D.parameters(), lr=0.02, b1=0.5)
+    opt_d = Adam(D.parameters(), lr=0.05, b1=0.5)
     rng = np.random.default_rng(7)
     real = Tensor(rng.uniform(-1, 1, (4, 6)).astype(np.float32))
     z = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
-    losses = [mine.train_step_d(G, D, opt_d, real, z).item() for _ in range(15)]
+    losses = [mine.train_step_d(G, D, opt_d, real, z).item() for _ in range(10)]
     if not losses[-1] < 0.6 * losses[0]:
-        raise Mismatch(f"15 D steps on one fixed batch took d_loss from {losses[0]:.3f} to {losses[-1]:.3f}; "
+        raise Mismatch(f"10 D steps on one fixed batch took d_loss from {losses[0]:.3f} to {losses[-1]:.3f}; "
                        "it should fall well below its start")
 
 

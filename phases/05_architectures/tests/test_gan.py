@@ -55,7 +55,7 @@ def test_each_step_moves_only_its_own_network():
 def test_discriminator_learns_a_fixed_batch():
     Tensor.manual_seed(2)
     G, D = gan.Generator((4, 8, 12)), gan.Discriminator((12, 8, 1))
-    opt_d = Adam(D.parameters(), lr=0.01, b1=0.5)
+    opt_d = Adam(D.parameters(), lr=0.05, b1=0.5)
     real, z = Tensor.rand(5, 12) * 2 - 1, Tensor.randn(5, 4)
-    losses = [gan.train_step_d(G, D, opt_d, real, z).item() for _ in range(20)]
+    losses = [gan.train_step_d(G, D, opt_d, real, z).item() for _ in range(10)]
     assert losses[-1] < 0.5 * losses[0]
