@@ -1,0 +1,43 @@
+"""Mutants and alternatives for Exercise 5.9 (GAN)."""
+from grader.mutants import Edit
+
+D_LOSS = "    return _softplus(-real_logits).mean() + _softplus(fake_logits).mean()"
+G_LOSS = "    return _softplus(-fake_logits).mean()"
+SOFTPLUS = "    return u.maximum(0) + (-u.abs()).exp().add(1).log()"
+D_STEP = """        opt_d.zero_grad()
+        fakes = generator(z).detach()
+        loss = d_loss(discriminator(real), discriminator(fakes)).backward()
+        return loss.realize(*opt_d.schedule_step())"""
+
+MUTANTS = [
+    Edit("minimax generator loss log(1 - D(G(z)))", find=G_LOSS, replace="    return -_softplus(fake_logits).mean()"),
+    Edit("labels swapped in the discriminator loss", find=D_LOSS,
+         replace="    return _softplus(real_logits).mean() + _softplus(-fake_logits).mean()"),
+    Edit("one mean over the real and fake batches together", find=D_LOSS,
+         replace="    return _softplus(-real_logits).cat(_softplus(fake_logits)).mean()"),
+    Edit("softplus as log(1 + exp(u)): overflows for large logits", find=SOFTPLUS,
+         replace="    return (1 + u.exp()).log()"),
+    Edit("sigmoid applied twice: the discriminator outputs probabilities", find="        return self.layers[-1](x)",
+         replace="        return self.layers[-1](x).sigmoid()"),
+    Edit("missing tanh on the generator's output", find="        return self.layers[-1](z).tanh()",
+         replace="        return self.layers[-1](z)"),
+    Edit("leaky ReLU with the default slope 0.01", find="            x = layer(x).leaky_relu(0.2)",
+         replace="            x = layer(x).leaky_relu()"),
+    Edit("fake not detached in the D step", find="        fakes = generator(z).detach()", replace="        fakes = generator(z)"),
+    Edit("no zero_grad in the D step: the G step's gradients leak in", find=D_STEP,
+         replace=D_STEP.replace("        opt_d.zero_grad()\n", "")),
+    Edit("loss returned lazily and read after the update", find=D_STEP,
+         replace=D_STEP.replace("        return loss.realize(*opt_d.schedule_step())", "        opt_d.step()\n        return loss")),
+    Edit("G step also descends D's gradients", find="        return loss.realize(*opt_g.schedule_step())",
+         replace="        return loss.realize(*opt_g.schedule_step(),\n"
+                 "                            *[p.assign(p.detach() - 0.01 * p.grad) for p in discriminator.parameters()])"),
+]
+
+ALTERNATIVES = [
+    Edit("losses through log-sigmoid identities", find=D_LOSS,
+         replace="    return -(real_logits.logsigmoid().mean() + (-fake_logits).logsigmoid().mean())",
+         then=Edit("g_loss through log-sigmoid", find=G_LOSS, replace="    return -fake_logits.logsigmoid().mean()")),
+    Edit("tinygrad's softplus", find=SOFTPLUS, replace="    return u.softplus()"),
+    Edit("loss realized, then optimizer.step()", find="        return loss.realize(*opt_d.schedule_step())",
+         replace="        loss.realize()\n        opt_d.step()\n        return loss"),
+]

@@ -1,0 +1,46 @@
+"""Mutants and alternatives for Exercise 5.8 (VAE)."""
+from grader.mutants import Edit
+
+KL = "    return -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(axis=-1)"
+REPARAM = "    return mu + (0.5 * logvar).exp() * eps"
+BCE = "    per_pixel = logits.maximum(0) - logits * x + (-logits.abs()).exp().add(1).log()"
+
+MUTANTS = [
+    Edit("KL with sigma where sigma^2 belongs", find=KL,
+         replace="    return -0.5 * (1 + logvar - mu * mu - (0.5 * logvar).exp()).sum(axis=-1)"),
+    Edit("KL without the factor 1/2", find=KL, replace="    return -(1 + logvar - mu * mu - logvar.exp()).sum(axis=-1)"),
+    Edit("KL with the sign flipped", find=KL, replace="    return 0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(axis=-1)"),
+    Edit("KL summed over the batch too", find=KL, replace="    return -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum()"),
+    Edit("logvar used as the standard deviation", find=REPARAM, replace="    return mu + logvar * eps"),
+    Edit("exp(logvar) (the variance) as the standard deviation", find=REPARAM,
+         replace="    return mu + logvar.exp() * eps"),
+    Edit("eps ignored: fresh noise drawn inside", find=REPARAM,
+         replace="    return mu + (0.5 * logvar).exp() * Tensor.randn(*mu.shape)"),
+    Edit("mu detached: no gradient reaches the encoder's mean", find=REPARAM,
+         replace="    return mu.detach() + (0.5 * logvar).exp() * eps"),
+    Edit("BCE on probabilities without stabilisation", find=BCE,
+         replace="    p = logits.sigmoid()\n    per_pixel = -(x * p.log() + (1 - x) * (1 - p).log())"),
+    Edit("BCE without the log(1 + exp(-|z|)) term", find=BCE, replace="    per_pixel = logits.maximum(0) - logits * x"),
+    Edit("BCE averaged over pixels", find="    return per_pixel.flatten(1).sum(axis=1)",
+         replace="    return per_pixel.flatten(1).mean(axis=1)"),
+    Edit("loss summed over the batch instead of averaged",
+         find="    return (bce_with_logits_sum(logits, x) + gaussian_kl(mu, logvar)).mean()",
+         replace="    return (bce_with_logits_sum(logits, x) + gaussian_kl(mu, logvar)).sum()"),
+    Edit("decoder returns probabilities, not logits", find="        return self.out(self.hidden(z).relu())",
+         replace="        return self.out(self.hidden(z).relu()).sigmoid()"),
+    Edit("ReLU on the logvar head", find="        return self.mu(h), self.logvar(h)",
+         replace="        return self.mu(h), self.logvar(h).relu()"),
+    Edit("sample ignores the seed", find="    z = np.random.default_rng(seed).standard_normal((n, decoder.latent)).astype(np.float32)",
+         replace="    z = np.random.default_rng(0).standard_normal((n, decoder.latent)).astype(np.float32)"),
+    Edit("latent grid with rows and columns swapped", find="    z[:, :, a] = v[None, :]\n    z[:, :, b] = v[:, None]",
+         replace="    z[:, :, a] = v[:, None]\n    z[:, :, b] = v[None, :]"),
+]
+
+ALTERNATIVES = [
+    Edit("KL written with sigma^2 = exp(logvar) and its log", find=KL,
+         replace="    var = logvar.exp()\n    return (0.5 * (var + mu.square() - 1) - 0.5 * var.log()).sum(axis=-1)"),
+    Edit("BCE through softplus: log(1 + e^z) - z x", find=BCE, replace="    per_pixel = logits.softplus() - logits * x"),
+    Edit("BCE through log-sigmoid identities", find=BCE,
+         replace="    per_pixel = -(x * logits.logsigmoid() + (1 - x) * (-logits).logsigmoid())"),
+    Edit("standard deviation as sqrt(exp(logvar))", find=REPARAM, replace="    return mu + logvar.exp().sqrt() * eps"),
+]
