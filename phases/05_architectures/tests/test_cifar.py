@@ -140,8 +140,6 @@ def test_evaluate_counts_argmax_hits_in_eval_mode():
     X = np.array([[1, 0], [0, 1], [2, 1], [0, 3], [5, 4]], dtype=np.float32)
     assert cifar.evaluate(model, X, np.array([0, 1, 0, 0, 0]), batch_size=2) == pytest.approx(0.8)
     assert model.modes == [0, 0, 0]            # three batches (2 + 2 + 1), none in training mode
-
-
-def test_evaluate_rejects_mismatched_lengths():
     with pytest.raises(ValueError):
-        cifar.evaluate(LogitsAreTheInput(), np.zeros((3, 2), np.float32), np.zeros(2, np.int64))
+        cifar.evaluate(model, X[:3], np.zeros(2, np.int64))   # 3 images, 2 labels
+
