@@ -78,6 +78,10 @@ def augment(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class ConvBN:
     """conv 3x3 (padding 1, no bias) -> BatchNorm -> ReLU, keeping the height and width.
 
+    With z = conv(x): out = relu(gamma[c] * (z - m[c]) / sqrt(v[c] + 1e-5) + beta[c]), where (m, v)
+    are the batch's per-channel mean and (biased) variance under `Context(TRAINING=1)`, which also
+    moves the running averages by momentum 0.1 (running variance from the unbiased batch variance),
+    and the running mean and variance in evaluation mode. `nn.BatchNorm` does all of this.
     Attributes `conv` (`nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)`: the BatchNorm's shift
     makes a bias redundant) and `bn` (`nn.BatchNorm(c_out)`). Input (N, c_in, H, W) float32,
     output (N, c_out, H, W).
