@@ -30,6 +30,7 @@ REGISTRY_FILE = ROOT / "curriculum.toml"
 class Tier:
     target: float
     cpu_budget_s: int   # CPU seconds of the milestone's whole process tree (load-independent)
+    files: tuple[str, ...] = ()  # the dataset files this tier reads (default: all of the dataset's)
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,14 @@ class RegistryError(ValueError):
     pass
 
 
+def _tier(raw: dict) -> Tier:
+    return Tier(**{**raw, "files": tuple(raw.get("files", ()))})
+
+
 def _milestone(raw: dict, where: str, ex_id: str) -> Milestone:
     try:
         return Milestone(entry=raw["entry"], dataset=raw["dataset"], metric=raw["metric"],
-                         goal=raw.get("goal", "max"), smoke=Tier(**raw["smoke"]), full=Tier(**raw["full"]),
+                         goal=raw.get("goal", "max"), smoke=_tier(raw["smoke"]), full=_tier(raw["full"]),
                          points=raw.get("points", 0), uses=tuple(raw.get("uses", [ex_id])))
     except (KeyError, TypeError) as e:
         raise RegistryError(f"{where}: milestone table is incomplete ({e})") from None

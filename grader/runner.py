@@ -347,7 +347,7 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     metrics_file = out_dir / "metrics.json"
     for stale in (metrics_file, out_dir / STATUS_FILE, out_dir / DATA_ERROR_FILE):
         stale.unlink(missing_ok=True)
-    data_problem = ensure_data(ms.dataset, echo)
+    data_problem = ensure_data(ms.dataset, echo, list(getattr(ms, tier).files) or None)
     if data_problem:
         return MilestoneResult(tier=tier, passed=False, message=data_problem, out_dir=str(out_dir))
     with isolated(ex, workspace) as (copy, tmp):
@@ -437,9 +437,10 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
     return 0
 
 
-def ensure_data(name: str, echo: bool = False) -> str | None:
-    """Fetch and verify the milestone's data here (the child has no network and a read-only cache).
-    None when it is ready (fetched quietly if need be), else what to do, the fix first."""
+def ensure_data(name: str, echo: bool = False, files: list[str] | None = None) -> str | None:
+    """Fetch and verify the milestone's data (all its files, or those named) here (the child has no
+    network and a read-only cache). None when it is ready (fetched quietly if need be), else what to
+    do, the fix first."""
     import io
     import warnings
 
@@ -448,7 +449,7 @@ def ensure_data(name: str, echo: bool = False) -> str | None:
     if name not in store.manifest():
         return None  # bundled with scikit-learn
     try:
-        store.require(name, download=False)
+        store.require(name, files, download=False)
         return None
     except DataUnavailable:
         pass
@@ -458,7 +459,7 @@ def ensure_data(name: str, echo: bool = False) -> str | None:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            store.require(name)
+            store.require(name, files)
         return None
     except DataUnavailable as e:
         return fix_first(str(e))
