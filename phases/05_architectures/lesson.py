@@ -122,18 +122,19 @@ batch1 = rng.normal(2.0, 3.0, size=(8, 3, 1, 1)).astype(np.float32)      # 8 exa
 batch2 = np.concatenate([batch1[:1], rng.normal(2.0, 3.0, size=(7, 3, 1, 1)).astype(np.float32)])
 batch1, batch2 = Tensor(batch1), Tensor(batch2)                          # the same first example
 with Context(TRAINING=1):
-    print("train: the first example in two batches ->", bn(batch1)[0].numpy().ravel().round(3), bn(batch2)[0].numpy().ravel().round(3))
+    print("train: the first example in two batches ->", *(bn(t)[0].numpy().ravel().round(3) for t in (batch1, batch2)))
     for _ in range(10):                                                  # running stats move 10% of the way per batch
         bn(batch1).realize(bn.running_mean, bn.running_var)
-print("eval:  the first example in two batches ->", bn(batch1)[0].numpy().ravel().round(3), bn(batch2)[0].numpy().ravel().round(3))
+print("eval:  the first example in two batches ->", *(bn(t)[0].numpy().ravel().round(3) for t in (batch1, batch2)))
 n_batches = int(bn.num_batches_tracked.item())
 print(f"running mean after {n_batches} batches:", bn.running_mean.numpy().round(3),
-      " batch mean:", batch1.numpy().mean(0).ravel().round(3), f" (1 - 0.9**{n_batches} = {1 - 0.9 ** n_batches:.3f} of the way from 0)")
+      " batch mean:", batch1.numpy().mean(0).ravel().round(3),
+      f" (1 - 0.9**{n_batches} = {1 - 0.9 ** n_batches:.3f} of the way from 0)")
 units = Tensor.ones(20000).contiguous()
 with Context(TRAINING=1):
     dropped = units.dropout(0.25).numpy()
-print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept values {dropped.max():.3f}, mean {dropped.mean():.3f}; "
-      f"in eval: mean {units.dropout(0.25).numpy().mean():.3f}")
+print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept values {dropped.max():.3f}, "
+      f"mean {dropped.mean():.3f}; in eval: mean {units.dropout(0.25).numpy().mean():.3f}")
 
 # %% [markdown]
 # ## 4. CIFAR-10: statistics from the training set, augmentation per image (Exercise 5.3)
@@ -452,10 +453,10 @@ print(f"score dot products to generate {T} tokens: {T * (T + 1) // 2} with the c
 
 # %%
 two_logits = Tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
-labels = Tensor([0, -1])
-print("only the first row counts, its loss:", round(float(np.log(np.exp([2, 0, 0]).sum()) - 2), 4))
-print("labels [0, -1], ignore_index=-1:  ", round(two_logits.sparse_categorical_crossentropy(labels, ignore_index=-1).item(), 4))
-print("labels [0, -100], ignore_index=-100:", round(two_logits.sparse_categorical_crossentropy(Tensor([0, -100]), ignore_index=-100).item(), 4))
+print(f"the first row alone (what ignoring the second should give): {np.log(np.exp([2.0, 0, 0]).sum()) - 2:.4f}")
+for labels, ignore in (([0, -1], -1), ([0, -100], -100)):
+    loss = two_logits.sparse_categorical_crossentropy(Tensor(labels), ignore_index=ignore).item()
+    print(f"labels {labels}, ignore_index={ignore}: {loss:.4f}")
 
 # %% [markdown]
 # ## 9. The VAE: a gradient through a random sample (Exercise 5.8)
