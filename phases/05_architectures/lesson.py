@@ -142,8 +142,8 @@ print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept valu
 # Colour images need per-channel normalisation: subtract the mean of each of R, G, B and divide by its
 # standard deviation, both computed on the **training** images only; the test set is normalised with
 # those same numbers (computing them on the test set would leak it into training). Augmentation makes
-# the training set look larger: a random 32x32 crop of the image padded by 4 pixels (a shift of up to
-# 4 pixels) and a horizontal flip with probability 1/2. Both keep the label true; a vertical flip
+# the training set look larger: a random 32x32 crop of the image padded by 4 black pixels (a shift of
+# up to 4 pixels) and a horizontal flip with probability 1/2. Both keep the label true; a vertical flip
 # would not (ships are not upside down).
 
 # %%
@@ -159,7 +159,7 @@ print("test set normalised with the training statistics: mean", test_norm.reshap
 
 
 def augment(image, gen):
-    padded = np.pad(image, ((4, 4), (4, 4), (0, 0)), mode="reflect")
+    padded = np.pad(image, ((4, 4), (4, 4), (0, 0)))                    # zeros: black borders
     top, left = gen.integers(0, 9, size=2)
     crop = padded[top:top + 32, left:left + 32]
     return crop[:, ::-1] if gen.random() < 0.5 else crop
@@ -465,7 +465,9 @@ for labels, ignore in (([0, -1], -1), ([0, -100], -100)):
 # but writing the sample as `z = mu + sigma * eps` with eps ~ N(0, 1) drawn *outside* the graph does:
 # dz/dmu = 1 and dz/dsigma = eps (the reparameterisation trick). The loss is the negative ELBO:
 # reconstruction error plus KL(q || N(0, 1)), which for Gaussians has the closed form you met in 1.3,
-# `0.5 * (mu^2 + sigma^2 - 1 - ln sigma^2)` per dimension. Both checked by sampling:
+# `0.5 * (mu^2 + sigma^2 - 1 - ln sigma^2)` per dimension. (The 5.8 encoder outputs logvar = ln sigma^2
+# instead of sigma: any real number is a valid logvar, and sigma = exp(logvar / 2).) Both checked by
+# sampling:
 
 # %%
 mu, sigma = 0.7, 0.4
