@@ -122,18 +122,19 @@ batch1 = rng.normal(2.0, 3.0, size=(8, 3, 1, 1)).astype(np.float32)      # 8 exa
 batch2 = np.concatenate([batch1[:1], rng.normal(2.0, 3.0, size=(7, 3, 1, 1)).astype(np.float32)])
 batch1, batch2 = Tensor(batch1), Tensor(batch2)                          # the same first example
 with Context(TRAINING=1):
-    print("train: the first example in two batches ->", bn(batch1)[0].numpy().ravel().round(3), bn(batch2)[0].numpy().ravel().round(3))
+    print("train: the first example in two batches ->", *(bn(t)[0].numpy().ravel().round(3) for t in (batch1, batch2)))
     for _ in range(10):                                                  # running stats move 10% of the way per batch
         bn(batch1).realize(bn.running_mean, bn.running_var)
-print("eval:  the first example in two batches ->", bn(batch1)[0].numpy().ravel().round(3), bn(batch2)[0].numpy().ravel().round(3))
+print("eval:  the first example in two batches ->", *(bn(t)[0].numpy().ravel().round(3) for t in (batch1, batch2)))
 n_batches = int(bn.num_batches_tracked.item())
 print(f"running mean after {n_batches} batches:", bn.running_mean.numpy().round(3),
-      " batch mean:", batch1.numpy().mean(0).ravel().round(3), f" (1 - 0.9**{n_batches} = {1 - 0.9 ** n_batches:.3f} of the way from 0)")
+      " batch mean:", batch1.numpy().mean(0).ravel().round(3),
+      f" (1 - 0.9**{n_batches} = {1 - 0.9 ** n_batches:.3f} of the way from 0)")
 units = Tensor.ones(20000).contiguous()
 with Context(TRAINING=1):
     dropped = units.dropout(0.25).numpy()
-print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept values {dropped.max():.3f}, mean {dropped.mean():.3f}; "
-      f"in eval: mean {units.dropout(0.25).numpy().mean():.3f}")
+print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept values {dropped.max():.3f}, "
+      f"mean {dropped.mean():.3f}; in eval: mean {units.dropout(0.25).numpy().mean():.3f}")
 
 # %% [markdown]
 # ## 4. CIFAR-10: statistics from the training set, augmentation per image (Exercise 5.3)
@@ -141,8 +142,8 @@ print(f"dropout(0.25) in training: {np.mean(dropped == 0):.3f} zeroed, kept valu
 # Colour images need per-channel normalisation: subtract the mean of each of R, G, B and divide by its
 # standard deviation, both computed on the **training** images only; the test set is normalised with
 # those same numbers (computing them on the test set would leak it into training). Augmentation makes
-# the training set look larger: a random 32x32 crop of the image padded by 4 pixels (a shift of up to
-# 4 pixels) and a horizontal flip with probability 1/2. Both keep the label true; a vertical flip
+# the training set look larger: a random 32x32 crop of the image padded by 4 black pixels (a shift of
+# up to 4 pixels) and a horizontal flip with probability 1/2. Both keep the label true; a vertical flip
 # would not (ships are not upside down).
 
 # %%
@@ -158,7 +159,7 @@ print("test set normalised with the training statistics: mean", test_norm.reshap
 
 
 def augment(image, gen):
-    padded = np.pad(image, ((4, 4), (4, 4), (0, 0)), mode="reflect")
+    padded = np.pad(image, ((4, 4), (4, 4), (0, 0)))                    # zeros: black borders
     top, left = gen.integers(0, 9, size=2)
     crop = padded[top:top + 32, left:left + 32]
     return crop[:, ::-1] if gen.random() < 0.5 else crop
@@ -452,10 +453,10 @@ print(f"score dot products to generate {T} tokens: {T * (T + 1) // 2} with the c
 
 # %%
 two_logits = Tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
-labels = Tensor([0, -1])
-print("only the first row counts, its loss:", round(float(np.log(np.exp([2, 0, 0]).sum()) - 2), 4))
-print("labels [0, -1], ignore_index=-1:  ", round(two_logits.sparse_categorical_crossentropy(labels, ignore_index=-1).item(), 4))
-print("labels [0, -100], ignore_index=-100:", round(two_logits.sparse_categorical_crossentropy(Tensor([0, -100]), ignore_index=-100).item(), 4))
+print(f"the first row alone (what ignoring the second should give): {np.log(np.exp([2.0, 0, 0]).sum()) - 2:.4f}")
+for labels, ignore in (([0, -1], -1), ([0, -100], -100)):
+    loss = two_logits.sparse_categorical_crossentropy(Tensor(labels), ignore_index=ignore).item()
+    print(f"labels {labels}, ignore_index={ignore}: {loss:.4f}")
 
 # %% [markdown]
 # ## 9. The VAE: a gradient through a random sample (Exercise 5.8)
@@ -464,7 +465,9 @@ print("labels [0, -100], ignore_index=-100:", round(two_logits.sparse_categorica
 # but writing the sample as `z = mu + sigma * eps` with eps ~ N(0, 1) drawn *outside* the graph does:
 # dz/dmu = 1 and dz/dsigma = eps (the reparameterisation trick). The loss is the negative ELBO:
 # reconstruction error plus KL(q || N(0, 1)), which for Gaussians has the closed form you met in 1.3,
-# `0.5 * (mu^2 + sigma^2 - 1 - ln sigma^2)` per dimension. Both checked by sampling:
+# `0.5 * (mu^2 + sigma^2 - 1 - ln sigma^2)` per dimension. (The 5.8 encoder outputs logvar = ln sigma^2
+# instead of sigma: any real number is a valid logvar, and sigma = exp(logvar / 2).) Both checked by
+# sampling:
 
 # %%
 mu, sigma = 0.7, 0.4
