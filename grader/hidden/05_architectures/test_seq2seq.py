@@ -53,16 +53,17 @@ class NumpySeq2Seq:
             out.append(self.logits(h))
         return np.stack(out, axis=1)
 
-    def greedy(self, source, length):
-        """Tokens and the smallest gap between the two best logits (a tie would make argmax ambiguous)."""
+    def greedy(self, source, length, feed_back=True):
+        """Tokens and the smallest gap between the two best logits (a tie would make argmax ambiguous).
+        feed_back=False feeds BOS at every step (a misconception the check must tell apart)."""
         h, c = self.encode(source)
         token, out, gap = np.full(len(source), mine.BOS), [], np.inf
         for _ in range(length):
             h, c = self.step("decoder", self.p["embedding.weight"][token], h, c)
             z = np.sort(self.logits(h), axis=1)
             gap = min(gap, float((z[:, -1] - z[:, -2]).min()))
-            token = self.logits(h).argmax(axis=1)
-            out.append(token)
+            out.append(self.logits(h).argmax(axis=1))
+            token = out[-1] if feed_back else token
         return np.stack(out, axis=1), gap
 
 
@@ -123,11 +124,11 @@ def test_teacher_forced_logits_match_numpy_decoder_started_from_the_encoder():
 
 def test_greedy_matches_a_step_by_step_numpy_decode():
     rng = np.random.default_rng(13)
-    for seed in (13, 14, 15):
+    for seed in range(13, 33):      # weights on which feeding the argmax back makes a difference
         model, ref = _model(seed)
         source = _sources(rng)
         want, gap = ref.greedy(source, L)
-        if gap > 1e-3 and len(set(map(tuple, want))) > 1:
+        if gap > 1e-3 and len(set(map(tuple, want))) > 1 and (ref.greedy(source, L, False)[0] != want).any():
             break
     got = model.greedy(Tensor(source), L)
     if not isinstance(got, Tensor):
