@@ -2,7 +2,7 @@
 against the reference on copied weights."""
 import numpy as np
 from tinygrad import Tensor
-from tinygrad.nn.optim import SGD, Adam
+from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.hidden.probes import attribute_uses, refuse_calls
@@ -107,7 +107,7 @@ def test_discriminator_matches_numpy():
 
 def test_steps_are_isolated_bitwise():
     G, D = _nets(mine, 5)
-    opt_g, opt_d = Adam(G.parameters(), lr=0.05, b1=0.5), Adam(D.parameters(), lr=0.05, b1=0.5)
+    opt_g, opt_d = SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)
     rng = np.random.default_rng(5)
     real = Tensor(rng.uniform(-1, 1, (4, 6)).astype(np.float32))
     z = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
@@ -157,13 +157,13 @@ def test_alternating_steps_match_the_reference():
 
 def test_discriminator_loss_decreases_on_a_fixed_batch():
     G, D = _nets(mine, 7)
-    opt_d = Adam(D.parameters(), lr=0.05, b1=0.5)
+    opt_d = SGD(D.parameters(), lr=2.0)
     rng = np.random.default_rng(7)
     real = Tensor(rng.uniform(-1, 1, (4, 6)).astype(np.float32))
     z = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
-    losses = [mine.train_step_d(G, D, opt_d, real, z).item() for _ in range(10)]
+    losses = [mine.train_step_d(G, D, opt_d, real, z).item() for _ in range(8)]
     if not losses[-1] < 0.6 * losses[0]:
-        raise Mismatch(f"10 D steps on one fixed batch took d_loss from {losses[0]:.3f} to {losses[-1]:.3f}; "
+        raise Mismatch(f"8 D steps on one fixed batch took d_loss from {losses[0]:.3f} to {losses[-1]:.3f}; "
                        "it should fall well below its start")
 
 
