@@ -1,12 +1,14 @@
 """Milestone for Exercise 5.2: train the learner's MnistCNN on MNIST and gate on test accuracy.
 
 The learner's TinyJit step is fed from a training set kept on the device (`DeviceLoop` of the 4.1
-milestone); Adam with a cosine learning rate that falls to zero by the last step, batch 128,
-channels (16, 32), dropout 0.25. The accuracy is measured with the learner's `evaluate` on the
-10,000 test images, after every epoch. Besides the curves it writes `filters.png` (the first
-layer's kernels, each normalised on its own) and `confusion.png` (test-set confusion matrix).
+milestone): Adam, batch 128, channels (16, 32), dropout 0.25, and a cosine learning rate that falls
+from 3e-3 to zero by the last step. After every epoch the grader itself predicts the 10,000 test
+images (inference mode) and records the accuracy. Besides the curves it writes `filters.png` (the
+first layer's kernels through the learner's `first_layer_filters`) and `confusion.png` (the test
+set's confusion matrix through the learner's `confusion_matrix`).
 
-smoke: EPOCHS_SMOKE; full: 8 epochs (not run on CPU in the self-test).
+smoke: 2 epochs over a class-stratified 45,000-image subset (702 steps); measured with the
+reference: MEASURED. full: 8 epochs over all 60,000 images, target 0.993 (not run here).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from grader.milestones import Run
 from grader.milestones.mnist_tinygrad import DeviceLoop
 from grader.target import exercise
 
-TIERS = {"smoke": dict(epochs=1, lr=3e-3), "full": dict(epochs=8, lr=3e-3)}
+TIERS = {"smoke": dict(epochs=2, lr=3e-3, subset=45000), "full": dict(epochs=8, lr=3e-3, subset=None)}
 BATCH = 128
 LR_EVERY = 10   # steps between learning-rate updates (each is a small copy and kernel outside the JIT)
 
@@ -48,6 +50,7 @@ def save_filters(out_dir: Path, filters: np.ndarray, title: str) -> Path:
     for ax, f in zip(axes.ravel(), filters):
         ax.imshow(f, cmap="gray", vmin=0.0, vmax=1.0)
     fig.suptitle(title)
+    fig.tight_layout()
     path = Path(out_dir) / "filters.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -99,6 +102,9 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     cfg = TIERS[tier]
     cnn = exercise("5.2")
     X_train, y_train, X_test, y_test = data.mnist()
+    if cfg["subset"]:
+        keep = data.stratified_subset(y_train, cfg["subset"])
+        X_train, y_train = X_train[keep], y_train[keep]
     X_train, X_test = _images(X_train), _images(X_test)
     y_train = np.asarray(y_train, dtype=np.int32)
 

@@ -134,15 +134,17 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
             draws.append(model(x).numpy() * (1 - p_drop))   # = kept(j) + 2 kept(j + 10) when rescaled
     kept = np.concatenate(draws)
     if not np.allclose(kept, np.round(kept), atol=1e-3) or kept.min() < -1e-3 or kept.max() > 3 + 1e-3:
-        raise Mismatch("in training, the features that dropout keeps must be scaled by 1 / (1 - p); the logits of a "
-                       "model whose features are all 1 are not sums of 0 or 1 / (1 - p) per feature")
+        raise Mismatch("dropout in training: kept features must be scaled "
+                       "by 1 / (1 - p)")
     kept = np.round(kept).astype(int)
     masks = np.stack([kept % 2, kept // 2])                 # which of feature j and feature j + 10 survived
     rate, n = masks.mean(), masks.size
     if abs(rate - (1 - p_drop)) > 5 * np.sqrt(p_drop * (1 - p_drop) / n):
-        raise Mismatch(f"dropout(p={p_drop}) kept {rate:.3f} of the features in training; about {1 - p_drop} should survive")
+        raise Mismatch(f"dropout(p={p_drop}) kept {rate:.3f} of the features; "
+                       f"about {1 - p_drop} should survive")
     if all((masks[:, i] == masks[:, 0]).all() for i in range(1, N)):
-        raise Mismatch("dropout masks the same features of every image in the batch; each element needs its own draw")
+        raise Mismatch("dropout masks the same features in every image; "
+                       "each element needs its own draw")
 
 
 def _unpool(grad, inp):
