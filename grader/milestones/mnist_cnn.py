@@ -7,8 +7,11 @@ images (inference mode) and records the accuracy. Besides the curves it writes `
 first layer's kernels through the learner's `first_layer_filters`) and `confusion.png` (the test
 set's confusion matrix through the learner's `confusion_matrix`).
 
-smoke: 2 epochs over a class-stratified 45,000-image subset (702 steps); measured with the
-reference: MEASURED. full: 8 epochs over all 60,000 images, target 0.993 (not run here).
+smoke: 2 epochs over a class-stratified 45,000-image subset (702 steps). Measured with the
+reference (`grader milestone 5.2 --reference`, cold kernel cache, 2 shared cores at load 12-17):
+test accuracy 0.9854 after epoch 1 and 0.9881 after epoch 2, 184 CPU s for the whole child,
+1133 s wall. One epoch over all 60,000 images reached 0.9864 in 129 CPU s. Gate 0.985, budget
+460 CPU s (2.5x). full: 8 epochs over all 60,000 images, target 0.993 (not run here).
 """
 from __future__ import annotations
 
