@@ -130,19 +130,20 @@ class Block:
         return x + self.mlp(x)
         ### END SOLUTION
 
-    def decode(self, x: Tensor, cache: tuple[Tensor, Tensor], write: Tensor, visible: Tensor):
-        """One position with a KV cache: x (1, 1, d) is the token at position t; `cache` = (K, V),
-        each (1, n_heads, context, d / n_heads); `write` (1, 1, context, 1) is True at slot t only,
-        `visible` (1, 1, 1, context) is True at slots 0..t. Returns (x_out (1, 1, d), (K', V'))
-        with this position's key and value stored in slot t."""
+    def decode(self, x: Tensor, K: Tensor, V: Tensor, write: Tensor, visible: Tensor) -> Tensor:
+        """One position t with a KV cache: x (1, 1, d) is the embedded token at position t; K and V,
+        each (1, n_heads, context, d / n_heads), are realized buffers holding the keys and values
+        of positions 0..t-1 in their slots 0..t-1; `write` (1, 1, context, 1) is True at slot t
+        only and `visible` (1, 1, 1, context) at slots 0..t. Stores this position's key and value
+        into slot t of K and V in place (`assign`) and returns the block's output (1, 1, d)."""
         ### BEGIN SOLUTION
         d = x.shape[-1]
         q, k, v = self.heads(self.ln1(x))
-        K, V = write.where(k, cache[0]).realize(), write.where(v, cache[1]).realize()
+        K, V = K.assign(write.where(k, K)), V.assign(write.where(v, V))
         scores = q @ K.transpose(-2, -1) / math.sqrt(d // self.n_heads)
         att = visible.where(scores, float("-inf")).softmax(-1)
         x = x + linear(self.proj, (att @ V).transpose(1, 2).reshape(1, 1, d))
-        return x + self.mlp(x), (K, V)
+        return x + self.mlp(x)
         ### END SOLUTION
 
     def heads(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -292,34 +293,41 @@ def generate(model: GPT, prompt_ids: Sequence[int], n: int, temperature: float =
     ### BEGIN SOLUTION
     rng, seq, C = np.random.default_rng(seed), list(prompt), model.context
     slots = np.arange(C)
-    cache = None
-    if use_cache and len(seq) <= C:
-        H = model.blocks[0].n_heads
-        dh = model.d_model // H
-        cache = [(Tensor.zeros(1, H, C, dh).contiguous(), Tensor.zeros(1, H, C, dh).contiguous())
-                 for _ in model.blocks]
+    H = model.blocks[0].n_heads
+    cache = [(Tensor.zeros(1, H, C, model.d_model // H).contiguous().realize(),
+              Tensor.zeros(1, H, C, model.d_model // H).contiguous().realize()) for _ in model.blocks]
+
+    @TinyJit
+    def decode_step(token: Tensor, pos: Tensor, write: Tensor, visible: Tensor) -> Tensor:
+        x = model.tok_emb(token) + model.pos_emb(pos)
+        for block, (K, V) in zip(model.blocks, cache):
+            x = block.decode(x, K, V, write, visible)
+        logits = linear(model.head, model.ln_f(x))
+        Tensor.realize(logits, *[t for kv in cache for t in kv])
+        return logits
+
+    @TinyJit
+    def window_step(idx: Tensor) -> Tensor:
+        return model(idx).realize()
 
     def decode_one(token: int, t: int) -> np.ndarray:
-        x = model.tok_emb(Tensor(np.array([[token]], dtype=np.int32)))
-        x = x + model.pos_emb(Tensor(np.array([[t]], dtype=np.int32)))
-        write = Tensor((slots == t).reshape(1, 1, C, 1))
-        visible = Tensor((slots <= t).reshape(1, 1, 1, C))
-        for i, block in enumerate(model.blocks):
-            x, cache[i] = block.decode(x, cache[i], write, visible)
-        return linear(model.head, model.ln_f(x))[0, 0].numpy()
+        ids = Tensor(np.array([[token]], dtype=np.int32)), Tensor(np.array([[t]], dtype=np.int32))
+        masks = Tensor((slots == t).reshape(1, 1, C, 1)), Tensor((slots <= t).reshape(1, 1, 1, C))
+        return decode_step(*ids, *masks).numpy()[0, 0]
 
     def full_window() -> np.ndarray:
         window = seq[-C:]
         padded = np.zeros((1, C), dtype=np.int32)   # right padding: a causal model ignores it
         padded[0, :len(window)] = window
-        return model(Tensor(padded))[0, len(window) - 1].numpy()
+        return window_step(Tensor(padded)).numpy()[0, len(window) - 1]
 
-    if cache is not None:
+    use_cache = use_cache and len(seq) <= C
+    if use_cache:
         for t in range(len(seq) - 1):
             decode_one(seq[t], t)
     out = []
     for _ in range(n):
-        if cache is not None and len(seq) <= C:
+        if use_cache and len(seq) <= C:
             logits = decode_one(seq[-1], len(seq) - 1)
         else:
             logits = full_window()
