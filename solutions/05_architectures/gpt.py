@@ -286,6 +286,11 @@ def generate(model: GPT, prompt_ids: Sequence[int], n: int, temperature: float =
     of the window moves, so the cache is stale: it computes the whole window then. use_cache=False
     runs the whole window every step. Both give the same ids. Raises ValueError for an empty
     prompt or n < 0.
+
+    Cost: every new tensor shape compiles new kernels, and an un-jitted step spends about 0.3
+    CPU s scheduling them. Keep shapes fixed (a cache of the full context with masks for the
+    filled slots; the window right-padded to the context, which a causal model ignores) and run
+    each kind of step through a TinyJit.
     """
     prompt = [int(i) for i in prompt_ids]
     if not prompt or n < 0:
