@@ -1,0 +1,269 @@
+"""Hidden checks for Exercise 5.7: the learner's GPT against a NumPy transformer on the same weights.
+
+One model size (V 11, context 8, d 16, 2 heads, 2 layers) and two input shapes ((2, 8) and the
+(1, 8) window of generation) keep tinygrad's kernel compilation to a few shapes.
+"""
+import math
+
+import numpy as np
+from tinygrad import Tensor
+
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.target import exercise
+
+mine = exercise("5.7")
+V, C, D, H, L = 11, 8, 16, 2, 2
+
+
+# ------------------------------------------------------------------ NumPy oracle
+
+def _layernorm(x, w, b):
+    mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * w + b
+
+
+def _gelu(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def _forward(W, idx):
+    """Logits (N, T, V) in float64 of the documented architecture."""
+    N, T = idx.shape
+    x = W["tok"][idx] + W["pos"][:T]
+    dh = D // H
+    future = np.triu(np.ones((T, T), bool), 1)
+    for b in W["blocks"]:
+        h = _layernorm(x, *b["ln1"])
+        qkv = h @ b["qkv"][0].T + b["qkv"][1]
+        q, k, v = (qkv[..., i * D:(i + 1) * D].reshape(N, T, H, dh).transpose(0, 2, 1, 3) for i in range(3))
+        s = np.where(future, -np.inf, q @ k.transpose(0, 1, 3, 2) / math.sqrt(dh))
+        p = np.exp(s - s.max(-1, keepdims=True))
+        o = (p / p.sum(-1, keepdims=True)) @ v
+        x = x + o.transpose(0, 2, 1, 3).reshape(N, T, D) @ b["proj"][0].T + b["proj"][1]
+        h = _gelu(_layernorm(x, *b["ln2"]) @ b["fc"][0].T + b["fc"][1])
+        x = x + h @ b["fc_out"][0].T + b["fc_out"][1]
+    return _layernorm(x, *W["ln_f"]) @ W["head"].T
+
+
+def _sample(logits, temperature, top_k, rng):
+    if temperature == 0:
+        return int(np.argmax(logits))
+    z = np.asarray(logits, np.float64) / temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z)[-top_k], -np.inf, z)
+    p = np.exp(z - z.max())
+    return int(rng.choice(len(z), p=p / p.sum()))
+
+
+def _generate(W, prompt, n, temperature=1.0, top_k=None, seed=0):
+    rng, seq, out = np.random.default_rng(seed), list(prompt), []
+    for _ in range(n):
+        out.append(_sample(_forward(W, np.array([seq[-C:]]))[0, -1], temperature, top_k, rng))
+        seq.append(out[-1])
+    return out
+
+
+def _model_with_random_weights(seed, scale=0.3):
+    """The learner's GPT with every weight replaced (through the documented attribute names) by
+    seeded random values; returns (model, the same weights as float64 NumPy arrays)."""
+    rng = np.random.default_rng(seed)
+    Tensor.manual_seed(seed)
+    model = mine.GPT(V, C, D, H, L)
+    tied = model.head.weight is model.tok_emb.weight
+
+    def put(obj, name, shape, mean=0.0, s=scale):
+        value = (mean + s * rng.normal(size=shape)).astype(np.float32)
+        setattr(obj, name, Tensor(value))
+        return value.astype(np.float64)
+
+    W = {"tok": put(model.tok_emb, "weight", (V, D)), "pos": put(model.pos_emb, "weight", (C, D)), "blocks": []}
+    for block in model.blocks:
+        b = {}
+        for ln in ("ln1", "ln2"):
+            b[ln] = (put(getattr(block, ln), "weight", (D,), 1.0, 0.2), put(getattr(block, ln), "bias", (D,), s=0.1))
+        for name, (d_out, d_in) in {"qkv": (3 * D, D), "proj": (D, D), "fc": (4 * D, D), "fc_out": (D, 4 * D)}.items():
+            layer = getattr(block, name)
+            b[name] = (put(layer, "weight", (d_out, d_in)), put(layer, "bias", (d_out,), s=0.1))
+        W["blocks"].append(b)
+    W["ln_f"] = (put(model.ln_f, "weight", (D,), 1.0, 0.2), put(model.ln_f, "bias", (D,), s=0.1))
+    if tied:
+        model.head.weight = model.tok_emb.weight     # a tied head stays tied
+        W["head"] = W["tok"]
+    else:
+        W["head"] = put(model.head, "weight", (V, D))
+    return model, W
+
+
+def _weights_of(model):
+    """The model's own weights as float64 NumPy arrays, read through the documented names."""
+    def pair(layer):
+        return tuple(t.numpy().astype(np.float64) if t is not None else 0.0 for t in (layer.weight, layer.bias))
+    W = {"tok": model.tok_emb.weight.numpy().astype(np.float64), "pos": model.pos_emb.weight.numpy().astype(np.float64),
+         "blocks": [{name: pair(getattr(b, name)) for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out")}
+                    for b in model.blocks],
+         "ln_f": pair(model.ln_f), "head": model.head.weight.numpy().astype(np.float64)}
+    return W
+
+
+IDX = np.random.default_rng(0).integers(0, V, size=(2, C)).astype(np.int32)
+
+
+# ------------------------------------------------------------------ the model
+
+def test_forward_matches_numpy_transformer():
+    model, W = _model_with_random_weights(1)
+    got = model(Tensor(IDX)).numpy()
+    assert_matches(got, _forward(W, IDX).astype(np.float32),
+                   what="logits of GPT(11, 8, 16, 2 heads, 2 layers) on a (2, 8) batch, random weights",
+                   rtol=1e-3, atol=1e-3)
+
+
+def test_whole_model_is_causal_and_uses_context():
+    model, _ = _model_with_random_weights(2)
+    base = model(Tensor(IDX)).numpy()
+    later = IDX.copy()
+    later[:, 5:] = (later[:, 5:] + 1) % V                 # change only the tokens after position 4
+    changed = model(Tensor(later)).numpy()
+    assert_matches(changed[:, :5], base[:, :5], what="logits at positions 0..4 after changing tokens 5..7 "
+                   "(a future token leaked into the past: is the causal mask applied in every layer?)", atol=1e-5)
+    if np.allclose(changed[:, 5:], base[:, 5:], atol=1e-4):
+        raise Mismatch("logits at positions 5..7 did not change when their own tokens changed")
+    earlier = IDX.copy()
+    earlier[:, 0] = (earlier[:, 0] + 3) % V                # change only the first token
+    moved = model(Tensor(earlier)).numpy()
+    if np.allclose(moved[:, 7], base[:, 7], atol=1e-5):
+        raise Mismatch("the logits at position 7 ignore the token at position 0 (attention sees no context?)")
+
+
+def test_initialisation_std_and_loss_near_ln_v():
+    Tensor.manual_seed(3)
+    model = mine.GPT(V, C, D, H, L)
+    named = {"tok_emb": model.tok_emb.weight, "pos_emb": model.pos_emb.weight}
+    for i, block in enumerate(model.blocks):
+        for name in ("qkv", "proj", "fc", "fc_out"):
+            layer = getattr(block, name)
+            named[f"blocks[{i}].{name}.weight"] = layer.weight
+            if layer.bias is not None:
+                assert_matches(layer.bias.numpy(), np.zeros(layer.bias.shape, np.float32),
+                               what=f"initial blocks[{i}].{name}.bias")
+    for name, t in named.items():
+        w = t.numpy()
+        assert_matches(np.array([float(w.std())]), np.array([0.02]), what=f"std of the initial {name}", rtol=0.25)
+    logits = _forward(_weights_of(model), IDX).reshape(-1, V)
+    logp = logits - logits.max(-1, keepdims=True)
+    loss = -(logp - np.log(np.exp(logp).sum(-1, keepdims=True))).mean()    # averaged over every target
+    assert_matches(np.array([loss]), np.array([math.log(V)]), what="cross-entropy at initialisation (about ln V "
+                   "when the logits start near 0)", atol=0.05)
+
+
+def test_parameters_lists_every_weight_once():
+    Tensor.manual_seed(4)
+    model = mine.GPT(V, C, D, H, L)
+    params = model.parameters()
+    ids = [id(p) for p in params]
+    if len(set(ids)) != len(ids):
+        raise Mismatch("parameters() lists a Tensor twice (a tied matrix would then be updated twice per step)")
+    wanted = {"tok_emb.weight": model.tok_emb.weight, "pos_emb.weight": model.pos_emb.weight,
+              "ln_f.weight": model.ln_f.weight, "head.weight": model.head.weight}
+    for i, block in enumerate(model.blocks):
+        for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out"):
+            wanted[f"blocks[{i}].{name}.weight"] = getattr(block, name).weight
+    missing = [name for name, t in wanted.items() if id(t) not in set(ids)]
+    if missing:
+        raise Mismatch(f"parameters() misses {missing[:3]} (the optimizer would never train them)")
+
+
+# ------------------------------------------------------------------ data
+
+def test_get_batch_windows_and_shift_by_one():
+    data = np.arange(1000, 1040)
+    x, y = mine.get_batch(data, 6, 64, np.random.default_rng(5))
+    assert_matches(np.array(x.shape), np.array([64, 6]), what="shape of x from get_batch(data, 6, 64, rng)")
+    assert_matches(np.array(y.shape), np.array([64, 6]), what="shape of y")
+    starts = x[:, 0] - 1000
+    assert_matches(x, (1000 + starts[:, None] + np.arange(6)).astype(x.dtype),
+                   what="each row of x is a contiguous window of the data")
+    assert_matches(y, x + 1, what="y is x shifted by exactly one position (the next token of every x)")
+    if x.dtype.kind not in "iu":
+        raise Mismatch(f"get_batch returned {x.dtype}; token ids are integers")
+    x2, _ = mine.get_batch(data, 6, 64, np.random.default_rng(5))
+    assert_matches(x2, x, what="get_batch with an rng of the same seed")
+
+
+def test_get_batch_reaches_the_last_valid_start():
+    short = np.arange(7)                                  # context 5: starts 0 and 1 only
+    x, y = mine.get_batch(short, 5, 200, np.random.default_rng(6))
+    seen = sorted(set(int(s) for s in x[:, 0]))
+    if seen != [0, 1]:
+        raise Mismatch(f"with 7 tokens and context 5 the window starts seen were {seen}; expected both 0 "
+                       "and 1 (the last valid start is len(data) - context - 1)")
+    assert_matches(y[:, -1], x[:, 0] + 5, what="last target of each window (inside the data)")
+    only, _ = mine.get_batch(np.arange(6), 5, 3, np.random.default_rng(0))
+    assert_matches(only, np.tile(np.arange(5), (3, 1)).astype(only.dtype), what="get_batch with exactly context + 1 tokens")
+    assert_raises(ValueError, mine.get_batch, np.arange(5), 5, 2, np.random.default_rng(0),
+                  what="get_batch with len(data) == context (no target for the last position)")
+
+
+def test_tokenizer_round_trip_and_vocabulary():
+    rng = np.random.default_rng(7)
+    alphabet = list("zy x!\nQaB,;")
+    text = "".join(rng.choice(alphabet, size=200))
+    tok = mine.CharTokenizer(text)
+    if list(tok.chars) != sorted(set(text)) or tok.vocab_size != len(set(text)):
+        raise Mismatch("the vocabulary is not the sorted set of the text's characters")
+    ids = tok.encode(text)
+    assert_matches(np.array(ids), np.array([sorted(set(text)).index(c) for c in text]), what="encode(text)")
+    if tok.decode(ids) != text or tok.decode(np.array(ids)) != text:
+        raise Mismatch("decode(encode(text)) is not the text (lists and NumPy arrays of ids)")
+    assert_raises(ValueError, tok.encode, "xyzw", what="encode with a character outside the vocabulary ('w')")
+    assert_raises(ValueError, tok.decode, [0, tok.vocab_size], what="decode with an id == vocab_size")
+
+
+# ------------------------------------------------------------------ sampling
+
+def test_sample_next_temperature_top_k_and_greedy():
+    rng = np.random.default_rng(8)
+    logits = rng.normal(size=V) * 2
+    top3 = set(np.argsort(logits)[-3:].tolist())
+    for temperature, top_k in ((1.0, None), (0.5, None), (2.0, 3), (0.7, 1)):
+        got = [mine.sample_next(logits.astype(np.float32), temperature, top_k, np.random.default_rng(s)) for s in range(60)]
+        want = [_sample(logits.astype(np.float32), temperature, top_k, np.random.default_rng(s)) for s in range(60)]
+        assert_matches(np.array(got), np.array(want), what=f"sample_next with temperature {temperature}, "
+                       f"top_k {top_k} over 60 seeds (divide the logits by the temperature before the softmax)")
+    draws = np.random.default_rng(9)
+    outside = [i for i in (mine.sample_next(logits, 5.0, 3, draws) for _ in range(300)) if i not in top3]
+    if outside:
+        raise Mismatch(f"top_k=3 sampled id {outside[0]}, which is not among the 3 largest logits")
+    if mine.sample_next(logits, 0, None, np.random.default_rng(0)) != int(np.argmax(logits)):
+        raise Mismatch("sample_next with temperature 0 is not the argmax of the logits")
+    assert_raises(ValueError, mine.sample_next, logits, -1.0, None, np.random.default_rng(0), what="temperature -1")
+
+
+def test_generate_with_and_without_cache_matches_numpy():
+    model, W = _model_with_random_weights(10, scale=0.5)
+    prompt = [3, 1, 4]
+    want = _generate(W, prompt, 9, temperature=0.8, seed=11)     # 3 + 9 > context 8: the window slides
+    for use_cache in (True, False):
+        got = mine.generate(model, prompt, 9, temperature=0.8, seed=11, use_cache=use_cache)
+        assert_matches(np.array(got), np.array(want), what=f"generate(model, [3, 1, 4], 9, temperature=0.8, "
+                       f"seed=11, use_cache={use_cache}): ids past the context too")
+    again = mine.generate(model, prompt, 9, temperature=0.8, seed=11)
+    assert_matches(np.array(again), np.array(want), what="generate called again with the same seed")
+
+
+def test_generate_greedy_long_prompt_and_top_k():
+    model, W = _model_with_random_weights(12, scale=0.5)
+    long_prompt = [int(i) for i in np.random.default_rng(13).integers(0, V, size=11)]   # longer than context
+    got = mine.generate(model, long_prompt, 3, temperature=0)
+    assert_matches(np.array(got), np.array(_generate(W, long_prompt, 3, temperature=0)),
+                   what="greedy generate (temperature 0) from an 11-id prompt with context 8")
+    short = [5, 2]
+    greedy = _generate(W, short, 4, temperature=0)
+    got = mine.generate(model, short, 4, temperature=0)
+    assert_matches(np.array(got), np.array(greedy), what="greedy generate from a 2-id prompt with the KV cache")
+    got = mine.generate(model, short, 4, temperature=1.5, top_k=2, seed=14)
+    assert_matches(np.array(got), np.array(_generate(W, short, 4, 1.5, 2, 14)),
+                   what="generate with temperature 1.5, top_k=2, seed 14")
+    if mine.generate(model, short, 0) != []:
+        raise Mismatch("generate(..., n=0) should return no ids")
+    assert_raises(ValueError, mine.generate, model, [], 3, what="generate from an empty prompt")
