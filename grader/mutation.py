@@ -3,7 +3,7 @@
 For each edit in `grader/mutants/<phase>/<module>.py` the edited reference becomes the learner's file in a
 temporary copy of the workspace, and the exercise is graded there as `grader check` would, but each
 variant's test run is a child forked from one warm worker per exercise (`grader.worker`), which imported
-the libraries once. A variant's run stops at its first failing test: that failure is the verdict.
+the libraries once and ran the reference's tests once (see `_warmed_worker`). A variant's run stops at its first failing test: that failure is the verdict.
 """
 from __future__ import annotations
 
@@ -40,17 +40,34 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> worker.Worker:
+    """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
+    from it start with the kernels they share with the reference already compiled. A warm-up that opened a
+    device other than the CPU (4.6's TOY device runs kernels through the interpreter it was opened with)
+    would hand the reference's code to the variants: that exercise gets a fresh, cold worker instead."""
+    warm = worker.Worker()
+    if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
+        return warm
+    files = [str(ex.visible_tests(workspace)), *([str(ex.hidden_tests)] if ex.hidden_tests.exists() else [])]
+    devices = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
+    if devices is not None and not {d.split(":")[0] for d in devices} <= worker.SHAREABLE_DEVICES:
+        warm.close()
+        warm = worker.Worker()
+    return warm
+
+
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
     """Grade every edit of the exercise's bank. Mutants face `mutant_kinds` of tests; alternatives face all."""
     bank, alternatives = mutants.bank(ex)
     verdicts = []
-    with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp, worker.Worker() as warm:
+    with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
-            for edit in edits:
-                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)
-                verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
+        with _warmed_worker(ex, workspace) as warm:
+            for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
+                for edit in edits:
+                    caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)
+                    verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
     return verdicts
 
 

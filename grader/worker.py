@@ -35,6 +35,7 @@ from grader import childenv, registry, sandbox
 PRELOAD = ("numpy", "pytest", "hypothesis", "tinygrad", "tinygrad.nn", "tinygrad.nn.optim",
            "grader.compare", "grader.numeric", "grader.target")
 FORK_SAFE = sys.platform != "darwin"
+SHAREABLE_DEVICES = {"CPU", "DISK", "NPY", "PYTHON"}  # their compiled kernels never depend on learner code
 MAX_PACKET = 1 << 20
 
 
@@ -66,6 +67,19 @@ class Worker:
         if not reply:
             raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
         return sandbox.Result(**json.loads(reply))
+
+    def warm(self, args: list[str], env: dict, cwd: Path) -> list[str] | None:
+        """Run `python -m pytest ...` (the reference's tests: trusted code) inside the worker itself, so the
+        kernels tinygrad compiles there stay cached in memory for every child forked afterwards. Returns the
+        tinygrad devices the run opened, or None where variants are not forked."""
+        if self.sock is None or args[:2] != ["-m", "pytest"]:
+            return None
+        request = {"warm": True, "args": args[2:], "env": childenv.environ(env), "cwd": str(cwd)}
+        socket.send_fds(self.sock, [json.dumps(request).encode()], [])
+        reply = self.sock.recv(MAX_PACKET)
+        if not reply:
+            raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
+        return json.loads(reply)["devices"]
 
     def close(self) -> None:
         if self.sock is not None:
@@ -148,6 +162,56 @@ def _serve_one(request: dict, fds: list[int]) -> dict:
     return {"returncode": returncode, "timed_out": timed_out, "output": text, "seconds": time.monotonic() - start}
 
 
+def _warm(request: dict) -> dict:
+    """Run pytest here (not in a fork), output discarded, then forget that run: its environment, working
+    directory, the modules it imported from outside the installed libraries (tests, exercise modules, the
+    grader's plugin), the grader's per-process state and tinygrad's open cache database. What stays is
+    what the libraries cached: tinygrad's compiled kernels, keyed by their content, so a variant's child
+    reuses the ones it shares with the reference and compiles only what its edit changed."""
+    import builtins
+    import sysconfig
+
+    import pytest
+
+    from grader import policy, target
+    libraries = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")})
+    before, environ, cwd = set(sys.modules), dict(os.environ), os.getcwd()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved, devnull = [os.dup(1), os.dup(2)], os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        pytest.main(request["args"])
+    except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
+        pass
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, old in zip((1, 2), saved):
+            os.dup2(old, fd)
+            os.close(old)
+        os.close(devnull)
+        os.environ.clear()
+        os.environ.update(environ)
+        os.chdir(cwd)
+        for name in set(sys.modules) - before:
+            if not (getattr(sys.modules[name], "__file__", None) or "").startswith(libraries):
+                del sys.modules[name]
+        builtins.__import__ = policy._original_import
+        target._fixed.clear()
+        target._sources.clear()
+        from tinygrad import Device, GlobalCounters, helpers
+        GlobalCounters.reset()
+        if helpers._db_connection is not None:  # an SQLite connection must not cross a fork
+            helpers._db_connection.close()
+            helpers._db_connection = None
+    return {"devices": sorted(Device._opened_devices)}
+
+
 def main(fd: str) -> int:
     for name in PRELOAD:
         importlib.import_module(name)
@@ -156,7 +220,8 @@ def main(fd: str) -> int:
         data, fds, _, _ = socket.recv_fds(sock, MAX_PACKET, 16)
         if not data:
             return 0
-        sock.send(json.dumps(_serve_one(json.loads(data), fds)).encode())
+        request = json.loads(data)
+        sock.send(json.dumps(_warm(request) if request.get("warm") else _serve_one(request, fds)).encode())
 
 
 if __name__ == "__main__":

@@ -41,3 +41,33 @@ def test_children_are_separate_and_limited(tmp_path):
         greedy = _run(warm, tmp_path / "three", ALLOCATE="1")
         assert greedy.returncode == 1 and "MemoryError" in greedy.output
         assert warm.proc.poll() is None, "the worker outlives its children"
+
+
+WARM_TESTS = """
+import os, sys
+sys.path.insert(0, os.path.dirname(__file__))
+import helper_module
+from tinygrad import Tensor
+def test_compiles_a_kernel():
+    assert (Tensor([1.0, 2.0]) * 3).sum().item() == 9.0
+    assert os.environ["PHASE"] == "warm-up"
+"""
+
+AFTER_WARM_UP = """
+import os, sys
+def test_the_warm_up_left_nothing_of_its_own_behind():
+    assert "helper_module" not in sys.modules and "PHASE" not in os.environ
+"""
+
+
+def test_a_warm_up_keeps_library_caches_and_forgets_its_own_modules(tmp_path):
+    (tmp_path / "helper_module.py").write_text("STATE = []\n")
+    (tmp_path / "test_warm.py").write_text(WARM_TESTS)
+    (tmp_path / "test_after.py").write_text(AFTER_WARM_UP)
+    with worker.Worker() as warm:
+        devices = warm.warm(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_warm.py")],
+                            env={"PHASE": "warm-up"}, cwd=tmp_path)
+        assert devices and set(devices) <= worker.SHAREABLE_DEVICES, devices
+        after = warm.run(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_after.py")],
+                         timeout_s=60, memory_mb=1024, env={}, cwd=tmp_path)
+        assert after.returncode == 0, after.output
