@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
+import numpy as np
+
 T = TypeVar("T")
 STATUS_FILE = "status.json"
 STATUS_EVERY_S = 2.0
@@ -171,3 +173,28 @@ def save_curves(out_dir: Path, curves: dict[str, list[float]], title: str, xlabe
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def flat_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, H, W) -> float32 rows (N, H * W) in [0, 1]."""
+    return np.asarray(images, dtype=np.float32).reshape(len(images), -1) / 255.0
+
+
+def tile(images: np.ndarray, rows: int, cols: int, side: int = 28) -> np.ndarray:
+    """rows * cols square images (flat or not) -> one (rows * side, cols * side) picture, row by row."""
+    return images.reshape(rows, cols, side, side).transpose(0, 2, 1, 3).reshape(rows * side, cols * side)
+
+
+def save_picture(path: Path, picture: np.ndarray, title: str) -> Path:
+    """A grey-scale picture with values in [0, 1] (e.g. from `tile`) saved as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+    ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

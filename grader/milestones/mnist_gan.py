@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import data
-from grader.milestones import Run
+from grader.milestones import Run, flat_pixels, save_picture, tile
 from grader.target import exercise
 
 TIERS = {
@@ -31,10 +31,6 @@ TIERS = {
     "full": dict(g=(64, 256, 512, 784), d=(784, 512, 256, 1), lr=2e-4, rounds=28, steps=1000, min_classes=9),
 }
 BATCH, N_SAMPLES, CONFIDENT, MIN_SHARE = 64, 1000, 0.9, 0.02
-
-
-def _pixels(images: np.ndarray) -> np.ndarray:
-    return np.asarray(images, dtype=np.float32).reshape(len(images), -1) / 255.0
 
 
 class Scorer:
@@ -78,20 +74,6 @@ class Scorer:
         return float((p.max(1) > CONFIDENT).mean()), int((counts >= MIN_SHARE * len(images)).sum())
 
 
-def _save_samples(path: Path, images: np.ndarray, title: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    picture = images[:64].reshape(8, 8, 28, 28).transpose(0, 2, 1, 3).reshape(224, 224)
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
-    ax.set_title(title)
-    ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str, float]:
     from tinygrad import Tensor, TinyJit, Variable
     from tinygrad.nn.optim import Adam
@@ -99,7 +81,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     cfg = TIERS[tier]
     gan = exercise("5.9")
     X_train, y_train, X_test, y_test = data.mnist()
-    X_train, X_test = _pixels(X_train), _pixels(X_test)
+    X_train, X_test = flat_pixels(X_train), flat_pixels(X_test)
     scorer = Scorer(X_train, np.asarray(y_train))
     scorer_accuracy = float((scorer.probabilities(X_test).argmax(1) == np.asarray(y_test)).mean())
     real_images = X_train * 2 - 1                       # G's tanh range
@@ -144,7 +126,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     images = samples()
     conf90, classes = scorer.score(images)
-    _save_samples(out_dir / "samples.png", images, f"64 of {N_SAMPLES} samples: conf90 {conf90:.2f}, {classes} classes")
+    save_picture(out_dir / "samples.png", tile(images[:64], 8, 8), f"64 of {N_SAMPLES} samples: conf90 {conf90:.2f}, {classes} classes")
     score = conf90 if classes >= cfg["min_classes"] else 0.0
     return run.finish({"sample_score": score, "conf90": conf90, "classes": classes,
                        "scorer_test_accuracy": scorer_accuracy, "steps": cfg["rounds"] * steps})

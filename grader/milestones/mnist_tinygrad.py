@@ -10,15 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from grader import data
-from grader.milestones import Run
+from grader.milestones import Run, flat_pixels
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=4, decay=1.0), "full": dict(epochs=15, decay=0.8)}
 BATCH = 128
-
-
-def _prepare(X: np.ndarray) -> np.ndarray:
-    return (np.asarray(X, dtype=np.float32).reshape(len(X), -1) / 255.0)
 
 
 class DeviceLoop:
@@ -59,7 +55,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     cfg = TIERS[tier]
     mlp = exercise("4.1")
     X_train, y_train, X_test, y_test = data.mnist()
-    X_train, X_test = _prepare(X_train), _prepare(X_test)
+    X_train, X_test = flat_pixels(X_train), flat_pixels(X_test)
     y_train = np.asarray(y_train, dtype=np.int32)
 
     Tensor.manual_seed(0)

@@ -22,16 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from grader import data
-from grader.milestones import Run
+from grader.milestones import Run, flat_pixels, save_picture, tile
 from grader.milestones.mnist_tinygrad import DeviceLoop
 from grader.target import exercise
 
 TIERS = {"smoke": dict(hidden=256, epochs=2, train=15_000), "full": dict(hidden=400, epochs=25, train=None)}
 LATENT, BATCH, EVAL_BATCH = 20, 128, 1000
-
-
-def _pixels(images: np.ndarray) -> np.ndarray:
-    return np.asarray(images, dtype=np.float32).reshape(len(images), -1) / 255.0
 
 
 def _np_neg_elbo(x: np.ndarray, logits: np.ndarray, mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
@@ -42,24 +38,6 @@ def _np_neg_elbo(x: np.ndarray, logits: np.ndarray, mu: np.ndarray, logvar: np.n
     return bce.sum(1) + kl.sum(1), kl.mean(0)
 
 
-def _tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """(rows * cols, 784) -> one (rows * 28, cols * 28) picture."""
-    return images.reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
-
-
-def _save_image(path: Path, picture: np.ndarray, title: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
-    ax.set_title(title)
-    ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str, float]:
     from tinygrad import Context, Tensor, TinyJit
     from tinygrad.nn.optim import Adam
@@ -67,7 +45,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     cfg = TIERS[tier]
     vae = exercise("5.8")
     X_train, _, X_test, _ = data.mnist()
-    X_train, X_test = _pixels(X_train), _pixels(X_test)
+    X_train, X_test = flat_pixels(X_train), flat_pixels(X_test)
     rng = np.random.default_rng(0)
     if cfg["train"]:
         X_train = X_train[np.sort(rng.choice(len(X_train), cfg["train"], replace=False))]
@@ -109,11 +87,11 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
         value, kl_dims = test_neg_elbo()
         run.end_epoch(train_neg_elbo=train_loss, test_neg_elbo=value)
 
-    _save_image(out_dir / "samples.png", _tile(np.clip(vae.sample(decoder, 64, seed=0), 0, 1), 8, 8),
+    save_picture(out_dir / "samples.png", tile(np.clip(vae.sample(decoder, 64, seed=0), 0, 1), 8, 8),
                 "64 samples decoded from the prior")
     dims = tuple(int(d) for d in np.argsort(kl_dims)[::-1][:2])
     grid = np.clip(vae.latent_grid(decoder, 15, 3.0, dims), 0, 1)
-    _save_image(out_dir / "latent_grid.png", _tile(grid.reshape(225, -1), 15, 15),
+    save_picture(out_dir / "latent_grid.png", tile(grid.reshape(225, -1), 15, 15),
                 f"latent dims {dims[0]} (left-right) and {dims[1]} (top-down), -3..3")
     last = run.history[-1]
     return run.finish({"test_neg_elbo": last["test_neg_elbo"], "train_neg_elbo": last["train_neg_elbo"],
