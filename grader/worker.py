@@ -113,6 +113,7 @@ def _child(request: dict, out_fd: int, fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
+        _fresh_random_state()
         import pytest
         code = int(pytest.main(request["args"]))
     except BaseException as e:  # noqa: BLE001 - the child reports every ending through its exit code
@@ -122,6 +123,16 @@ def _child(request: dict, out_fd: int, fds: list[int]) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _fresh_random_state() -> None:
+    """Seed the global generators from the OS, as a new process would: a fork starts with its parent's
+    state, the same in every child and left by whatever the worker ran before."""
+    import random
+
+    import numpy as np
+    random.seed()
+    np.random.seed()
 
 
 def _wait(pid: int, timeout_s: float) -> tuple[int, bool]:
