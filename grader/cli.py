@@ -89,7 +89,8 @@ def check(args) -> int:
                 if unmet:
                     result.milestone = runner.MilestoneResult(tier, False, message=f"finish {unmet} first")
                 else:
-                    result.milestone = _milestone(ex, ws, tier, prog, status)
+                    stand_ins = _stand_ins(ex, ws, store, results)
+                    result.milestone = _milestone(ex, ws, tier, prog, status, stand_ins)
             prog.record(ex.id, passed=result.passed, points=result.points, not_started=result.not_started,
                         visible=result.count("visible"), hidden=result.count("hidden"), problem=result.problem)
             prog.save()
@@ -99,25 +100,38 @@ def check(args) -> int:
 
 
 def _unmet(ex, ws, store, known: dict) -> str:
-    """The exercises a milestone trains with that do not pass yet, as a phrase ("" when all pass)."""
+    """The exercises of this phase a milestone trains with that do not pass yet, as a phrase ("" when
+    all pass)."""
     unmet = []
-    for other in map(registry.exercise, ex.milestone.uses):
+    for other in ex.milestone_uses()[0]:
         result = known.get(other.id) or cache.grade(other, ws, store)
         if not result.passed:
             unmet.append(f"{other.id} ({'not started' if result.not_started else '`grader check ' + other.id + '`'})")
     return ("Exercise " if len(unmet) == 1 else "Exercises ") + ", ".join(unmet) if unmet else ""
 
 
-def _milestone(ex, ws, tier, prog, status, budget: float | None = None) -> runner.MilestoneResult:
+def _stand_ins(ex, ws, store, known: dict) -> tuple[str, ...]:
+    """The earlier phases' exercises a milestone trains with that do not pass yet: their references
+    stand in for them, and the learner is told so."""
+    stand_ins = tuple(other.id for other in ex.milestone_uses()[1]
+                      if not (known.get(other.id) or cache.grade(other, ws, store)).passed)
+    for other in stand_ins:
+        console.print(f"Milestone {ex.id} trains with the reference of Exercise {other}: yours does not pass "
+                      f"yet (`grader check {other}`). Once it passes, the milestone uses yours.")
+    return stand_ins
+
+
+def _milestone(ex, ws, tier, prog, status, stand_ins: tuple[str, ...] = (),
+               budget: float | None = None) -> runner.MilestoneResult:
     budget = budget or getattr(ex.milestone, tier).cpu_budget_s
-    fingerprint = f"{runner.learner_fingerprint(ex, ws)}:{budget}"
+    fingerprint = f"{runner.learner_fingerprint(ex, ws, stand_ins)}:{budget}"
     cached = prog.exercise(ex.id).get(f"milestone_{tier}")
     if cached and cached.get("fingerprint") == fingerprint:
         fields = {k: v for k, v in cached.items() if k in runner.MilestoneResult.__dataclass_fields__}
         return runner.MilestoneResult(**fields)
     status.stop()
     console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {budget:g} CPU s): training...")
-    result = runner.run_milestone(ex, ws, tier, cpu_budget_s=budget)
+    result = runner.run_milestone(ex, ws, tier, cpu_budget_s=budget, stand_ins=stand_ins)
     status.start()
     prog.record(ex.id, **{f"milestone_{tier}": {**result.__dict__, "fingerprint": fingerprint}})
     return result
@@ -417,16 +431,19 @@ def milestone(args) -> int:
         raise SystemExit(f"grader: Exercise {ex.id} has no milestone")
     ws = _workspace(args)
     tier = "full" if args.full else "smoke"
+    stand_ins = ()
     if not args.reference:
-        unmet = _unmet(ex, ws, cache.Cache(ws), {})
+        store = cache.Cache(ws)
+        unmet = _unmet(ex, ws, store, {})
         if unmet:
             console.print(f"Milestone {ex.id} trains with your {', '.join(ex.milestone.uses)}. Finish {unmet} first: "
                           f"`grader check {ex.id}` shows what fails.")
             return 1
+        stand_ins = _stand_ins(ex, ws, store, {})
     budget = args.budget or getattr(ex.milestone, tier).cpu_budget_s
     console.print(f"[bold]Milestone {ex.id}[/] ({tier} tier, budget {budget:g} CPU s): training...")
     result = runner.run_milestone(ex, ws, tier, target_name="reference" if args.reference else "learner",
-                                  cpu_budget_s=budget)
+                                  cpu_budget_s=budget, stand_ins=stand_ins)
     colour = "green" if result.passed else "red"
     console.print(f"[{colour}]Milestone {ex.id} ({tier}): {'passed' if result.passed else 'not passed'}[/]\n"
                   f"{escape(result.message)}\n{result.cpu_s:g} CPU s, {result.seconds:.0f} s wall; outputs in "

@@ -86,6 +86,14 @@ class Exercise:
     def hidden_tests(self) -> Path:
         return ROOT / "grader" / "hidden" / self.phase.dir / f"test_{self.module}.py"
 
+    def milestone_uses(self) -> tuple[tuple["Exercise", ...], tuple["Exercise", ...]]:
+        """The exercises the milestone trains with, split in two: those of this phase, which must pass
+        first, and those of earlier phases, for which the reference stands in until they pass (a learner
+        who skipped phase 4 can still do phase 6)."""
+        uses = [exercise(other) for other in (self.milestone.uses if self.milestone else ())]
+        return (tuple(e for e in uses if e.phase.number >= self.phase.number),
+                tuple(e for e in uses if e.phase.number < self.phase.number))
+
     @property
     def total_points(self) -> int:
         return self.points + (self.milestone.points if self.milestone else 0)

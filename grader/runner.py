@@ -73,23 +73,26 @@ def pytest_args(files: list[str], *extra: str) -> list[str]:
 def child_env(workspace: Path, target_name: str) -> dict:
     # PYTHONPATH: the child imports this checkout's grader (read-only under bubblewrap) even when another
     # copy is installed; the workspace is the throw-away copy
-    return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name, "PYTHONPATH": str(registry.ROOT)}
+    return {target.WORKSPACE_VAR: str(workspace), target.TARGET_VAR: target_name, target.STAND_IN_VAR: "",
+            "PYTHONPATH": str(registry.ROOT)}
 
 
 TEMP_PREFIX = "gradschool-"
 
 
 @contextlib.contextmanager
-def isolated(ex_or_phase, workspace: Path):
-    """A throw-away copy of the phase folder: whatever the learner's code writes or deletes while it runs
-    happens there, never in the learner's own files or progress. Yields (copy, tmp); `tmp` is the only
-    folder the child may write. Copies left by a grader that was killed are removed first."""
-    phase_dir = getattr(ex_or_phase, "phase", ex_or_phase).dir
+def isolated(ex_or_phase, workspace: Path, also: tuple[registry.Exercise, ...] = ()):
+    """A throw-away copy of the phase folder (and of the folders of the exercises `also` names): whatever
+    the learner's code writes or deletes while it runs happens there, never in the learner's own files or
+    progress. Yields (copy, tmp); `tmp` is the only folder the child may write. Copies left by a grader
+    that was killed are removed first."""
+    phase_dirs = dict.fromkeys([getattr(ex_or_phase, "phase", ex_or_phase).dir, *(e.phase.dir for e in also)])
     _remove_orphaned_copies()
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         copy = Path(tmp) / "workspace"
-        shutil.copytree(workspace / "phases" / phase_dir, copy / "phases" / phase_dir,
-                        ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
+        for phase_dir in phase_dirs:
+            shutil.copytree(workspace / "phases" / phase_dir, copy / "phases" / phase_dir,
+                            ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
         shutil.copytree(registry.ROOT / "solutions", Path(tmp) / "reference", ignore=shutil.ignore_patterns("__pycache__"))
         yield copy, Path(tmp)
 
@@ -103,10 +106,12 @@ def _remove_orphaned_copies() -> None:
 
 def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout_s: float, memory_mb: int,
                echo: bool = False, launch=sandbox.run, threads: int = 1,
-               cpu_budget_s: float | None = None, grace_s: float = 15.0) -> tuple[sandbox.Result, list[dict] | str]:
+               cpu_budget_s: float | None = None, grace_s: float = 15.0,
+               extra_env: dict | None = None) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
-    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads)}
+    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
+           **(extra_env or {})}
     writable = [tmp]
     if sandbox.isolation_problem() is None:
         env.update(_private_caches(tmp, target_name, writable))
@@ -314,14 +319,14 @@ def _last_line(output: str) -> str:
     return f"; last output: {lines[-1][:200]}" if lines else ""
 
 
-def learner_fingerprint(ex: registry.Exercise, workspace: Path) -> str:
-    """Hash of the learner's files a milestone may use (every module of the phase up to this exercise)."""
-    digest = hashlib.sha256()
-    for other in ex.phase.exercises:
+def learner_fingerprint(ex: registry.Exercise, workspace: Path, stand_ins: tuple[str, ...] = ()) -> str:
+    """Hash of the learner's files a milestone may use (every module of the phase up to this exercise, and
+    the earlier exercises it trains with) and of which references stand in for them."""
+    digest = hashlib.sha256(",".join(stand_ins).encode())
+    phase_so_far = ex.phase.exercises[:ex.phase.exercises.index(ex) + 1]
+    for other in (*phase_so_far, *ex.milestone_uses()[1]):
         path = other.stub_path(workspace)
         digest.update(path.read_bytes() if path.exists() else b"-")
-        if other is ex:
-            break
     return digest.hexdigest()
 
 
@@ -336,8 +341,10 @@ DATA_ERROR_FILE = "data_error.txt"
 
 
 def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", target_name: str = "learner",
-                  echo: bool = True, cpu_budget_s: float | None = None) -> MilestoneResult:
-    """Train the milestone in a child, stopped at its CPU budget (the registry's, or `cpu_budget_s`)."""
+                  echo: bool = True, cpu_budget_s: float | None = None,
+                  stand_ins: tuple[str, ...] = ()) -> MilestoneResult:
+    """Train the milestone in a child, stopped at its CPU budget (the registry's, or `cpu_budget_s`).
+    `stand_ins`: earlier exercises it trains with whose reference replaces the learner's module."""
     from grader.milestones import STATUS_FILE, describe_stop
 
     ms = ex.milestone
@@ -350,11 +357,12 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     data_problem = ensure_data(ms.dataset, echo, list(getattr(ms, tier).files) or None)
     if data_problem:
         return MilestoneResult(tier=tier, passed=False, message=data_problem, out_dir=str(out_dir))
-    with isolated(ex, workspace) as (copy, tmp):
+    with isolated(ex, workspace, also=ex.milestone_uses()[1]) as (copy, tmp):
         scratch = tmp / "out"
         run, messages = _sandboxed(["-m", "grader.runner", ex.id, tier, str(scratch)], copy, tmp, target_name,
                                    timeout_s=budget * WALL_FACTOR, memory_mb=MILESTONE_MEMORY_MB, echo=echo,
-                                   threads=childenv.threads_per_child(), cpu_budget_s=budget)
+                                   threads=childenv.threads_per_child(), cpu_budget_s=budget,
+                                   extra_env={target.STAND_IN_VAR: ",".join(stand_ins)})
         _keep_outputs(scratch, out_dir)
     metrics_file.unlink(missing_ok=True)  # only the grader writes it, from what the channel carried
     result = MilestoneResult(tier=tier, passed=False, seconds=round(run.seconds, 1), cpu_s=round(run.cpu_s, 1),
@@ -388,6 +396,8 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     result.passed = ms.passed(value, tier)
     relation = ">=" if ms.goal == "max" else "<="
     result.message = f"{ms.metric} = {value:.4g} (needs {relation} {target_value}) in {result.cpu_s:g} CPU s"
+    if stand_ins:
+        result.message += f", with the reference {', '.join(stand_ins)}"
     return result
 
 
@@ -447,7 +457,7 @@ def ensure_data(name: str, echo: bool = False, files: list[str] | None = None) -
     from grader.data import DataUnavailable, store
 
     if name not in store.manifest():
-        return None  # bundled with scikit-learn
+        return None  # bundled with scikit-learn, or "generated" by the milestone itself
     try:
         store.require(name, files, download=False)
         return None

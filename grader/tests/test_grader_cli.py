@@ -196,6 +196,23 @@ def test_milestone_names_the_exercises_to_finish_first(fresh_workspace, monkeypa
     assert code == 1 and "Finish Exercises 3.5 (not started), 3.6 (not started) first" in flat, out
 
 
+def test_a_stand_in_replaces_only_the_exercise_the_grader_names(fresh_workspace):
+    show = "from grader import target; target.freeze(); print(target.exercise('1.1')); print(target.exercise('1.2'))"
+    env = {**os.environ, "GRADSCHOOL_TARGET": "learner", "GRADSCHOOL_STAND_INS": "1.1",
+           "GRADSCHOOL_WORKSPACE": str(fresh_workspace)}
+    out = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, env=env, cwd=registry.ROOT,
+                         check=True).stdout.splitlines()
+    assert out == ["<exercise 1.1 module from solutions/01_math/matrix.py>",
+                   "<exercise 1.2 module from phases/01_math/calculus.py>"], out
+
+
+def test_a_stand_in_from_the_learners_environment_does_not_reach_the_tests(fresh_workspace, monkeypatch):
+    monkeypatch.setenv("GRADSCHOOL_STAND_INS", "1.2")
+    ex = registry.exercise("1.2")
+    result = runner.run_tests(ex, fresh_workspace)
+    assert not result.passed and result.count("visible")[0] == 0, result.tests[:2]
+
+
 # ---------------------------------------------------------------- 80 columns
 
 
