@@ -293,12 +293,14 @@ print(f"{len(skipped)} of 200 steps skipped: {skipped}")
 # of scales, a few hundred bytes). Below, the MLP's first weight matrix as trained, and an equivalent
 # network with two *outlier channels* (common in large models): rows 5 and 40 of W1 and their biases
 # multiplied by 16, the matching columns of W2 divided by 16. ReLU(16 z) = 16 ReLU(z), so the network
-# computes exactly the same function, but W1 now has a few very large weights.
+# computes exactly the same function, but W1 now has a few very large weights. (The weights here are
+# stored (out, in) as in `nn.Linear`, so a channel is a row; 6.3 stores them (in, out), so there a
+# channel is a column. Its docstrings fix the layout.)
 
 # %%
-def quantize(w, axis):
-    """Symmetric int8: per tensor (axis None) or one scale per output row (axis 1 reduces over inputs)."""
-    s = np.abs(w).max(axis=axis, keepdims=axis is not None) / 127
+def quantize(w, per_row):
+    """Symmetric int8 codes and scales: one scale for all of w, or one per row (an (out, 1) column)."""
+    s = np.abs(w).max(axis=1, keepdims=True) / 127 if per_row else np.abs(w).max() / 127
     return np.clip(np.round(w / s), -127, 127).astype(np.int8), s
 
 
@@ -314,8 +316,8 @@ outlier_params = with_outliers(16)
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.5), sharey=True)
 for ax, (name, net) in zip(axes, (("trained W1", params), ("W1 with 2 outlier channels", outlier_params))):
     w = net[0]
-    for label, axis in (("per tensor", None), ("per channel", 1)):
-        q, s = quantize(w, axis)
+    for label, per_row in (("per tensor", False), ("per channel", True)):
+        q, s = quantize(w, per_row)
         err = np.abs(q * s - w).mean(1) / np.abs(w).mean(1)          # mean relative error of each row
         acc = accuracy([q * s] + net[1:])
         ax.semilogy(err, ".", label=f"{label}: test accuracy {acc:.3f}")
@@ -326,8 +328,9 @@ axes[0].set_ylabel("mean |error| / mean |w| of the row")
 plt.show()
 for factor in (16, 64, 128):
     net = with_outliers(factor)
-    print(f"outlier channels x{factor:<3d}: test accuracy per tensor {accuracy([np.multiply(*quantize(net[0], None))] + net[1:]):.3f}, "
-          f"per channel {accuracy([np.multiply(*quantize(net[0], 1))] + net[1:]):.3f} (float32 {accuracy(net):.3f})")
+    accs = [accuracy([np.multiply(*quantize(net[0], per_row))] + net[1:]) for per_row in (False, True)]
+    print(f"outlier channels x{factor:<3d}: test accuracy per tensor {accs[0]:.3f}, per channel {accs[1]:.3f} "
+          f"(float32 {accuracy(net):.3f})")
 print(f"W1: {params[0].nbytes:,} bytes in float32, {params[0].size + 4 * params[0].shape[0]:,} in int8 "
       f"with per-channel float32 scales")
 
@@ -344,8 +347,8 @@ print(f"W1: {params[0].nbytes:,} bytes in float32, {params[0].size + 4 * params[
 # asks for an int32 accumulator. The true result is computed in int64 by NumPy.
 
 # %%
-qx, sx = quantize(Xte[:2], 1)                                        # two test digits, per-row scales
-qw, sw = quantize(params[0][:4], 1)                                         # four output channels
+qx, sx = quantize(Xte[:2], True)                                     # two test digits, one scale each
+qw, sw = quantize(params[0][:4], True)                               # four output channels
 exact = qx.astype(np.int64) @ qw.T.astype(np.int64)
 tx, tw = Tensor(qx), Tensor(np.ascontiguousarray(qw.T))
 print("int64 (NumPy):      ", exact.ravel())
