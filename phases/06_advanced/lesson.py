@@ -176,8 +176,8 @@ print(f"4 x 2 without / 4:    ratio of gradient norms = "
       f"{np.linalg.norm(accumulated_grad(4, False)) / np.linalg.norm(full_batch):.3f}")
 
 # %% [markdown]
-# (BatchNorm breaks the equivalence: its statistics come from each micro-batch. The models of this
-# phase that accumulate use LayerNorm or none.)
+# (BatchNorm breaks the exact equivalence: in training it normalises with the statistics of each
+# micro-batch, not of the whole batch.)
 #
 # ## 2. float16 and loss scaling (Exercise 6.2)
 #
@@ -247,7 +247,7 @@ for s_ in (0, 8, 12, 16):
 # The right scale changes during training, so a **dynamic loss scaler** searches for it: start high
 # (2^16); after every backward pass check the gradients; if any is inf or NaN, *skip* the step (the
 # weights stay as they were) and halve the scale; after N steps in a row without overflow, double it.
-# The scale ends up just below the largest value that does not overflow. Below, a scripted run: each
+# The scale hovers within a factor of 2 below the largest value that does not overflow. Below, a scripted run: each
 # step's largest gradient (before scaling) is given, and a step overflows when scale x gradient exceeds
 # 65504 (a spike at step 90 plays an unlucky batch). Every 25 steps the scaler tries a larger scale,
 # overflows and backs off: a few skipped steps are the price of staying close to the limit.
@@ -335,10 +335,10 @@ print(f"W1: {params[0].nbytes:,} bytes in float32, {params[0].size + 4 * params[
       f"with per-channel float32 scales")
 
 # %% [markdown]
-# Per tensor, the outliers make the error of every other row about 16 times larger. This small MLP
-# shrugs off a lot of that (its accuracy moves only when the outliers get much larger); deeper networks,
-# where errors compound layer after layer, do not. Per channel, the outliers cost nothing: their own
-# rows get their own scale.
+# Per tensor, the outliers make the error of every other row more than ten times larger. This small
+# MLP shrugs off a lot of that (its accuracy moves only when the outliers get much larger); in deeper
+# networks the errors compound layer after layer. Per channel, the outliers cost nothing: their rows
+# get their own scales.
 
 # %% [markdown]
 # A fully integer layer (w8a8) also quantises the input and multiplies int8 by int8. Each product can
@@ -446,9 +446,11 @@ image, truth = shapes_image(np.random.default_rng(3))
 # %% [markdown]
 # Two scores compare a predicted mask P with the true mask G of one class: **IoU** (Jaccard)
 # `|P and G| / |P or G|` and **Dice** `2 |P and G| / (|P| + |G|)`. They rank predictions the same way,
-# since Dice = 2 IoU / (1 + IoU); Dice is the kinder number. A mean over classes counts each class
-# equally however small it is, which is why the milestone reports the mean IoU. Below, a "prediction"
-# made by shifting the true mask 2 pixels right and flipping 2% of the pixels to a random class:
+# since Dice = 2 IoU / (1 + IoU); Dice is the kinder number. A class absent from both masks has no
+# score (0 / 0). A mean over classes counts each class equally however small it is; the 6.5 milestone
+# leaves the background out of it, or a model that finds no shape at all would still score well on the
+# largest class. Below, a "prediction" made by shifting the true mask 2 pixels right and flipping 2% of
+# the pixels to a random class:
 
 # %%
 def iou_dice(pred, true, cls):
@@ -613,8 +615,8 @@ print(f"over 100000 characters: {chosen.mean():.2%} chosen; of those {np.mean(in
 # %% [markdown]
 # The attention mask is the other difference. A causal mask lets position i attend to keys 0..i; BERT's
 # is full, except for padding: keys beyond a sequence's true length are hidden from every query. With
-# tinygrad's `scaled_dot_product_attention`, changing the *last* token changes the *first* position's
-# output only without the causal mask:
+# tinygrad's `scaled_dot_product_attention`, changing the value of the *last real* token changes the
+# *first* position's output only without the causal mask:
 
 # %%
 L_, pad = 8, 2
@@ -708,9 +710,8 @@ plt.show()
 # %% [markdown]
 # ## 9. What costs time in tinygrad here
 #
-# Smaller numbers do not make a CPU faster by themselves. tinygrad's CPU backend has no native float16
-# arithmetic (it converts to float32 and back around every operation), and an int8 matmul with an int32
-# accumulator is ordinary integer code. What int8 buys on this backend is memory: a quarter of the bytes.
+# Smaller numbers do not make a CPU faster by themselves. tinygrad's CPU backend has no fast float16
+# arithmetic, and an int8 matmul with an int32 accumulator is ordinary integer code. What int8 buys on this backend is memory: a quarter of the bytes.
 # A 256 x 256 matmul in each format; the first call of each also schedules and compiles its kernel:
 
 # %%
