@@ -10,7 +10,7 @@ is reported beside it.
 
 The grader runs both models and compares their argmax predictions on the 10,000 test images:
 `accuracy_drop` = float accuracy - w8a8 accuracy must be at most 0.01 (one point). The size is
-counted from the tensors each layer holds (their element counts and dtypes, never the learner's
+counted from every tensor each layer holds (element counts and dtypes, never the learner's
 `nbytes()`, which is only reported): float32 weights and biases against int8 codes plus float32
 scales and biases. Weights stored as int8 shrink 3.95x; anything below 3.9x means the codes are not
 stored as int8, which no accuracy can make up for, so the run then stops with that reason instead
@@ -76,10 +76,12 @@ def _layer_inputs(weights, biases, X: np.ndarray) -> list[np.ndarray]:
 
 
 def _stored_bytes(layer) -> int:
-    """Bytes of the tensors a QuantizedLinear holds, from their element counts and dtypes."""
+    """Bytes of every tensor or array a QuantizedLinear holds as an attribute (a float copy of the
+    weight kept on the side counts too), from their element counts and dtypes."""
     from tinygrad import Tensor
-    held = [getattr(layer, name, None) for name in ("weight", "scale", "bias")]
-    return sum(t.numel() * t.dtype.itemsize for t in held if isinstance(t, Tensor))
+    held = vars(layer).values()
+    return (sum(t.numel() * t.dtype.itemsize for t in held if isinstance(t, Tensor))
+            + sum(a.nbytes for a in held if isinstance(a, np.ndarray)))
 
 
 def _step_errors(layer, w: np.ndarray) -> np.ndarray:
