@@ -196,6 +196,36 @@ def test_milestone_names_the_exercises_to_finish_first(fresh_workspace, monkeypa
     assert code == 1 and "Finish Exercises 3.5 (not started), 3.6 (not started) first" in flat, out
 
 
+BORROWING = next(e for e in registry.exercises() if e.milestone and e.milestone_uses()[1])  # 6.3 trains 4.1's MLP
+
+
+@pytest.mark.parametrize("earlier_passes", [False, True])
+def test_an_earlier_phases_exercise_is_replaced_by_the_reference_until_it_passes(fresh_workspace, monkeypatch,
+                                                                                  earlier_passes):
+    earlier = BORROWING.milestone_uses()[1]
+    passing = {BORROWING.id, *(e.id for e in earlier if earlier_passes)}
+    monkeypatch.setattr(cli.cache, "grade", lambda ex, *a, **k: runner.ExerciseResult(
+        ex, tests=[{"kind": "visible", "test": "t", "outcome": "passed" if ex.id in passing else "failed"}]))
+    calls = []
+    monkeypatch.setattr(runner, "run_milestone", lambda *a, **k: calls.append(k) or runner.MilestoneResult(
+        "smoke", True, out_dir=str(fresh_workspace)))
+    code, out = in_process(fresh_workspace, "milestone", BORROWING.id)
+    flat = " ".join(out.split())
+    assert code == 0 and len(calls) == 1, out
+    if earlier_passes:
+        assert calls[0]["stand_ins"] == () and "reference" not in flat, out
+    else:
+        assert calls[0]["stand_ins"] == tuple(e.id for e in earlier), calls
+        for e in earlier:
+            assert f"trains with the reference of Exercise {e.id}: yours does not pass yet" in flat, out
+
+
+def test_a_milestone_copy_holds_the_folders_of_the_earlier_exercises_it_uses(fresh_workspace):
+    with runner.isolated(BORROWING, fresh_workspace, also=BORROWING.milestone_uses()[1]) as (copy, _):
+        for ex in (BORROWING, *BORROWING.milestone_uses()[1]):
+            assert ex.stub_path(copy).read_text() == ex.stub_path(fresh_workspace).read_text()
+
+
 def test_a_stand_in_replaces_only_the_exercise_the_grader_names(fresh_workspace):
     show = "from grader import target; target.freeze(); print(target.exercise('1.1')); print(target.exercise('1.2'))"
     env = {**os.environ, "GRADSCHOOL_TARGET": "learner", "GRADSCHOOL_STAND_INS": "1.1",
