@@ -80,8 +80,9 @@ def magnitude_masks(model, sparsity: float, scope: str = "global") -> dict[str, 
     `prunable(model)`, keyed like it. Nothing is modified: `apply_masks` zeroes the weights.
 
     scope="global": the weights of all layers are ranked together (flattened row-major, layers in
-    `prunable` order) and exactly k = round(sparsity * total) of them get a 0, the smallest
-    magnitudes first. scope="layer": every layer on its own loses round(sparsity * n_layer).
+    `prunable` order) and exactly k = round(sparsity * total) of them (the nearest integer) get a
+    0, the smallest magnitudes first. scope="layer": every layer on its own loses
+    round(sparsity * n_layer).
     Ties: among equal magnitudes the one that comes first in that order is pruned first, so the
     count is always exact. sparsity 0 keeps everything, 1 prunes everything.
 
