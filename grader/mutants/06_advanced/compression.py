@@ -38,6 +38,9 @@ MUTANTS = [
          find="    norms = np.sqrt((w * w).sum(axis=others))\n    keep = _keep_mask(norms, sparsity).astype(np.float32)",
          replace="    norms = np.sqrt((w * w).sum(axis=axis))\n    keep = _keep_mask(norms, sparsity).astype(np.float32)\n"
                  "    axis = others[0]"),
+    Edit("ranked by the signed value instead of the magnitude (the most negative weights go)",
+         find="    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]",
+         replace="    magnitudes = [w.numpy().ravel() for w in weights.values()]"),
     Edit("structured pruning by the L1 norm", find="    norms = np.sqrt((w * w).sum(axis=others))",
          replace="    norms = np.abs(w).sum(axis=others)"),
     Edit("sparsity counts the zero biases too",
@@ -49,6 +52,9 @@ MUTANTS = [
     Edit("linear schedule instead of the cubic one",
          find="    return float(final + (initial - final) * (1.0 - progress) ** 3)",
          replace="    return float(final + (initial - final) * (1.0 - progress))"),
+    Edit("schedule progress measured from step 0 instead of from start",
+         find="    progress = min(max((step - start) / (end - start), 0.0), 1.0)",
+         replace="    progress = min(max(step / end, 0.0), 1.0) if step >= start else 0.0"),
     Edit("masks applied once when the step is made, never after the updates", find=STEP_TAIL,
          replace="""        loss.realize(*optimizer.schedule_step())
         return loss
@@ -75,6 +81,9 @@ MUTANTS = [
     Edit("KL in the wrong direction: KL(p_student || p_teacher)",
          find="    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(axis=1).mean()",
          replace="    kl = (log_p_student.exp() * (log_p_student - log_p_teacher)).sum(axis=1).mean()"),
+    Edit("KL averaged over the classes as well as the batch",
+         find="    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(axis=1).mean()",
+         replace="    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).mean()"),
     Edit("temperature applied to the student only",
          find="    log_p_teacher = (teacher_logits.detach() / temperature).log_softmax(axis=1)",
          replace="    log_p_teacher = teacher_logits.detach().log_softmax(axis=1)"),
