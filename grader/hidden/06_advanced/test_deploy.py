@@ -180,6 +180,22 @@ def test_safetensors_round_trip_is_bit_exact(tmp_path):
                 raise Mismatch(f"{label}: {name} came back as {got.dtype} {got.shape}, saved as {value.dtype} {value.shape}")
             if got.tobytes() != np.ascontiguousarray(value).tobytes():
                 raise Mismatch(f"{label}: the bytes of {name} changed in the round trip")
+    # a file from another writer: metadata, a padded header, names in another order
+    other = {"b": np.arange(6, dtype=np.float32).reshape(2, 3), "a": np.array([-1, 2], np.int8)}
+    header, offset = {"__metadata__": {"format": "np"}}, 0
+    for name, value in other.items():
+        header[name] = {"dtype": {"float32": "F32", "int8": "I8"}[value.dtype.name], "shape": list(value.shape),
+                        "data_offsets": [offset, offset + value.nbytes]}
+        offset += value.nbytes
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    (tmp_path / "other.safetensors").write_bytes(struct.pack("<Q", len(text)) + text + b"".join(v.tobytes() for v in other.values()))
+    read = mine.load_safetensors(tmp_path / "other.safetensors")
+    if not isinstance(read, dict) or sorted(read) != ["a", "b"]:
+        raise Mismatch("load_safetensors of a file with __metadata__: the names must be exactly the arrays' names")
+    for name, value in other.items():
+        assert_matches(np.asarray(read[name]), value, rtol=0, atol=0,
+                       what=f"{name} read by load_safetensors from a file another writer made (padded header, metadata)")
     assert_raises(ValueError, mine.save_safetensors, {}, tmp_path / "b.safetensors", what="save_safetensors of no arrays")
     assert_raises(ValueError, mine.save_safetensors, {"names": np.array(["a", "b"])}, tmp_path / "c.safetensors",
                   what="save_safetensors of an array of strings")
