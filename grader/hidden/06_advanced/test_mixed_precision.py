@@ -3,7 +3,7 @@ sequences, unscaling and inf/NaN detection, skipped steps that leave the master 
 optimizer state alone, float32 master weights, and a short float16 training run against a float32
 NumPy run of the same network."""
 import numpy as np
-from tinygrad import Context, Tensor, dtypes
+from tinygrad import Tensor, dtypes
 from tinygrad.nn import optim
 
 from grader.compare import Mismatch, assert_matches, assert_raises
