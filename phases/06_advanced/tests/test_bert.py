@@ -47,13 +47,11 @@ def test_mask_tokens_80_10_10():
 def test_encoder_is_bidirectional():
     Tensor.manual_seed(0)
     model = bert.Bert(vocab_size=9, context=6, d_model=8, n_heads=2, n_layers=1)
-    ids = np.array([[1, 4, 5, 6, 7, 2]], dtype=np.int32)
-    base = model.encode(Tensor(ids)).numpy()
-    later = ids.copy()
-    later[0, 4] = 8                                                 # change a LATER token
-    moved = model.encode(Tensor(later)).numpy()
-    assert base.shape == (1, 6, 8)
-    assert not np.allclose(moved[0, 1], base[0, 1], atol=1e-6)      # position 1 sees position 4
+    ids = np.array([[1, 4, 5, 6, 7, 2],
+                    [1, 4, 5, 6, 8, 2]], dtype=np.int32)            # row 1: a LATER token changed
+    out = model.encode(Tensor(ids)).numpy()
+    assert out.shape == (2, 6, 8)                                   # (N, T, d)
+    assert not np.allclose(out[0, 1], out[1, 1], atol=1e-6)         # position 1 sees position 4
 
 
 def test_mlm_loss_averages_over_chosen_positions_only():
@@ -65,7 +63,7 @@ def test_mlm_loss_averages_over_chosen_positions_only():
     assert loss == pytest.approx((-math.log(p2) + math.log(4)) / 2, rel=1e-4)   # / 2, not / 3
 
 
-def test_classifier_shape_and_loss_at_init():
+def test_classifier_gives_small_logits_per_sequence_at_init():
     Tensor.manual_seed(0)
     clf = bert.BertClassifier(bert.Bert(9, 6, 8, 2, 1), n_classes=3)
     logits = clf(Tensor(np.array([[1, 4, 5, 2, 0, 0], [1, 6, 2, 0, 0, 0]], dtype=np.int32)))
