@@ -32,9 +32,9 @@ from grader.milestones import Run
 from grader.target import exercise
 
 TIERS = {
-    "smoke": dict(layers=2, d=64, heads=4, context=48, batch=32, lr=2e-3, pretrain=300, ft_lr=1e-3,
+    "smoke": dict(layers=2, d=64, heads=4, context=48, batch=32, lr=2e-3, mask=0.15, pretrain=300, ft_lr=1e-3,
                   finetune=150, every=50, ft_every=50),
-    "full": dict(layers=4, d=128, heads=4, context=64, batch=32, lr=1e-3, pretrain=3000, ft_lr=5e-4,
+    "full": dict(layers=4, d=128, heads=4, context=64, batch=32, lr=1e-3, mask=0.15, pretrain=3000, ft_lr=5e-4,
                  finetune=600, every=250, ft_every=100),
 }
 SPEAKERS, TEST_PER_SPEAKER = 4, 150
@@ -134,7 +134,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out"), seed: int = 
         run.begin_epoch(cfg["every"])
         losses = []
         for i in range(cfg["every"]):
-            x, y = bert.mask_tokens(windows(train, rng.integers(0, len(train) - T, size=B)), V, rng)
+            x, y = bert.mask_tokens(windows(train, rng.integers(0, len(train) - T, size=B)), V, rng, cfg["mask"])
             loss = mlm_step(Tensor(np.asarray(x, np.int32)), Tensor(np.asarray(y, np.int32)))
             if i % 10 == 9:
                 losses.append(loss.item())
