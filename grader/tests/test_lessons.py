@@ -1,6 +1,4 @@
 """Every phase's lesson.py runs top to bottom as a notebook, headlessly."""
-import os
-
 import pytest
 
 from grader import childenv, registry

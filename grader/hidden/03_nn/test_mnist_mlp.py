@@ -33,7 +33,7 @@ def test_build_model_structure():
 
 
 def test_forward_backward_and_sgd_step_match_reference():
-    X, y = rng.normal(size=(9, 6)), rng.integers(0, 3, 9)
+    X, _ = rng.normal(size=(9, 6)), rng.integers(0, 3, 9)
     a, b = ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0), ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0)
     la, lb = mine.forward(a, X, training=True), ref.forward(b, X, training=True)
     assert_matches(la, lb, what="forward(model, X)", rtol=1e-10)

@@ -2,7 +2,7 @@
 import time
 
 import numpy as np
-from tinygrad import Device, Tensor, dtypes
+from tinygrad import Tensor, dtypes
 
 from grader import toy_device
 from grader.compare import Mismatch, assert_matches
