@@ -1,4 +1,5 @@
 """Every phase's lesson.py runs top to bottom as a notebook, headlessly."""
+
 import pytest
 
 from grader import childenv, registry
