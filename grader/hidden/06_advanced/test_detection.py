@@ -101,7 +101,7 @@ def _encode(boxes, classes):
 
 
 def _scene(rng, n: int):
-    """n boxes with centres in distinct random cells, never on the main diagonal's mirror cell."""
+    """n boxes inside the image whose centres lie in n distinct random cells."""
     cells = rng.choice(GRID * GRID, n, replace=False)
     rows, cols = cells // GRID, cells % GRID
     cx, cy = (cols + rng.random(n)) * CELL, (rows + rng.random(n)) * CELL
