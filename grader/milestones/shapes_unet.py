@@ -26,7 +26,7 @@ from grader.milestones import Run, save_picture, tile
 from grader.milestones.mnist_tinygrad import DeviceLoop
 from grader.target import exercise
 
-TIERS = {"smoke": dict(size=32, width=8, depth=2, train=2048, test=256, epochs=3, lr=3e-3),
+TIERS = {"smoke": dict(size=32, width=8, depth=2, train=4096, test=256, epochs=2, lr=3e-3),
          "full": dict(size=48, width=16, depth=3, train=8192, test=1024, epochs=12, lr=3e-3)}
 BATCH, EVAL_BATCH, TEST_SEED, SHOWN = 32, 256, 12345, 8
 LR_EVERY = 10   # steps between learning-rate updates
@@ -77,7 +77,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     Tensor.manual_seed(0)
     rng = np.random.default_rng(0)
     model = unet.UNet(1, N_CLASSES, width=cfg["width"], depth=cfg["depth"])
-    opt = Adam(nn.state.get_parameters(model), lr=cfg["lr"], fused=True)   # one update kernel, not one per tensor
+    opt = Adam(nn.state.get_parameters(model), lr=cfg["lr"])
 
     @TinyJit
     @Context(TRAINING=1)
