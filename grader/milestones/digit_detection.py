@@ -22,21 +22,19 @@ full: 64x64 canvases of full-size digits, channels (16, 32, 64, 64), 12 epochs o
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from grader.data.scenes import digit_scenes
 from grader.milestones import Run
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
 from grader.target import exercise
 
 TIERS = {"smoke": dict(size=32, digit=14, channels=(16, 32, 32), epochs=3, train=9600, test=400, lr=3e-3),
          "full": dict(size=64, digit=28, channels=(16, 32, 64, 64), epochs=12, train=24000, test=1000, lr=2e-3)}
 N_CLASSES, BATCH, EVAL_BATCH = 10, 32, 100
 SCORE_THRESHOLD, NMS_IOU, MATCH_IOU = 0.05, 0.5, 0.5
-LR_EVERY = 10
 
 
 # ------------------------------------------------------------ the grader's own mAP (NumPy oracle)
@@ -180,14 +178,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     run = Run(out_dir, f"Exercise 6.6 TinyYolo on digit scenes ({tier})", "map50", cfg["epochs"])
     loop = DeviceLoop(packed_step, _images(train.images), packed, batch=BATCH)
-    total, done = cfg["epochs"] * loop.steps, [0]
-
-    def advance():
-        done[0] += 1
-        run.advance()
-        if done[0] % LR_EVERY == 0:
-            lr = cfg["lr"] * 0.5 * (1.0 + math.cos(math.pi * done[0] / total))
-            opt.lr.assign(Tensor([lr], device=opt.lr.device)).realize()
+    advance = cosine_steps(run, opt, cfg["epochs"] * loop.steps, cfg["lr"])
 
     X_test = _images(test.images)
     truth = list(zip(test.boxes, test.classes))

@@ -15,28 +15,21 @@ test accuracy 0.9854 after epoch 1 and 0.9881 after epoch 2, 184 CPU s for the w
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from grader import data
 from grader.milestones import Run
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=2, lr=3e-3, subset=45000), "full": dict(epochs=8, lr=3e-3, subset=None)}
 BATCH = 128
-LR_EVERY = 10   # steps between learning-rate updates (each is a small copy and kernel outside the JIT)
 
 
 def _images(X: np.ndarray) -> np.ndarray:
     return (np.asarray(X, dtype=np.float32) / 255.0).reshape(len(X), 1, 28, 28)
-
-
-def cosine_lr(step: int, total: int, base: float) -> float:
-    """Learning rate after `step` of `total` steps: base * (1 + cos(pi * step / total)) / 2."""
-    return base * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
 
 
 def save_filters(out_dir: Path, filters: np.ndarray, title: str) -> Path:
@@ -119,13 +112,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     run = Run(out_dir, f"Exercise 5.2 MnistCNN on MNIST ({tier})", "test_accuracy", cfg["epochs"])
     loop = DeviceLoop(step, X_train, y_train, batch=BATCH)
-    total, done = cfg["epochs"] * loop.steps, [0]
-
-    def advance():
-        done[0] += 1
-        run.advance()
-        if done[0] % LR_EVERY == 0:
-            opt.lr.assign(Tensor([cosine_lr(done[0], total, cfg["lr"])], device=opt.lr.device)).realize()
+    advance = cosine_steps(run, opt, cfg["epochs"] * loop.steps, cfg["lr"])
 
     for epoch in range(cfg["epochs"]):
         run.begin_epoch(loop.steps)

@@ -38,12 +38,11 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run
-from grader.milestones.mnist_cnn import cosine_lr
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=2, subset=19200), "full": dict(epochs=3, subset=None)}
-BATCH, LR, LR_EVERY = 128, 3e-3, 10
+BATCH, LR = 128, 3e-3
 EVAL_BATCH = 1000
 NUMPY_BATCH = 250      # im2col of 250 images stays in the caches better than of 1,000
 WARMUP, REPEATS = 5, 50
@@ -132,13 +131,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     opt = Adam(nn.state.get_parameters(model), lr=LR)
     run = Run(out_dir, f"Exercise 6.8: the 5.2 CNN trained for export ({tier})", "export_agreement", cfg["epochs"])
     loop = DeviceLoop(cnn.make_train_step(model, opt), X_train, y_train, batch=BATCH)
-    total, done = cfg["epochs"] * loop.steps, [0]
-
-    def advance():
-        done[0] += 1
-        run.advance()
-        if done[0] % LR_EVERY == 0:
-            opt.lr.assign(Tensor([cosine_lr(done[0], total, LR)], device=opt.lr.device)).realize()
+    advance = cosine_steps(run, opt, cfg["epochs"] * loop.steps, LR)
 
     for _ in range(cfg["epochs"]):
         run.begin_epoch(loop.steps)

@@ -5,6 +5,7 @@ learning rate decayed by 0.8 per epoch. The gate is the test-set accuracy (10,00
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,27 @@ class DeviceLoop:
                 losses.append(loss.item())
             advance()
         return float(np.mean(losses))
+
+
+def cosine_lr(step: int, total: int, base: float) -> float:
+    """Learning rate after `step` of `total` steps: base * (1 + cos(pi * step / total)) / 2."""
+    return base * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+
+
+def cosine_steps(run: Run, optimizer, total: int, base: float, every: int = 10):
+    """The `advance` callback of `DeviceLoop.epoch` for a cosine schedule over `total` steps: each call
+    counts a step in `run`, and every `every` steps the optimizer's learning-rate Tensor is set to
+    cosine_lr (an assign, which the TinyJit step reads on its next replay; each is a small copy and
+    kernel outside the JIT, hence not every step)."""
+    from tinygrad import Tensor
+    done = [0]
+
+    def advance() -> None:
+        done[0] += 1
+        run.advance()
+        if done[0] % every == 0:
+            optimizer.lr.assign(Tensor([cosine_lr(done[0], total, base)], device=optimizer.lr.device)).realize()
+    return advance
 
 
 def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str, float]:

@@ -22,20 +22,18 @@ images, gate 0.9 (not run here: a GPU or an evening).
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from grader.data.shapes import CLASSES, N_CLASSES, shapes_on_noise
 from grader.milestones import Run, save_picture, tile
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
 from grader.target import exercise
 
 TIERS = {"smoke": dict(size=32, width=8, depth=2, train=4096, test=256, epochs=2, lr=3e-3),
          "full": dict(size=48, width=16, depth=3, train=8192, test=1024, epochs=12, lr=3e-3)}
 BATCH, EVAL_BATCH, TEST_SEED, SHOWN = 32, 256, 12345, 8
-LR_EVERY = 10   # steps between learning-rate updates
 
 
 def predict(model, images: np.ndarray) -> np.ndarray:
@@ -67,10 +65,6 @@ def class_iou(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1), np.nan)
 
 
-def cosine_lr(step: int, total: int, base: float) -> float:
-    return base * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
-
-
 def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str, float]:
     from tinygrad import Context, Tensor, TinyJit, nn
     from tinygrad.nn.optim import Adam
@@ -94,13 +88,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     run = Run(out_dir, f"Exercise 6.5 UNet on shapes ({tier})", "test_mean_iou", cfg["epochs"])
     loop = DeviceLoop(step, X_train, y_train.astype(np.int32), batch=BATCH)
-    total, done = cfg["epochs"] * loop.steps, [0]
-
-    def advance():
-        done[0] += 1
-        run.advance()
-        if done[0] % LR_EVERY == 0:
-            opt.lr.assign(Tensor([cosine_lr(done[0], total, cfg["lr"])], device=opt.lr.device)).realize()
+    advance = cosine_steps(run, opt, cfg["epochs"] * loop.steps, cfg["lr"])
 
     for _ in range(cfg["epochs"]):
         run.begin_epoch(loop.steps)

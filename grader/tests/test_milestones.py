@@ -103,3 +103,21 @@ def test_missing_data_leads_with_the_fix(fresh_workspace, tmp_path, monkeypatch)
     result = runner.run_milestone(registry.exercise("3.6"), fresh_workspace, "smoke", target_name="reference", echo=False)
     assert not result.passed and result.message.startswith("To fix, do one of:"), result.message
     assert "grader data fetch mnist" in result.message.splitlines()[1]
+
+
+def test_cosine_steps_counts_each_step_and_sets_the_rate_every_tenth():
+    from tinygrad import Tensor
+    from tinygrad.nn.optim import SGD
+
+    from grader.milestones.mnist_tinygrad import cosine_lr, cosine_steps
+    counted = []
+    opt = SGD([Tensor.zeros(2).contiguous()], lr=0.1)
+    advance = cosine_steps(type("FakeRun", (), {"advance": lambda self: counted.append(1)})(), opt, total=40, base=0.1)
+    rates = []
+    for _ in range(20):
+        advance()
+        rates.append(float(opt.lr.numpy()[0]))
+    assert len(counted) == 20
+    assert rates[:9] == [rates[0]] * 9 and abs(rates[0] - 0.1) < 1e-7, rates   # unchanged before step 10
+    assert abs(rates[9] - cosine_lr(10, 40, 0.1)) < 1e-7 and abs(rates[19] - 0.05) < 1e-7, rates
+    assert cosine_lr(0, 40, 0.1) == 0.1 and cosine_lr(40, 40, 0.1) == 0.0 and cosine_lr(50, 40, 0.1) == 0.0
