@@ -110,7 +110,7 @@ class Matrix:
         The operator `@` calls this method.
         """
         ### BEGIN SOLUTION
-        (_, m), (m2, p) = self.shape, other.shape
+        (n, m), (m2, p) = self.shape, other.shape
         if m != m2:
             raise ValueError(f"cannot multiply matrices of shapes {self.shape} and {other.shape}: inner sizes differ")
         columns = [[other._rows[j][k] for j in range(m)] for k in range(p)]
