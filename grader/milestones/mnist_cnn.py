@@ -28,7 +28,8 @@ TIERS = {"smoke": dict(epochs=2, lr=3e-3, subset=45000), "full": dict(epochs=8, 
 BATCH = 128
 
 
-def _images(X: np.ndarray) -> np.ndarray:
+def images_nchw(X: np.ndarray) -> np.ndarray:
+    """uint8 MNIST images (N, 28, 28) as float32 (N, 1, 28, 28) in [0, 1]."""
     return (np.asarray(X, dtype=np.float32) / 255.0).reshape(len(X), 1, 28, 28)
 
 
@@ -101,7 +102,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     if cfg["subset"]:
         keep = data.stratified_subset(y_train, cfg["subset"])
         X_train, y_train = X_train[keep], y_train[keep]
-    X_train, X_test = _images(X_train), _images(X_test)
+    X_train, X_test = images_nchw(X_train), images_nchw(X_test)
     y_train = np.asarray(y_train, dtype=np.int32)
 
     Tensor.manual_seed(0)

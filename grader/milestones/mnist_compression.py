@@ -35,7 +35,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs
 from grader.target import exercise
 
 TIERS = {"smoke": dict(teacher_epochs=2, prune_rounds=4, student_epochs=2),
@@ -68,12 +68,7 @@ def predictor(model, batch: int = 1000):
 def numpy_logits(model, X: np.ndarray) -> np.ndarray:
     """The same MLP evaluated in NumPy from the model's `weights` and `biases` (the 4.1 contract):
     cheap enough for the curves and the sweep; the gated accuracies use `predictor`."""
-    weights, biases = [w.numpy() for w in model.weights], [b.numpy() for b in model.biases]
-    for k, (w, b) in enumerate(zip(weights, biases)):
-        X = X @ w + b
-        if k < len(weights) - 1:
-            X = np.maximum(X, 0.0)
-    return X
+    return layer_inputs([w.numpy() for w in model.weights], [b.numpy() for b in model.biases], X)[-1]
 
 
 def weight_sparsity(model) -> float:

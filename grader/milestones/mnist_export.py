@@ -38,6 +38,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run
+from grader.milestones.mnist_cnn import images_nchw
 from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
 from grader.target import exercise
 
@@ -46,10 +47,6 @@ BATCH, LR = 128, 3e-3
 EVAL_BATCH = 1000
 NUMPY_BATCH = 250      # im2col of 250 images stays in the caches better than of 1,000
 WARMUP, REPEATS = 5, 50
-
-
-def _images(X: np.ndarray) -> np.ndarray:
-    return (np.asarray(X, dtype=np.float32) / 255.0).reshape(len(X), 1, 28, 28)
 
 
 def tinygrad_logits(model, X: np.ndarray) -> np.ndarray:
@@ -122,7 +119,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     if cfg["subset"]:
         keep = data.stratified_subset(y_train, cfg["subset"])
         X_train, y_train = X_train[keep], y_train[keep]
-    X_train, X_test = _images(X_train), _images(X_test)
+    X_train, X_test = images_nchw(X_train), images_nchw(X_test)
     y_train, y_test = np.asarray(y_train, dtype=np.int32), np.asarray(y_test)
 
     Tensor.manual_seed(0)

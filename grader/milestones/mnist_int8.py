@@ -34,7 +34,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels
-from grader.milestones.mnist_tinygrad import DeviceLoop
+from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=2), "full": dict(epochs=5)}
@@ -62,17 +62,6 @@ def _stack(layers):
                 x = x.relu()
         return x
     return forward
-
-
-def _layer_inputs(weights, biases, X: np.ndarray) -> list[np.ndarray]:
-    """The float model's input to every layer for the images X (NumPy, float32)."""
-    inputs, h = [], X
-    for k, (w, b) in enumerate(zip(weights, biases)):
-        inputs.append(h)
-        h = h @ w + b
-        if k < len(weights) - 1:
-            h = np.maximum(h, 0.0)
-    return inputs
 
 
 def _stored_bytes(layer) -> int:
@@ -164,7 +153,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     biases = [np.asarray(b.numpy(), np.float32) for b in model.biases]
     calibration = X_train[rng.choice(len(X_train), CALIBRATION_BATCHES * BATCH, replace=False)]
     scales = []
-    for inputs in _layer_inputs(weights, biases, calibration):
+    for inputs in layer_inputs(weights, biases, calibration)[:-1]:
         observer = qz.MinMaxObserver()
         for i in range(0, len(inputs), BATCH):
             observer.observe(Tensor(inputs[i:i + BATCH]))

@@ -49,6 +49,16 @@ class DeviceLoop:
         return float(np.mean(losses))
 
 
+def layer_inputs(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) -> list[np.ndarray]:
+    """A ReLU MLP (the 4.1 layout, y = x W + b) evaluated in NumPy by the grader: the input to every
+    layer, then the logits, as a list of len(weights) + 1 arrays."""
+    out = [X]
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        h = out[-1] @ w + b
+        out.append(np.maximum(h, 0.0) if k < len(weights) - 1 else h)
+    return out
+
+
 def cosine_lr(step: int, total: int, base: float) -> float:
     """Learning rate after `step` of `total` steps: base * (1 + cos(pi * step / total)) / 2."""
     return base * 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
