@@ -420,8 +420,8 @@ def test_parse_kernel_lines_recorded_and_units():
 
 def test_hotspots_aggregate_rank_and_share():
     rows = [mine.KernelRow(index=i, name=n, time_s=t, gflops=0.0, gbs=0.0) for i, (n, t) in enumerate(
-        [("a", 1.0), ("b", 3.0), ("c", 2.0), ("b", 1.0), ("d", 2.0), ("a", 0.5), ("e", 0.5)])]
-    want = [("b", 4.0, 2), ("c", 2.0, 1), ("d", 2.0, 1), ("a", 1.5, 2), ("e", 0.5, 1)]
+        [("a", 1.0), ("b", 3.0), ("d", 2.0), ("b", 1.0), ("c", 2.0), ("a", 0.5), ("e", 0.5)])]
+    want = [("b", 4.0, 2), ("d", 2.0, 1), ("c", 2.0, 1), ("a", 1.5, 2), ("e", 0.5, 1)]
     for k in (1, 3, 5, 9):
         got = mine.hotspots(rows, k)
         w = want[:k]
