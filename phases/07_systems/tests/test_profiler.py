@@ -1,5 +1,6 @@
 """Visible tests for Exercise 7.2 (profiling and benchmarks). Run: make phase7"""
 import numpy as np
+import pytest
 from tinygrad import Tensor, nn
 
 from grader.target import exercise
@@ -72,19 +73,20 @@ def test_matmul_cost():
 
 
 def test_step_counters_of_an_elementwise_add():
+    assert pf.arithmetic_intensity(1000, 12000) == 1000 / 12000
     a, b = Tensor.ones(1000).contiguous().realize(), Tensor.ones(1000).contiguous().realize()
     c = pf.step_counters(lambda: a + b)          # the lazy result is realized by step_counters
-    assert (c.kernels, c.flops, c.bytes) == (1, 1000, 3 * 1000 * 4)
-    assert pf.arithmetic_intensity(c.flops, c.bytes) == 1000 / 12000
+    assert (c.kernels, c.flops, c.bytes) == (1, 1000, 3 * 1000 * 4)   # read a and b, write a + b
 
 
 def test_analytic_flops_close_to_tinygrad_for_a_linear_stack():
     layers = [nn.Linear(16, 32), Tensor.relu, nn.Linear(32, 10)]
+    analytic = pf.analytic_flops(layers, (8, 16))
+    assert analytic == 2 * 8 * (16 * 32 + 32 * 10) + 8 * (32 + 10)   # 13,648
     x = Tensor.ones(8, 16).contiguous().realize()
     Tensor.realize(*nn.state.get_parameters(layers))
     counted = pf.step_counters(lambda: layers[2](layers[1](layers[0](x))))
-    analytic = pf.analytic_flops(layers, (8, 16))
-    assert analytic == 2 * 8 * (16 * 32 + 32 * 10) + 8 * (32 + 10)
+    assert counted.kernels == 2                       # one per Linear (bias and relu fused in)
     assert abs(counted.flops - analytic) <= 0.1 * analytic
 
 
@@ -132,3 +134,12 @@ def test_parse_kernel_lines_and_hotspots():
     name, total, calls, share = pf.hotspots(rows, 6)[4]
     assert (name, calls) == ("r_32_10", 2)
     np.testing.assert_allclose(total, 15.84e-6)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError):
+        pf.benchmark(lambda: None, repeats=0)
+    with pytest.raises(ValueError):
+        pf.bootstrap_ci([1.0, 2.0, 3.0], level=1.0)
+    with pytest.raises(ValueError):
+        pf.roofline(1.0, 0.0, 10.0)
