@@ -323,23 +323,25 @@ def test_summarize_percentile_median_and_errors():
 
 
 def _oracle_bootstrap(x, stat_axis, level, b=40000, seed=12345):
+    """The grader's percentile bootstrap: (interval, standard deviation of the resampled statistic)."""
     idx = np.random.default_rng(seed).integers(0, x.size, size=(b, x.size))
     stats = stat_axis(x[idx], axis=1)
-    return np.percentile(stats, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+    return np.percentile(stats, [100 * (1 - level) / 2, 100 * (1 + level) / 2]), stats.std()
 
 
 def test_bootstrap_ci_against_a_large_bootstrap():
+    # Monte Carlo error of an endpoint with 10,000 resamples: about 0.03 standard deviations of the
+    # resampled statistic (largest over 200 seeds: 0.09); tails at level and 1 - level are 0.29 off
     rng = np.random.default_rng(31)
     x = rng.normal(3.0, 0.7, size=60)
     for level in (0.95, 0.8, 0.5):
-        low, high = mine.bootstrap_ci(x, stat=np.mean, level=level, n_resamples=4000, seed=8)
-        want = _oracle_bootstrap(x, np.mean, level)
-        width = want[1] - want[0]
+        low, high = mine.bootstrap_ci(x, stat=np.mean, level=level, n_resamples=10000, seed=8)
+        want, sd = _oracle_bootstrap(x, np.mean, level)
         assert_matches(np.array([low, high]), want, what=f"bootstrap_ci of the mean of 60 samples, level={level}",
-                       rtol=0, atol=0.04 * width)
+                       rtol=0, atol=0.15 * sd)
     y = rng.exponential(1.0, size=25)
     low, high = mine.bootstrap_ci(y, stat=np.median, level=0.9, n_resamples=4000, seed=2)
-    want = _oracle_bootstrap(y, np.median, 0.9)
+    want, _ = _oracle_bootstrap(y, np.median, 0.9)
     assert_matches(np.array([low, high]), want, what="bootstrap_ci of the median of 25 samples, level=0.9",
                    rtol=0, atol=0.08 * (want[1] - want[0]))
 
