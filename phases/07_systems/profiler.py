@@ -31,8 +31,11 @@ module builds the four instruments of that habit.
    a bootstrap confidence interval for the median. The clock is a parameter so that the harness
    can be tested with synthetic timings.
 
-Optionally, `parse_kernel_lines` reads the per-kernel lines that tinygrad prints at `DEBUG=2`
-and `hotspots` ranks the kernels by the time they took.
+Finally, `parse_kernel_lines` reads the per-kernel lines that tinygrad prints at `DEBUG=2` (the
+environment variable, or `with Context(DEBUG=2): ...`) and `hotspots` ranks the kernels by the
+time they took. At DEBUG >= 2 tinygrad waits for each kernel and times it (so
+`GlobalCounters.time_sum_s` is 0 below that level). Kernel names: `E_` elementwise, `r_` with a
+reduction, the numbers are loop extents; `copy` lines are transfers between devices.
 """
 from __future__ import annotations
 
