@@ -7,6 +7,7 @@ import math
 import numpy as np
 from tinygrad import Context, GlobalCounters, Tensor, dtypes
 from tinygrad.engine.realize import run_linear
+from tinygrad.schedule import schedule_cache
 from tinygrad.uop.ops import Ops
 
 from grader.compare import Mismatch, assert_matches
@@ -25,7 +26,8 @@ def f32(a):
 
 def measure(fn, *inputs, learner=True):
     """(kernels, bytes, flops, outputs): inputs realized first, counters reset, then fn builds its graph
-    (kernels it runs on the way count too), its outputs are scheduled with SPLIT_REDUCEOP=0 and run."""
+    (kernels it runs on the way count too), its outputs are scheduled with SPLIT_REDUCEOP=0 and run.
+    SCACHE=0: a schedule cached by an earlier call (under other settings) is not reused."""
     if inputs:
         Tensor.realize(*inputs)
     GlobalCounters.reset()
@@ -36,7 +38,7 @@ def measure(fn, *inputs, learner=True):
         out = fn(*inputs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     early = GlobalCounters.kernel_count
-    with Context(SPLIT_REDUCEOP=0):
+    with Context(SPLIT_REDUCEOP=0, SCACHE=0):
         lin = outs[0].schedule_linear(*outs[1:])
     kernels = early + sum(call.src[0].op is Ops.SINK for call in lin.src)
     run_linear(lin)
@@ -102,12 +104,14 @@ def np_attention(q, k, mask):
 def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
     a = f32(rng.normal(size=(16, 64)))
     v = f32(rng.normal(size=1 << 15))           # long enough that tinygrad would split its reduction
+    row = f32(rng.normal(size=64))
     cases = {
         "softmax of a (16, 64) x": (lambda t: ref.softmax(t), [a]),
         "(x + 1).contiguous() * 2": (lambda t: (t + 1).contiguous() * 2, [a]),
         "the sum of a 32768-long vector (SPLIT_REDUCEOP=0)": (lambda t: t.sum(), [v]),
         "two outputs (x.exp().sum(1), x.max(0))": (lambda t: (t.exp().sum(1), t.max(0)), [a]),
         "x * 3 with x not yet realized": (lambda t: t * 3, [a]),
+        "x plus a row uploaded inside fn (a copy, then one kernel)": (lambda t: t + Tensor(row), [a]),
     }
     for name, (fn, arrays) in cases.items():
         kept = []
@@ -116,6 +120,7 @@ def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
             out = fn(*ts)
             kept.append(out)
             return out
+        schedule_cache.clear()                  # schedules cached by earlier calls ignore SPLIT_REDUCEOP
         got = mine.schedule_stats(keep, *[Tensor(x) for x in arrays])
         kernels, nbytes, flops, outs = measure(fn, *[Tensor(x) for x in arrays], learner=False)
         want = {"kernels": kernels, "bytes": nbytes, "flops": flops}

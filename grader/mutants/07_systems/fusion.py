@@ -35,8 +35,8 @@ MUTANTS = [
     Edit("softmax with the exponentials forced into a buffer", find=SM,
          replace="    e = (x - x.max(axis=-1, keepdim=True)).exp().contiguous()\n"
                  "    return e / e.sum(axis=-1, keepdim=True)"),
-    Edit("softmax realizes the row max while building the graph", find=SM,
-         replace="    e = (x - x.max(axis=-1, keepdim=True).realize()).exp()\n"
+    Edit("softmax realizes the exponentials while building the graph", find=SM,
+         replace="    e = (x - x.max(axis=-1, keepdim=True)).exp().realize()\n"
                  "    return e / e.sum(axis=-1, keepdim=True)"),
     Edit("softmax shifted by the global max", find=SM,
          replace="    e = (x - x.max()).exp()\n    return e / e.sum(axis=-1, keepdim=True)"),
@@ -63,8 +63,8 @@ MUTANTS = [
          replace='    return (x @ W1 + b1).gelu(approximate="none") @ W2 + b2'),
     Edit("GELU MLP with the sigmoid approximation", find=MLP,
          replace="    h = x @ W1 + b1\n    return (h * (1.702 * h).sigmoid()) @ W2 + b2"),
-    Edit("GELU MLP with the pre-activation in a buffer", find=MLP,
-         replace="    return (x @ W1 + b1).contiguous().gelu() @ W2 + b2"),
+    Edit("GELU MLP through the step-by-step GELU", find=MLP,
+         replace="    return gelu_unfused(x @ W1 + b1) @ W2 + b2"),
     Edit("GELU MLP adds b1 after the GELU", find=MLP, replace="    return ((x @ W1).gelu() + b1) @ W2 + b2"),
     # attention scores
     Edit("attention mask applied after the softmax", find=ATT,
@@ -74,8 +74,6 @@ MUTANTS = [
          replace="    scores = q @ k.transpose(-2, -1) * (1 / q.shape[-1])"),
     Edit("attention masks with 0 instead of -inf", find='    return softmax(mask.where(scores, float("-inf")))',
          replace="    return softmax(mask.where(scores, 0.0))"),
-    Edit("attention scores forced into a buffer", find='    return softmax(mask.where(scores, float("-inf")))',
-         replace='    return softmax(mask.where(scores.contiguous(), float("-inf")))'),
     Edit("attention through the unfused softmax", find='    return softmax(mask.where(scores, float("-inf")))',
          replace='    return softmax_unfused(mask.where(scores, float("-inf")))'),
     # the training block
