@@ -11,10 +11,12 @@ reduction, and one `.contiguous()` in the right place divides the step's FLOPs.
 What is measured (`schedule_stats`, and the same counting in the grader):
 - kernels: the compute kernels (`Ops.SINK` items, not `Ops.COPY` transfers) of the schedule of the
   outputs, built with the inputs already realized and with `SPLIT_REDUCEOP=0` (tinygrad otherwise
-  splits a large reduction in two kernels, and a count would depend on the size);
+  splits a large reduction in two kernels, and a count would depend on the size) and `SCACHE=0`;
 - bytes: `GlobalCounters.global_mem` while that schedule runs: every kernel's buffers, read or written.
   An intermediate that goes through memory costs a write and a read; a fused one costs nothing;
 - flops: `GlobalCounters.global_ops` for the same run (tinygrad's estimate of the arithmetic).
+The grader also counts the kernels a block runs while it builds its graph (a `.realize()` inside it),
+and a block must not read values back to the host (`.numpy()`, `.tolist()`, `.item()`).
 
 A fused version has the *same values* as the unfused one (float32, up to rounding). Rewriting the maths
 to save a kernel is not fusion: dropping the max shift of softmax overflows exp() for inputs above ~88,
@@ -44,7 +46,8 @@ def schedule_stats(fn: Callable[..., Tensor | tuple[Tensor, ...]], *inputs: Tens
 
     Steps: realize every input (their creation is not counted); call `fn(*inputs)`, which returns one
     lazy Tensor or a tuple/list of them; build the schedule of all outputs together
-    (`Tensor.schedule_linear`) inside `Context(SPLIT_REDUCEOP=0)`; count its compute kernels
+    (`Tensor.schedule_linear`) inside `Context(SPLIT_REDUCEOP=0, SCACHE=0)` (tinygrad caches schedules
+    by graph, and a schedule cached under other settings would be reused); count its compute kernels
     (`call.src[0].op is Ops.SINK` for `call` in `lin.src`; COPY items are transfers, not kernels); then
     `GlobalCounters.reset()`, run the schedule (`run_linear`) and read `GlobalCounters.global_mem`
     (bytes) and `GlobalCounters.global_ops` (flops). The outputs are realized and readable afterwards.

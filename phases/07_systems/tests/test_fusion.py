@@ -36,7 +36,7 @@ def test_schedule_stats_counts_kernels_and_bytes():
 def test_softmax_keeps_the_max_shift():
     x = np.array([[0.0, 1.0], [1000.0, 1001.0]], np.float32)   # exp(1000) overflows float32
     e = math.e
-    np.testing.assert_allclose(fu.softmax(Tensor(x)).numpy(), [[1 / (1 + e), e / (1 + e)]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(fu.softmax(Tensor(x)).numpy(), [[1 / (1 + e), e / (1 + e)]] * 2, rtol=1e-4)
 
 
 def test_softmax_fits_its_budgets():
