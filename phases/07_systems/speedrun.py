@@ -78,7 +78,7 @@ def fast_train(X: np.ndarray, Y: np.ndarray, params: Sequence[np.ndarray], steps
     Returns (losses, params): float32 losses of shape (steps,) and the trained parameters as float32
     NumPy arrays of the input shapes (a new list; the caller's arrays are not changed). Every call is
     independent (its own tensors and its own TinyJit step). Raises ValueError for bad shapes, labels
-    outside [0, C), steps < 1, batch_size outside [1, N] or lr <= 0.
+    outside [0, C), steps < 1, batch_size outside [1, N] or lr <= 0: start with the given
+    `_checked(X, Y, params, steps, batch_size, lr)`, which also converts X to float32 and Y to int32.
     """
-    X, Y, params, steps, batch_size, lr = _checked(X, Y, params, steps, batch_size, lr)
     raise NotImplementedError("Exercise 7.5: implement fast_train (see its docstring)")

@@ -47,6 +47,10 @@ MUTANTS = [
          replace="    for p, w in zip(params, weights):\n        p[...] = w.numpy()\n    return losses, params\n"),
     Edit("losses returned as float64", find="    losses = np.empty(steps, dtype=np.float32)\n",
          replace="    losses = np.empty(steps)\n"),
+    Edit("no input validation (only the conversions of _checked)",
+         find="    X, Y, params, steps, batch_size, lr = _checked(X, Y, params, steps, batch_size, lr)\n",
+         replace="    X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.int32)\n"
+                 "    params = [np.asarray(p, dtype=np.float32) for p in params]\n"),
 ]
 
 ALTERNATIVES = [
