@@ -103,7 +103,8 @@ def _as_result(losses, trained, params, steps: int):
     """The learner's (losses, params) as float64 arrays of the declared shapes, or RuntimeError."""
     losses = np.asarray(losses, dtype=np.float64)
     if losses.shape != (steps,):
-        raise RuntimeError(f"fast_train returned losses of shape {losses.shape}, expected ({steps},)")
+        raise RuntimeError(f"fast_train returned losses of shape {losses.shape}, "
+                           f"expected ({steps},)")
     trained = [np.asarray(p, dtype=np.float64) for p in trained]
     if [p.shape for p in trained] != [p.shape for p in params]:
         raise RuntimeError("fast_train returned parameters of other shapes than it was given")
@@ -124,20 +125,23 @@ def check_training(m: dict, oracle_losses, oracle_params, params, steps: int) ->
     """The gates on the maths: first losses vs the baseline, all losses and the parameters vs the
     oracle. Returns (max relative loss error, max parameter error); RuntimeError when one fails."""
     losses, trained = _as_result(m["losses"], m["params"], params, steps)
+    if not (np.all(np.isfinite(losses)) and all(np.all(np.isfinite(p)) for p in trained)):
+        raise RuntimeError("fast_train returned a loss or a parameter that is inf or NaN")
     base = m["baseline_losses"]
     k = len(base)
-    if not np.all(np.isfinite(losses)) or not np.allclose(losses[:k], base, rtol=RTOL_FIRST, atol=0):
-        raise RuntimeError(f"the first {k} losses of fast_train differ from naive_train's by more than "
-                           f"rtol {RTOL_FIRST:g}: the fast loop does not compute the same training")
-    loss_err = float(np.max(np.abs(losses - oracle_losses) / np.abs(oracle_losses)))
+    if not np.allclose(losses[:k], base, rtol=RTOL_FIRST, atol=0):
+        raise RuntimeError(f"the first {k} losses of fast_train differ from naive_train's by more\n"
+                           f"than rtol {RTOL_FIRST:g}: the fast loop does not compute the same training")
+    rel = np.abs(losses - oracle_losses) / np.abs(oracle_losses)
+    loss_err = float(rel.max())
     param_err = float(max(np.max(np.abs(p - q)) for p, q in zip(trained, oracle_params)))
     if loss_err > RTOL_ALL:
-        step = int(np.argmax(np.abs(losses - oracle_losses) / np.abs(oracle_losses)))
-        raise RuntimeError(f"fast_train's loss at step {step} differs from the grader's NumPy run by "
-                           f"{loss_err:.2g} (relative; allowed {RTOL_ALL:g}): same rows, same order?")
+        raise RuntimeError(f"fast_train's losses differ from the grader's NumPy run by up to {loss_err:.2g}\n"
+                           f"(relative, allowed {RTOL_ALL:g}), first at step {int(np.argmax(rel > RTOL_ALL))}: "
+                           "same rows, same order?")
     if param_err > PARAM_ATOL:
-        raise RuntimeError(f"fast_train's trained parameters differ from the grader's NumPy run by "
-                           f"{param_err:.2g} (allowed {PARAM_ATOL:g})")
+        raise RuntimeError(f"fast_train's trained parameters differ from the grader's NumPy run\n"
+                           f"by up to {param_err:.2g} (allowed {PARAM_ATOL:g})")
     return loss_err, param_err
 
 
@@ -183,6 +187,6 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
                           "baseline_cpu_per_step": m["baseline_cpu_per_step"],
                           "fast_cpu": m["fast_cpu"], "test_accuracy": acc, "steps": steps})
     if acc < cfg["floor"]:
-        raise RuntimeError(f"the trained parameters classify {acc:.4f} of the test set, needs >= "
-                           f"{cfg['floor']} after {steps} steps")
+        raise RuntimeError(f"the trained parameters classify {acc:.4f} of the test set,\n"
+                           f"needs >= {cfg['floor']} after {steps} steps")
     return metrics
