@@ -28,9 +28,9 @@ smoke: 469 steps (one pass), target 10x (the task's figure), test accuracy >= 0.
 (three passes), target 200x, accuracy >= 0.95. The baseline's per-sample graphs make it very slow
 (5.7-7.8 CPU s per step of 128 rows, depending on the load), so batching alone already gives about
 100x; the full tier's 200x asks for TinyJit on top. Measured on 2 shared cores at load 4-8, CPU
-ratio / wall ratio: the reference 405-438x / 394-479x (smoke) and 687x / 752x (full); the reference
+ratio / wall ratio: the reference 405-556x / 394-724x (smoke) and 687x / 752x (full); the reference
 without TinyJit (batched eager float32, data on the device) 107x / 103x (smoke); the baseline itself
-passed as fast_train 1.0x / 1.0x (3 steps). The reference's smoke run costs 31-34 CPU s for the
+passed as fast_train 1.0x / 1.0x (3 steps). The reference's smoke run costs 31-37 CPU s for the
 whole child (budget 80), the full run 41 (budget 120).
 """
 from __future__ import annotations
