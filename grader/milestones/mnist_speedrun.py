@@ -136,9 +136,9 @@ def check_training(m: dict, oracle_losses, oracle_params, params, steps: int) ->
     loss_err = float(rel.max())
     param_err = float(max(np.max(np.abs(p - q)) for p, q in zip(trained, oracle_params)))
     if loss_err > RTOL_ALL:
+        first = int(np.argmax(rel > RTOL_ALL))
         raise RuntimeError(f"fast_train's losses differ from the grader's NumPy run by up to {loss_err:.2g}\n"
-                           f"(relative, allowed {RTOL_ALL:g}), first at step {int(np.argmax(rel > RTOL_ALL))}: "
-                           "same rows, same order?")
+                           f"(relative, allowed {RTOL_ALL:g}), first at step {first}: same rows, same order?")
     if param_err > PARAM_ATOL:
         raise RuntimeError(f"fast_train's trained parameters differ from the grader's NumPy run\n"
                            f"by up to {param_err:.2g} (allowed {PARAM_ATOL:g})")

@@ -3,9 +3,9 @@
 A ReLU MLP y = x W + b per layer (ReLU between layers, none after the last), trained by plain
 mini-batch SGD on the mean softmax cross-entropy of each batch:
 
-    rows of step t:  (t * batch_size + j) mod N  for j = 0 .. batch_size - 1   (in order, wrapping around)
-    loss_t         = mean over those rows of  -log softmax(f(x_j))[y_j]        (with the parameters before step t)
-    p             <- p - lr * d loss_t / d p                                  for every parameter
+    rows of step t:  (t * batch_size + j) mod N,  j = 0 .. batch_size - 1   (in order, wrapping)
+    loss_t         = mean over those rows of  -log softmax(f(x_j))[y_j]      (parameters before step t)
+    p             <- p - lr * d loss_t / d p                                (every parameter)
 
 Every slow habit is here on purpose: float64 parameters, one sample at a time (a new graph and a new
 schedule for each), the gradient of each sample copied out to NumPy and summed there, the data converted

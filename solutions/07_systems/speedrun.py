@@ -13,19 +13,21 @@ mean loss, so one batched step gives the baseline's step up to float32 rounding.
 phases 4 to 7 that apply:
 
 * batching (phase 4): one (B, D) matmul instead of B vector products;
-* TinyJit (4.4): capture the step once, replay its kernels; a Python float such as lr is baked in,
+* TinyJit (4.1): capture the step once, replay its kernels; a Python float such as lr is baked in,
   which is fine here because a new step is built for every call;
 * float32 (6.2): half the bytes of float64, and this is what the rest of the curriculum trains in;
 * the data on the device (the 4.1 milestone's `DeviceLoop`): copy X and Y in once and give the step
   a view at a symbolic offset (`Variable("start", 0, N - 1).bind(s)`), so that TinyJit replays the
   same kernels for every batch (a gather `X[Tensor(rows)]` works too, at a higher cost per step);
-* read the loss once per step and never between the forward pass and the update (the update would
-  otherwise already be in it: realize the loss together with the assigns);
+* read the loss once per step, realized together with the parameter updates
+  (`loss.realize(*assigns)`): realized after them, it would be computed with the new weights;
 * BEAM search (`BEAM=1`, minutes, cached) is optional on top.
 
-The milestone (`grader/milestones/mnist_speedrun.py`) times the baseline and `fast_train` on the
-same MNIST batches in one process and asks for at least 10x less CPU time, the same first losses and
-a trained model that classifies the test set.
+The checks grade the maths (the loss curve and the parameters against a float64 NumPy run); the
+milestone (`grader/milestones/mnist_speedrun.py`) grades the speed: it times the baseline and
+`fast_train` on the same MNIST batches in one process and asks for at least 10x less CPU time
+(smoke; 200x for the full tier, which batching alone does not reach), the same first losses and a
+trained model that classifies the test set. This file may not import `grader`.
 """
 from __future__ import annotations
 
