@@ -11,7 +11,7 @@ from grader.target import exercise, reference
 
 mine, ref = exercise("7.3"), reference("7.3")
 B, D = 256, 64                  # the visible tests' shapes: their kernels are compiled already
-MEMORY_FACTOR = 0.65            # L = 16, k = 4: measured 0.44 of plain (reference, tinygrad 0.14 CPU)
+MEMORY_FACTOR = 0.7             # L = 12, k = 3: measured 0.53 of plain (reference, tinygrad 0.14 CPU)
 
 
 def _counted(buf) -> bool:
@@ -223,19 +223,19 @@ def test_sqrt_segments_like_the_reference():
 # ---- checkpointed_grads: memory ----
 
 def test_checkpointing_lowers_the_peak_memory_the_grader_measures():
-    layers, x, target = _network(16, seed=16, gates=False)
+    layers, x, target = _network(12, seed=12, gates=False)
     loss_fn = lambda h: ((h - target) ** 2).mean()       # noqa: E731
     with Watch() as w:
-        got = mine.checkpointed_grads(_split(layers, 4), x, loss_fn)
+        got = mine.checkpointed_grads(_split(layers, 3), x, loss_fn)
     ckpt = w.extra
-    _check_grads(got, _plain([Seg(layers)], x, loss_fn), "checkpointed_grads(16 layers, 4 segments)")
+    _check_grads(got, _plain([Seg(layers)], x, loss_fn), "checkpointed_grads(12 layers, 3 segments)")
     del got
     with Watch() as w:
         _plain([Seg(layers)], x, loss_fn)
     plain = w.extra
     act = B * D * 4
     if ckpt > MEMORY_FACTOR * plain:
-        raise Mismatch(f"16 residual layers, 4 segments: peak extra memory {ckpt / act:.1f} activations, plain "
+        raise Mismatch(f"12 residual layers, 3 segments: peak extra memory {ckpt / act:.1f} activations, plain "
                        f"backprop {plain / act:.1f}; checkpointing should need at most {MEMORY_FACTOR:.0%} of "
                        "plain: keep only the segment inputs (realized, detached) and realize each segment's "
                        "gradients before moving to the previous one")

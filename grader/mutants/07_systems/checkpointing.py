@@ -34,7 +34,7 @@ MUTANTS = [
     # checkpointing that stores what it should recompute
     Edit("calls plain backprop (the whole graph is kept)", find=BACKWARD,
          replace="    return plain_grads(segments, x, loss_fn)\n"),
-    Edit("segment outputs neither realized nor detached: the forward graph stays whole",
+    Edit("whole forward graph kept (outputs not realized) and differentiated at once",
          find=FORWARD, replace="        inputs.append(seg(inputs[-1]))\n",
          then=Edit("", find=BACKWARD, replace="""    params = parameters(segments)
     dx, *grads = loss.gradient(x, *params)
@@ -44,8 +44,6 @@ MUTANTS = [
     Edit("gradients realized only at the end: one backward graph over all segments",
          find="        Tensor.realize(g, *dparams)\n        grads = dparams + grads\n    return loss, g, grads\n",
          replace="        grads = dparams + grads\n    Tensor.realize(g, *grads)\n    return loss, g, grads\n"),
-    Edit("segment outputs realized but not detached", find=FORWARD,
-         replace="        inputs.append(seg(inputs[-1]).realize())\n"),
     # recomputation with the wrong gradient
     Edit("incoming gradient not chained (ones)", find=VJP,
          replace="        g, *dparams = seg(h).gradient(h, *params, gradient=g.ones_like())\n"),
@@ -101,11 +99,11 @@ ALTERNATIVES = [
          replace="""    def back(j, g):
         if j < 0:
             return g, []
-        h = inputs[j]
+        h, inputs[j] = inputs[j], None
         params = list(seg_list[j].params)
         g, *dparams = seg_list[j](h).gradient(h, *params, gradient=g)
         Tensor.realize(g, *dparams)
-        inputs[j] = None
+        del h                                  # a frame that keeps its input keeps its memory
         dx, rest = back(j - 1, g)
         return dx, rest + dparams
     seg_list = list(segments)
@@ -113,11 +111,12 @@ ALTERNATIVES = [
     return loss, dx, grads
 """),
     Edit("segment inputs kept as NumPy copies", find=FORWARD,
-         replace="        inputs.append(seg(inputs[-1]).numpy())\n",
-         then=Edit("", find="    out = inputs.pop()\n",
-                   replace="    out = Tensor(inputs.pop())\n",
+         replace="        inputs.append(seg(Tensor(inputs[-1]) if len(inputs) > 1 else inputs[-1]).numpy())\n",
+         then=Edit("", find="    out = inputs.pop()\n", replace="    out = Tensor(inputs.pop())\n",
                    then=Edit("", find="        h = inputs.pop()\n",
-                             replace="        h = inputs.pop()\n        h = h if isinstance(h, Tensor) else Tensor(h).realize()\n"))),
+                             replace="        h = inputs.pop()\n        h = Tensor(h).realize() if len(inputs) else h\n"))),
+    Edit("segment outputs realized but not detached", find=FORWARD,
+         replace="        inputs.append(seg(inputs[-1]).realize())\n"),
     Edit("segment sizes from a list and running boundaries", find=SPLIT,
          replace="""    sizes = [L // k + (j < L % k) for j in range(k)]
     bounds = [sum(sizes[:j]) for j in range(k + 1)]
