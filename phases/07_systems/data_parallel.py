@@ -118,9 +118,10 @@ class DataParallelTrainer:
 
     `step(x, y, micro_batches=1)`, with x, y the global batch (B rows, any device):
       1. `shard_batch(x, y, n)`; replica k runs on its shard, moved to devices[k];
-      2. each replica cuts its shard into `micro_batches` micro-batches (shard_batch again) and
-         accumulates their gradients weighted by micro-batch size / shard size, so it holds the
-         gradient of its shard's mean loss (`loss_fn(output, y)` is a mean over the batch);
+      2. each replica cuts its shard into `micro_batches` micro-batches (shard_batch again),
+         calls its model once per micro-batch (on devices[k]) and accumulates the gradients
+         weighted by micro-batch size / shard size, so it holds the gradient of its shard's mean
+         loss (`loss_fn(output, y)` is a mean over the batch);
       3. all-reduce with weights n_k / B (`allreduce_mean` per parameter, or `bucketed_allreduce`
          when `bucket_bytes` is set): every replica now holds the gradient of the global-batch
          mean loss;
