@@ -279,8 +279,9 @@ def test_micro_batches_of_uneven_sizes():
 
 def test_buckets_and_a_custom_loss():
     # parameters of 512, 32, 128 and 16 bytes: buckets [w1], [b1, w2, b2]
-    _train(D2, _data(10, 2, seed=4, regression=True), 0.1, 0.9,
-           "2 devices, bucket_bytes=200, a mean-squared-error loss", loss_fn=mse, bucket_bytes=200)
+    _train(D3, _data(10, 2, seed=4, regression=True), 0.1, 0.9,
+           "3 devices (shards 4, 3, 3), bucket_bytes=200, a mean-squared-error loss", loss_fn=mse,
+           bucket_bytes=200)
 
 
 def test_trainer_bad_input():
