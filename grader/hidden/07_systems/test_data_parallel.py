@@ -191,6 +191,10 @@ def mse(out, y):
     return (out - y).square().mean()
 
 
+def cross_entropy(out, y):
+    return out.sparse_categorical_crossentropy(y)
+
+
 def _data(batch, steps, seed, regression=False):
     rng = np.random.default_rng(seed)
     out = []
@@ -228,7 +232,7 @@ def _train(devices, data, lr, momentum, what, micro_batches=1, loss_fn=None, buc
     if len(replicas) != len(devices):
         raise Mismatch(f"{what}: trainer.replicas should hold {len(devices)} models, one per device")
     init = [p.numpy() for p in get_parameters(replicas[0])]
-    want_params, want_losses = _oracle(init, data, lr, momentum, loss_fn or mine.cross_entropy)
+    want_params, want_losses = _oracle(init, data, lr, momentum, loss_fn or cross_entropy)
     batch = data[0][0].shape[0]
     shard_sizes = [len(r) for r in np.array_split(np.arange(batch), len(devices))]
     for t, ((x, y), want_p, want_l) in enumerate(zip(data, want_params, want_losses), start=1):
@@ -237,8 +241,8 @@ def _train(devices, data, lr, momentum, what, micro_batches=1, loss_fn=None, buc
         loss = trainer.step(Tensor(x), Tensor(y), micro_batches=micro_batches)
         if not isinstance(loss, float):
             raise Mismatch(f"{what}: step {t} returned {type(loss).__name__}, expected a Python float")
-        assert_matches(loss, want_l, what=f"{what}: loss of step {t} (the global-batch mean loss, computed "
-                       "with the weights before the update)", rtol=1e-5)
+        assert_matches(loss, want_l, what=f"{what}: loss of step {t} (the mean over the whole batch, "
+                       "before the update)", rtol=1e-5)
         ref_params = None
         for k, (r, dev, n_k) in enumerate(zip(replicas, devices, shard_sizes)):
             devs = {c[0] for c in r.calls}
@@ -256,31 +260,31 @@ def _train(devices, data, lr, momentum, what, micro_batches=1, loss_fn=None, buc
             if ref_params is None:
                 ref_params = values
                 for i, (v, w) in enumerate(zip(values, want_p)):
-                    assert_matches(v, w, what=f"{what}: parameter {i} after step {t}, against single-device "
-                                   "SGD on the whole batch", rtol=1e-5, atol=1e-6)
+                    assert_matches(v, w, what=f"{what}: parameter {i} after step {t} (vs one device, "
+                                   "whole batch)", rtol=1e-5, atol=1e-6)
             elif not all(np.array_equal(v, v0) for v, v0 in zip(values, ref_params)):
                 raise Mismatch(f"{what}: after step {t} replica {k} differs from replica 0: the replicas "
-                               "drift apart (they must be bitwise identical after every step)")
+                               "drift apart (they must stay bitwise identical)")
     return max(float(np.abs(v - w).max()) for v, w in zip(ref_params, want_params[-1]))
 
 
 def test_two_devices_even_shards_with_momentum():
-    _train(D2, _data(10, 3, seed=1), 0.05, 0.9, "2 devices, batch 10, SGD momentum 0.9")
+    _train(D2, _data(10, 3, seed=1), 0.05, 0.9, "2 devices, batch 10")
 
 
 def test_three_devices_uneven_shards():
-    _train(D3, _data(10, 3, seed=2), 0.1, 0.9, f"devices {D3}, batch 10 (shards 4, 3, 3), momentum 0.9")
+    _train(D3, _data(10, 3, seed=2), 0.1, 0.9, f"{D3}, batch 10 (shards 4, 3, 3)")
 
 
 def test_micro_batches_of_uneven_sizes():
-    _train(D2, _data(10, 2, seed=3), 0.1, 0.9, "2 devices, batch 10, 3 micro-batches per shard (2, 2, 1)",
+    _train(D2, _data(10, 2, seed=3), 0.1, 0.9, "2 devices, batch 10, micro-batches 2, 2, 1",
            micro_batches=3)
 
 
 def test_buckets_and_a_custom_loss():
     # parameters of 512, 32, 128 and 16 bytes: buckets [w1], [b1, w2, b2]
     _train(D3, _data(10, 2, seed=4, regression=True), 0.1, 0.9,
-           "3 devices (shards 4, 3, 3), bucket_bytes=200, a mean-squared-error loss", loss_fn=mse,
+           "3 devices, bucket_bytes=200, MSE loss", loss_fn=mse,
            bucket_bytes=200)
 
 
