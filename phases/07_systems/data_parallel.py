@@ -128,7 +128,7 @@ class DataParallelTrainer:
       4. one `tinygrad.nn.optim.SGD(params of replica 0, lr, momentum)` steps replica 0 (its
          momentum buffers live there), under Context(TRAINING=1); (one SGD per replica, each
          stepping with the same reduced gradient, is equally correct: identical inputs give
-         identical updates, and step 5 is then a no-op);
+         identical updates, and step 5 can be left out);
       5. broadcast: replica 0's new weights are copied into every other replica (`assign`), so
          all replicas are bitwise identical after every step.
     Returns the global-batch mean loss as a Python float, sum_k (n_k / B) loss_k, computed with

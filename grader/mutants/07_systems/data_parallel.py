@@ -114,8 +114,8 @@ MUTANTS = [
     Edit("micro-batches weighted 1/m whatever their size", find="                frac = int(xm.shape[0]) / n_k\n",
          replace="                frac = 1.0 / micro_batches\n"),
     Edit("only the last micro-batch's gradient kept", find=MICRO,
-         replace=MICRO.replace("[gi * frac for gi in g] if grads is None else [a + gi * frac for a, gi in zip(grads, g)]",
-                               "[gi for gi in g]")),
+         replace=MICRO.replace("[gi * frac for gi in g] if grads is None else "
+                               "[a + gi * frac for a, gi in zip(grads, g)]", "[gi for gi in g]")),
     Edit("micro_batches ignored (one pass per shard)",
          find="            for xm, ym in shard_batch(xs, ys, micro_batches):\n",
          replace="            for xm, ym in shard_batch(xs, ys, 1):\n"),
@@ -208,7 +208,8 @@ ALTERNATIVES = [
                 total_loss += loss.item() * int(xm.shape[0]) / batch
             grads = [p.grad for p in params]
 """, then=Edit("", find="            local_grads.append(grads)\n",
-               replace="            local_grads.append(grads)\n            for p in params:\n                p.grad = None\n")),
+               replace="            local_grads.append(grads)\n"
+                       "            for p in params:\n                p.grad = None\n")),
     Edit("shard bounds from cumulative sizes", find="""    q, r = divmod(batch, n)
     shards, start = [], 0
     for k in range(n):
