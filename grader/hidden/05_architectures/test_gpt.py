@@ -1,7 +1,8 @@
 """Hidden checks for Exercise 5.7: the learner's GPT against a NumPy transformer on the same weights.
 
 One model size (V 11, context 8, d 16, 2 heads, 2 layers) and two input shapes ((2, 8) and the
-(1, 8) window of generation) keep tinygrad's kernel compilation to a few shapes.
+(1, 8) window of generation) keep tinygrad's kernel compilation to a few shapes. The NumPy-level
+checks (batches, tokenizer, sampling) come first: a run stops at its first failure.
 """
 import math
 
@@ -108,71 +109,6 @@ def _weights_of(model):
 IDX = np.random.default_rng(0).integers(0, V, size=(2, C)).astype(np.int32)
 
 
-# ------------------------------------------------------------------ the model
-
-def test_forward_matches_numpy_transformer():
-    model, W = _model_with_random_weights(1)
-    got = model(Tensor(IDX)).numpy()
-    assert_matches(got, _forward(W, IDX).astype(np.float32),
-                   what="logits of GPT(11, 8, 16, 2 heads, 2 layers) on a (2, 8) batch, random weights",
-                   rtol=1e-3, atol=1e-3)
-
-
-def test_whole_model_is_causal_and_uses_context():
-    model, _ = _model_with_random_weights(2)
-    base = model(Tensor(IDX)).numpy()
-    later = IDX.copy()
-    later[:, 5:] = (later[:, 5:] + 1) % V                 # change only the tokens after position 4
-    changed = model(Tensor(later)).numpy()
-    assert_matches(changed[:, :5], base[:, :5], what="logits at positions 0..4 after changing tokens 5..7 "
-                   "(a future token leaked into the past: is the causal mask applied in every layer?)", atol=1e-5)
-    if np.allclose(changed[:, 5:], base[:, 5:], atol=1e-4):
-        raise Mismatch("logits at positions 5..7 did not change when their own tokens changed")
-    earlier = IDX.copy()
-    earlier[:, 0] = (earlier[:, 0] + 3) % V                # change only the first token
-    moved = model(Tensor(earlier)).numpy()
-    if np.allclose(moved[:, 7], base[:, 7], atol=1e-5):
-        raise Mismatch("the logits at position 7 ignore the token at position 0 (attention sees no context?)")
-
-
-def test_initialisation_std_and_loss_near_ln_v():
-    Tensor.manual_seed(3)
-    model = mine.GPT(V, C, D, H, L)
-    named = {"tok_emb": model.tok_emb.weight, "pos_emb": model.pos_emb.weight}
-    for i, block in enumerate(model.blocks):
-        for name in ("qkv", "proj", "fc", "fc_out"):
-            layer = getattr(block, name)
-            named[f"blocks[{i}].{name}.weight"] = layer.weight
-            if layer.bias is not None:
-                assert_matches(layer.bias.numpy(), np.zeros(layer.bias.shape, np.float32),
-                               what=f"initial blocks[{i}].{name}.bias")
-    for name, t in named.items():
-        w = t.numpy()
-        assert_matches(np.array([float(w.std())]), np.array([0.02]), what=f"std of the initial {name}", rtol=0.25)
-    logits = _forward(_weights_of(model), IDX).reshape(-1, V)
-    logp = logits - logits.max(-1, keepdims=True)
-    loss = -(logp - np.log(np.exp(logp).sum(-1, keepdims=True))).mean()    # averaged over every target
-    assert_matches(np.array([loss]), np.array([math.log(V)]), what="cross-entropy at initialisation (about ln V "
-                   "when the logits start near 0)", atol=0.05)
-
-
-def test_parameters_lists_every_weight_once():
-    Tensor.manual_seed(4)
-    model = mine.GPT(V, C, D, H, L)
-    params = model.parameters()
-    ids = [id(p) for p in params]
-    if len(set(ids)) != len(ids):
-        raise Mismatch("parameters() lists a Tensor twice (a tied matrix would then be updated twice per step)")
-    wanted = {"tok_emb.weight": model.tok_emb.weight, "pos_emb.weight": model.pos_emb.weight,
-              "ln_f.weight": model.ln_f.weight, "head.weight": model.head.weight}
-    for i, block in enumerate(model.blocks):
-        for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out"):
-            wanted[f"blocks[{i}].{name}.weight"] = getattr(block, name).weight
-    missing = [name for name, t in wanted.items() if id(t) not in set(ids)]
-    if missing:
-        raise Mismatch(f"parameters() misses {missing[:3]} (the optimizer would never train them)")
-
-
 # ------------------------------------------------------------------ data
 
 def test_get_batch_windows_and_shift_by_one():
@@ -238,6 +174,73 @@ def test_sample_next_temperature_top_k_and_greedy():
         raise Mismatch("sample_next with temperature 0 is not the argmax of the logits")
     assert_raises(ValueError, mine.sample_next, logits, -1.0, None, np.random.default_rng(0), what="temperature -1")
 
+
+# ------------------------------------------------------------------ the model
+
+def test_forward_matches_numpy_transformer():
+    model, W = _model_with_random_weights(1)
+    got = model(Tensor(IDX)).numpy()
+    assert_matches(got, _forward(W, IDX).astype(np.float32),
+                   what="logits of GPT(11, 8, 16, 2 heads, 2 layers) on a (2, 8) batch, random weights",
+                   rtol=1e-3, atol=1e-3)
+
+
+def test_whole_model_is_causal_and_uses_context():
+    model, _ = _model_with_random_weights(2)
+    base = model(Tensor(IDX)).numpy()
+    later = IDX.copy()
+    later[:, 5:] = (later[:, 5:] + 1) % V                 # change only the tokens after position 4
+    changed = model(Tensor(later)).numpy()
+    assert_matches(changed[:, :5], base[:, :5], what="logits at positions 0..4 after changing tokens 5..7 "
+                   "(a future token leaked into the past: is the causal mask applied in every layer?)", atol=1e-5)
+    if np.allclose(changed[:, 5:], base[:, 5:], atol=1e-4):
+        raise Mismatch("logits at positions 5..7 did not change when their own tokens changed")
+    earlier = IDX.copy()
+    earlier[:, 0] = (earlier[:, 0] + 3) % V                # change only the first token
+    moved = model(Tensor(earlier)).numpy()
+    if np.allclose(moved[:, 7], base[:, 7], atol=1e-5):
+        raise Mismatch("the logits at position 7 ignore the token at position 0 (attention sees no context?)")
+
+
+def test_initialisation_std_and_loss_near_ln_v():
+    Tensor.manual_seed(3)
+    model = mine.GPT(V, C, D, H, L)
+    named = {"tok_emb": model.tok_emb.weight, "pos_emb": model.pos_emb.weight}
+    for i, block in enumerate(model.blocks):
+        for name in ("qkv", "proj", "fc", "fc_out"):
+            layer = getattr(block, name)
+            named[f"blocks[{i}].{name}.weight"] = layer.weight
+            if layer.bias is not None:
+                assert_matches(layer.bias.numpy(), np.zeros(layer.bias.shape, np.float32),
+                               what=f"initial blocks[{i}].{name}.bias")
+    for name, t in named.items():
+        w = t.numpy()
+        assert_matches(np.array([float(w.std())]), np.array([0.02]), what=f"std of the initial {name}", rtol=0.25)
+    logits = _forward(_weights_of(model), IDX).reshape(-1, V)
+    logp = logits - logits.max(-1, keepdims=True)
+    loss = -(logp - np.log(np.exp(logp).sum(-1, keepdims=True))).mean()    # averaged over every target
+    assert_matches(np.array([loss]), np.array([math.log(V)]), what="cross-entropy at initialisation (about ln V "
+                   "when the logits start near 0)", atol=0.05)
+
+
+def test_parameters_lists_every_weight_once():
+    Tensor.manual_seed(4)
+    model = mine.GPT(V, C, D, H, L)
+    params = model.parameters()
+    ids = [id(p) for p in params]
+    if len(set(ids)) != len(ids):
+        raise Mismatch("parameters() lists a Tensor twice (a tied matrix would then be updated twice per step)")
+    wanted = {"tok_emb.weight": model.tok_emb.weight, "pos_emb.weight": model.pos_emb.weight,
+              "ln_f.weight": model.ln_f.weight, "head.weight": model.head.weight}
+    for i, block in enumerate(model.blocks):
+        for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out"):
+            wanted[f"blocks[{i}].{name}.weight"] = getattr(block, name).weight
+    missing = [name for name, t in wanted.items() if id(t) not in set(ids)]
+    if missing:
+        raise Mismatch(f"parameters() misses {missing[:3]} (the optimizer would never train them)")
+
+
+# ------------------------------------------------------------------ generation
 
 def test_generate_with_and_without_cache_matches_numpy():
     model, W = _model_with_random_weights(10, scale=0.5)

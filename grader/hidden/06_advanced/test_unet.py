@@ -1,12 +1,14 @@
 """Hidden checks for Exercise 6.5: the learner's UNet against a NumPy U-Net with the same weights
 (inference and training mode), its layer layout for several depths, the skip connections, the
 per-pixel loss and its gradient against NumPy, and iou / dice / mean_score against a per-class
-NumPy oracle with the edge cases of the documented empty-class convention."""
+NumPy oracle with the edge cases of the documented empty-class convention. The NumPy-level checks
+come first: a run stops at its first failure, and they cost nothing next to a U-Net's kernels."""
 import math
 
 import numpy as np
+import pytest
 from numpy.lib.stride_tricks import sliding_window_view
-from tinygrad import Tensor
+from tinygrad import Tensor, dtypes
 from tinygrad.nn.state import get_state_dict
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -16,6 +18,130 @@ mine = exercise("6.5")
 
 IN, CLASSES, WIDTH, EPS = 2, 3, 2, 1e-5   # one small configuration: its kernels compile once
 STATS = ("running_mean", "running_var")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_random_state():
+    """Every check starts and ends with Tensor.manual_seed: reproducible initial weights, and no
+    random-number counter carried over. tinygrad advances that counter lazily, one step per random
+    tensor; the first realize after many unrealized initialisations pays for the whole chain."""
+    Tensor.manual_seed(65)
+    yield
+    Tensor.manual_seed(65)
+
+
+# ------------------------------------------------------------------ Dice and IoU
+
+def _oracle(pred, target, n_classes):
+    """(iou, dice) per class by counting pixel sets; NaN where the class is in neither map."""
+    ious, dices = [], []
+    for c in range(n_classes):
+        p = {i for i, v in enumerate(np.ravel(pred)) if v == c}
+        t = {i for i, v in enumerate(np.ravel(target)) if v == c}
+        ious.append(len(p & t) / len(p | t) if p | t else math.nan)
+        dices.append(2 * len(p & t) / (len(p) + len(t)) if p | t else math.nan)
+    return np.array(ious), np.array(dices)
+
+
+def _check_metrics(pred, target, n_classes, case):
+    want_iou, want_dice = _oracle(pred, target, n_classes)
+    got_iou, got_dice = mine.iou(pred, target, n_classes), mine.dice(pred, target, n_classes)
+    for name, got, want in (("iou", got_iou, want_iou), ("dice", got_dice, want_dice)):
+        got = np.asarray(got)
+        if got.shape == want.shape and not np.array_equal(np.isnan(got), np.isnan(want)):
+            raise Mismatch(f"{name} for {case}: NaN must mark exactly the classes absent from both maps "
+                           f"(a class in only one of them scores 0)")
+        assert_matches(got, want, rtol=1e-9, atol=1e-12, what=f"{name} for {case}")
+
+
+def test_iou_and_dice_match_a_counting_oracle_on_random_maps():
+    rng = np.random.default_rng(657)
+    for n_classes, shape in ((4, (3, 5, 6)), (6, (40,))):
+        target = rng.integers(0, n_classes - 1, shape)            # the last class never occurs in the truth
+        pred = np.where(rng.random(shape) < 0.6, target, rng.integers(0, n_classes, shape))
+        _check_metrics(pred, target, n_classes, f"random {shape} maps with {n_classes} classes")
+    _check_metrics(pred.astype(np.uint8), target.astype(np.int32), 6, "uint8 predictions and int32 targets")
+
+
+def test_iou_and_dice_edge_cases():
+    target = np.zeros((2, 6, 6), np.int64)
+    target[0, 1:4, 1:4] = 1                                        # a 3x3 square of class 1
+    target[1, 5, 5] = 2                                            # a single pixel of class 2
+    empty = np.zeros_like(target)
+    disjoint = np.zeros_like(target)
+    disjoint[1, 0:2, 0:2] = 1
+    disjoint[0, 5, 0] = 2
+    one_off = target.copy()
+    one_off[1, 5, 4] = 2                                           # the one pixel, and one more
+    cases = [(target, target, "a perfect prediction"), (empty, target, "an empty prediction"),
+             (target, empty, "an empty truth"), (empty, empty, "empty prediction and truth"),
+             (disjoint, target, "a prediction disjoint from the truth"),
+             (one_off, target, "a one-pixel class predicted with one extra pixel")]
+    for pred, truth, case in cases:
+        _check_metrics(pred, truth, 4, case)
+
+
+def test_mean_score_leaves_out_background_and_absent_classes():
+    rng = np.random.default_rng(658)
+    scores = rng.random(6)
+    scores[[2, 4]] = np.nan
+    cases = [(scores, False, np.nanmean(scores[1:])), (scores, True, np.nanmean(scores)),
+             (np.array([0.3, np.nan, 0.0, 1.0]), False, 0.5)]
+    for per_class, background, want in cases:
+        got = mine.mean_score(per_class, include_background=background)
+        if not isinstance(got, float):
+            raise Mismatch(f"mean_score returned {type(got).__name__}; expected a Python float")
+        assert_matches(np.array([got]), np.array([want]), rtol=1e-12,
+                       what=f"mean_score of {len(per_class)} scores with include_background={background}")
+    got = mine.mean_score(np.array([0.7, np.nan, np.nan]))
+    if not (isinstance(got, float) and math.isnan(got)):
+        raise Mismatch("mean_score when every class but the background is absent: expected NaN")
+    pred, target = np.array([[0, 0, 1], [3, 3, 0]]), np.array([[0, 1, 1], [3, 0, 0]])
+    assert_matches(np.array([mine.mean_score(mine.iou(pred, target, 4))]), np.array([(1 / 2 + 1 / 2) / 2]),
+                   rtol=1e-12, what="mean_score(iou(...)) of a 2x3 map where class 2 occurs nowhere")
+
+
+def test_metrics_refuse_bad_input():
+    pred, target = np.zeros((2, 3), np.int64), np.ones((2, 3), np.int64)
+    for fn in (mine.iou, mine.dice):
+        fn(pred, target, 3)                                        # valid: returns normally
+        assert_raises(ValueError, fn, pred, target[:, :2], 3, what=f"{fn.__name__} of (2, 3) and (2, 2) maps")
+        assert_raises(ValueError, fn, pred.astype(np.float32), target, 3, what=f"{fn.__name__} of float labels")
+        assert_raises(ValueError, fn, pred, target + 2, 3, what=f"{fn.__name__} with label 3 and n_classes=3")
+        assert_raises(ValueError, fn, pred - 1, target, 3, what=f"{fn.__name__} with label -1")
+    assert_raises(ValueError, mine.mean_score, np.array([0.5]), what="mean_score of one score")
+    assert_raises(ValueError, mine.mean_score, np.ones((2, 3)), what="mean_score of a 2-D array")
+
+
+# ------------------------------------------------------------------ the loss
+
+def _np_pixel_ce(z, y):
+    z = z.astype(np.float64)
+    logp = z - z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    onehot = np.moveaxis(np.eye(z.shape[1])[y], -1, 1)
+    return -(logp * onehot).sum() / y.size, (np.exp(logp) - onehot) / y.size
+
+
+def test_pixel_cross_entropy_and_its_gradient_match_numpy():
+    rng = np.random.default_rng(656)
+    z = (rng.normal(size=(2, 3, 4, 5)) * 3).astype(np.float32)     # H != W: axes cannot be confused
+    y = rng.integers(0, 3, (2, 4, 5))
+    logits = Tensor(z)
+    loss = mine.pixel_cross_entropy(logits, Tensor(y.astype(np.int32)))
+    loss.backward()
+    want, grad = _np_pixel_ce(z, y)
+    assert_matches(np.array([loss.item()]), np.array([want]), rtol=1e-4,
+                   what="pixel_cross_entropy of (2, 3, 4, 5) logits (softmax over axis 1, mean over 40 pixels)")
+    assert_matches(logits.grad.numpy(), grad.astype(np.float32), rtol=1e-3, atol=1e-6, n=y.size,
+                   what="gradient of pixel_cross_entropy with respect to (2, 3, 4, 5) logits")
+    big = z.copy()
+    big[0, 1] += 500.0                                             # extreme logits must stay finite
+    got = mine.pixel_cross_entropy(Tensor(big), Tensor(y.astype(np.int32))).item()
+    assert_matches(np.array([got]), np.array([_np_pixel_ce(big, y)[0]]), rtol=1e-4,
+                   what="pixel_cross_entropy with logits around 500")
+    assert_raises(ValueError, mine.pixel_cross_entropy, Tensor(z), Tensor(y[:, :, :4].astype(np.int32)),
+                  what="pixel_cross_entropy with labels (2, 4, 4) for logits (2, 3, 4, 5)")
 
 
 # ------------------------------------------------------------------ the layout and a NumPy U-Net
@@ -55,17 +181,29 @@ def _check_layout(model, config) -> dict[str, Tensor]:
     return state
 
 
-def _load(model, config, rng) -> dict[str, np.ndarray]:
-    """Random weights and running statistics written into the model; returned as float64."""
-    values = {}
-    for name, t in _check_layout(model, config).items():
-        if name.endswith("running_var") or ".bn" in name and name.endswith("weight"):
-            v = rng.uniform(0.5, 1.5, t.shape)
-        else:
-            v = rng.normal(0.0, 0.5, t.shape)
-        t.assign(Tensor(v.astype(np.float32))).realize()
-        values[name] = v.astype(np.float32).astype(np.float64)
-    return values
+def _put(t: Tensor, name: str, v: np.ndarray) -> np.ndarray:
+    """Make the model's tensor `t` hold `v` (float32); returns v as float64.
+
+    Tensor.replace swaps the data without realizing the learner's lazy random initialisation:
+    scheduling those random kernels, tensor by tensor, cost more than the checks themselves."""
+    if t.dtype != dtypes.float32:
+        raise Mismatch(f"{name} has dtype {t.dtype}; expected float32")
+    v = v.astype(np.float32)
+    t.replace(Tensor(v))
+    return v.astype(np.float64)
+
+
+def _random_values(name: str, shape: tuple, rng) -> np.ndarray:
+    if name.endswith("running_var") or ".bn" in name and name.endswith("weight"):
+        return rng.uniform(0.5, 1.5, shape)
+    return rng.normal(0.0, 0.5, shape)
+
+
+def _load(model, config, rng, zero=()) -> dict[str, np.ndarray]:
+    """Random weights and running statistics (zeros for the names in `zero`) written into the model;
+    returned as float64."""
+    return {name: _put(t, name, np.zeros(t.shape) if name in zero else _random_values(name, t.shape, rng))
+            for name, t in _check_layout(model, config).items()}
 
 
 def _conv3(x, w):
@@ -153,11 +291,8 @@ def test_skip_connections_carry_the_image_when_the_upsampling_is_silenced():
     rng = np.random.default_rng(653)
     config = (IN, CLASSES, WIDTH, 2)
     model = mine.UNet(*config)
-    p = _load(model, config, rng)
-    for name in ("decoders.0.up.weight", "decoders.0.up.bias", "decoders.1.up.weight", "decoders.1.up.bias"):
-        t = get_state_dict(model)[name]
-        t.assign(Tensor.zeros(*t.shape).contiguous()).realize()
-        p[name] = np.zeros(t.shape)
+    p = _load(model, config, rng,
+              zero=("decoders.0.up.weight", "decoders.0.up.bias", "decoders.1.up.weight", "decoders.1.up.bias"))
     x = _images(rng)
     got = model(Tensor(x)).numpy()
     if np.allclose(got[0], got[1], atol=1e-5):
@@ -172,12 +307,9 @@ def test_up_block_concatenates_the_skip_first():
     block = mine.UpBlock(4, 2)
     assert_matches(np.array(block.block.conv1.weight.shape), np.array((2, 4, 3, 3)),
                    what="shape of UpBlock(4, 2).block.conv1.weight (skip channels + upsampled channels)")
-    p = {}
-    for name, t in get_state_dict(block).items():
-        if not name.endswith("num_batches_tracked"):
-            v = rng.uniform(0.5, 1.5, t.shape) if name.endswith("running_var") else rng.normal(0, 0.5, t.shape)
-            t.assign(Tensor(v.astype(np.float32))).realize()
-            p[name] = v.astype(np.float32).astype(np.float64)
+    p = {name: _put(t, name, rng.uniform(0.5, 1.5, t.shape) if name.endswith("running_var")
+                    else rng.normal(0, 0.5, t.shape))
+         for name, t in get_state_dict(block).items() if not name.endswith("num_batches_tracked")}
     x, skip = rng.normal(size=(2, 4, 4, 4)).astype(np.float32), rng.normal(size=(2, 2, 8, 8)).astype(np.float32)
     got = block(Tensor(x), Tensor(skip)).numpy()
     want = _block(p, "block.", np.concatenate([skip, _up(x, p["up.weight"], p["up.bias"])], axis=1), False)
@@ -208,117 +340,3 @@ def test_loss_of_the_logits_and_gradients_reach_every_parameter():
     for name, t in get_state_dict(model).items():      # every parameter is in the loss's graph
         if not name.endswith(STATS + ("num_batches_tracked",)) and t.grad is None:
             raise Mismatch(f"{name} got no gradient from the loss (is the layer used in the forward pass?)")
-
-
-# ------------------------------------------------------------------ the loss
-
-def _np_pixel_ce(z, y):
-    z = z.astype(np.float64)
-    logp = z - z.max(axis=1, keepdims=True)
-    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
-    onehot = np.moveaxis(np.eye(z.shape[1])[y], -1, 1)
-    return -(logp * onehot).sum() / y.size, (np.exp(logp) - onehot) / y.size
-
-
-def test_pixel_cross_entropy_and_its_gradient_match_numpy():
-    rng = np.random.default_rng(656)
-    z = (rng.normal(size=(2, 3, 4, 5)) * 3).astype(np.float32)     # H != W: axes cannot be confused
-    y = rng.integers(0, 3, (2, 4, 5))
-    logits = Tensor(z)
-    loss = mine.pixel_cross_entropy(logits, Tensor(y.astype(np.int32)))
-    loss.backward()
-    want, grad = _np_pixel_ce(z, y)
-    assert_matches(np.array([loss.item()]), np.array([want]), rtol=1e-4,
-                   what="pixel_cross_entropy of (2, 3, 4, 5) logits (softmax over axis 1, mean over 40 pixels)")
-    assert_matches(logits.grad.numpy(), grad.astype(np.float32), rtol=1e-3, atol=1e-6, n=y.size,
-                   what="gradient of pixel_cross_entropy with respect to (2, 3, 4, 5) logits")
-    big = z.copy()
-    big[0, 1] += 500.0                                             # extreme logits must stay finite
-    got = mine.pixel_cross_entropy(Tensor(big), Tensor(y.astype(np.int32))).item()
-    assert_matches(np.array([got]), np.array([_np_pixel_ce(big, y)[0]]), rtol=1e-4,
-                   what="pixel_cross_entropy with logits around 500")
-    assert_raises(ValueError, mine.pixel_cross_entropy, Tensor(z), Tensor(y[:, :, :4].astype(np.int32)),
-                  what="pixel_cross_entropy with labels (2, 4, 4) for logits (2, 3, 4, 5)")
-
-
-# ------------------------------------------------------------------ Dice and IoU
-
-def _oracle(pred, target, n_classes):
-    """(iou, dice) per class by counting pixel sets; NaN where the class is in neither map."""
-    ious, dices = [], []
-    for c in range(n_classes):
-        p = {i for i, v in enumerate(np.ravel(pred)) if v == c}
-        t = {i for i, v in enumerate(np.ravel(target)) if v == c}
-        ious.append(len(p & t) / len(p | t) if p | t else math.nan)
-        dices.append(2 * len(p & t) / (len(p) + len(t)) if p | t else math.nan)
-    return np.array(ious), np.array(dices)
-
-
-def _check_metrics(pred, target, n_classes, case):
-    want_iou, want_dice = _oracle(pred, target, n_classes)
-    got_iou, got_dice = mine.iou(pred, target, n_classes), mine.dice(pred, target, n_classes)
-    for name, got, want in (("iou", got_iou, want_iou), ("dice", got_dice, want_dice)):
-        got = np.asarray(got)
-        if got.shape == want.shape and not np.array_equal(np.isnan(got), np.isnan(want)):
-            raise Mismatch(f"{name} for {case}: NaN must mark exactly the classes absent from both maps "
-                           f"(a class in only one of them scores 0)")
-        assert_matches(got, want, rtol=1e-9, atol=1e-12, what=f"{name} for {case}")
-
-
-def test_iou_and_dice_match_a_counting_oracle_on_random_maps():
-    rng = np.random.default_rng(657)
-    for n_classes, shape in ((4, (3, 5, 6)), (6, (40,))):
-        target = rng.integers(0, n_classes - 1, shape)            # the last class never occurs in the truth
-        pred = np.where(rng.random(shape) < 0.6, target, rng.integers(0, n_classes, shape))
-        _check_metrics(pred, target, n_classes, f"random {shape} maps with {n_classes} classes")
-    _check_metrics(pred.astype(np.uint8), target.astype(np.int32), 6, "uint8 predictions and int32 targets")
-
-
-def test_iou_and_dice_edge_cases():
-    target = np.zeros((2, 6, 6), np.int64)
-    target[0, 1:4, 1:4] = 1                                        # a 3x3 square of class 1
-    target[1, 5, 5] = 2                                            # a single pixel of class 2
-    empty = np.zeros_like(target)
-    disjoint = np.zeros_like(target)
-    disjoint[1, 0:2, 0:2] = 1
-    disjoint[0, 5, 0] = 2
-    one_off = target.copy()
-    one_off[1, 5, 4] = 2                                           # the one pixel, and one more
-    cases = [(target, target, "a perfect prediction"), (empty, target, "an empty prediction"),
-             (target, empty, "an empty truth"), (empty, empty, "empty prediction and truth"),
-             (disjoint, target, "a prediction disjoint from the truth"),
-             (one_off, target, "a one-pixel class predicted with one extra pixel")]
-    for pred, truth, case in cases:
-        _check_metrics(pred, truth, 4, case)
-
-
-def test_mean_score_leaves_out_background_and_absent_classes():
-    rng = np.random.default_rng(658)
-    scores = rng.random(6)
-    scores[[2, 4]] = np.nan
-    cases = [(scores, False, np.nanmean(scores[1:])), (scores, True, np.nanmean(scores)),
-             (np.array([0.3, np.nan, 0.0, 1.0]), False, 0.5)]
-    for per_class, background, want in cases:
-        got = mine.mean_score(per_class, include_background=background)
-        if not isinstance(got, float):
-            raise Mismatch(f"mean_score returned {type(got).__name__}; expected a Python float")
-        assert_matches(np.array([got]), np.array([want]), rtol=1e-12,
-                       what=f"mean_score of {len(per_class)} scores with include_background={background}")
-    got = mine.mean_score(np.array([0.7, np.nan, np.nan]))
-    if not (isinstance(got, float) and math.isnan(got)):
-        raise Mismatch("mean_score when every class but the background is absent: expected NaN")
-    pred, target = np.array([[0, 0, 1], [3, 3, 0]]), np.array([[0, 1, 1], [3, 0, 0]])
-    assert_matches(np.array([mine.mean_score(mine.iou(pred, target, 4))]), np.array([(1 / 2 + 1 / 2) / 2]),
-                   rtol=1e-12, what="mean_score(iou(...)) of a 2x3 map where class 2 occurs nowhere")
-
-
-def test_metrics_refuse_bad_input():
-    pred, target = np.zeros((2, 3), np.int64), np.ones((2, 3), np.int64)
-    for fn in (mine.iou, mine.dice):
-        fn(pred, target, 3)                                        # valid: returns normally
-        assert_raises(ValueError, fn, pred, target[:, :2], 3, what=f"{fn.__name__} of (2, 3) and (2, 2) maps")
-        assert_raises(ValueError, fn, pred.astype(np.float32), target, 3, what=f"{fn.__name__} of float labels")
-        assert_raises(ValueError, fn, pred, target + 2, 3, what=f"{fn.__name__} with label 3 and n_classes=3")
-        assert_raises(ValueError, fn, pred - 1, target, 3, what=f"{fn.__name__} with label -1")
-    assert_raises(ValueError, mine.mean_score, np.array([0.5]), what="mean_score of one score")
-    assert_raises(ValueError, mine.mean_score, np.ones((2, 3)), what="mean_score of a 2-D array")
