@@ -178,7 +178,8 @@ def expected_tests(ex: registry.Exercise, tests: dict[str, bytes] | None = None)
             _ids_memory[key] = None
         if _ids_memory[key] is None:
             _ids_memory[key] = _collect(ex.phase, tests)
-            _store_ids(key, _ids_memory[key])
+            if all(e.id in _ids_memory[key] for e in ex.phase.exercises):
+                _store_ids(key, _ids_memory[key])  # a partial list (a broken environment) is never kept
     return [tuple(t) for t in _ids_memory[key].get(ex.id, [])]
 
 

@@ -127,12 +127,16 @@ def _child(request: dict, out_fd: int, fds: list[int]) -> None:
 
 def _fresh_random_state() -> None:
     """Seed the global generators from the OS, as a new process would: a fork starts with its parent's
-    state, the same in every child and left by whatever the worker ran before."""
+    state, the same in every child and left by whatever the worker ran before. For tinygrad this also
+    drops the lazy chain of random-number counters the warm-up left, which every variant would
+    otherwise realize again on its first random tensor."""
     import random
 
     import numpy as np
     random.seed()
     np.random.seed()
+    if "tinygrad" in sys.modules:
+        sys.modules["tinygrad"].Tensor.manual_seed(int.from_bytes(os.urandom(4), "little"))
 
 
 def _wait(pid: int, timeout_s: float) -> tuple[int, bool]:
