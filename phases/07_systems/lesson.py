@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tinygrad import Device, GlobalCounters, Tensor, TinyJit, dtypes
 from tinygrad.device import Buffer
+from tinygrad.helpers import NOOPT
 
 rng = np.random.default_rng(0)
 
@@ -257,9 +258,16 @@ print(f"matmul 512 over {len(t_ms)} runs: median {np.median(t_ms):.2f} ms, p95 {
 #
 # To measure memory we wrap `Buffer.allocate`, tinygrad's one place where device memory is taken, and
 # record the largest `GlobalCounters.mem_used` seen. The network is 16 residual layers
-# `x + relu(x @ W)` on a 512 x 128 batch (one activation is 0.26 MB).
+# `x + relu(x @ W)` on a 256 x 128 batch (one activation is 0.13 MB).
+#
+# From here on the notebook measures memory, values and Python overhead, not the speed of kernels, so
+# it sets `NOOPT`: tinygrad then skips the optimisation of each kernel's loops (upcasting, unrolling,
+# the work that made the matmuls of section 2 fast). Kernels run slower but compile in a fraction of
+# the time, and compiling is most of what this notebook would otherwise spend. Compile time is a cost
+# of its own: every new shape pays it once per process.
 
 # %%
+NOOPT.value = 1
 PEAK = [0]
 _allocate = Buffer.allocate
 
@@ -271,7 +279,7 @@ def tracking_allocate(self, *args, **kwargs):
 
 
 Buffer.allocate = tracking_allocate
-DEPTH, B, D = 16, 512, 128
+DEPTH, B, D = 16, 256, 128
 weights = [Tensor((rng.normal(size=(D, D)) * 0.05).astype(np.float32)).realize() for _ in range(DEPTH)]
 x0 = Tensor(rng.normal(size=(B, D)).astype(np.float32)).realize()
 
