@@ -40,7 +40,8 @@ def counters(fn, *args):
 # elementwise operations, and the reduction they feed, into one kernel, so the intermediate values stay
 # in registers. Phase 4 (Exercise 4.4) predicted kernel counts on toy graphs; here we measure four
 # building blocks of a transformer, written op by op, twice: as tinygrad schedules them (*fused*) and with
-# `.realize()` after every op (*unfused*, what an eager framework without a compiler does).
+# `.realize()` after every op (*unfused*, what an eager framework without a compiler does; `.contiguous()`
+# after every op has the same effect inside one schedule).
 # `GlobalCounters` counts what actually ran: `kernel_count`, `global_mem` (bytes the kernels read and
 # wrote) and `global_ops` (FLOPs).
 
@@ -62,7 +63,7 @@ def layernorm(x, r):
     return r(r(r(c * inv) * gain) + bias)
 
 
-def gelu_mlp(x, r):
+def matmul_gelu(x, r):
     h = r(x @ W)
     inner = r(r(h + r(r(r(h * h) * h) * 0.044715)) * 0.7978845608)
     return r(r(h * 0.5) * r(r(inner.tanh()) + 1))
@@ -73,14 +74,15 @@ def attention_scores(x, r):
 
 
 fused, eager = (lambda t: t), (lambda t: t.realize())
-blocks = {"softmax": softmax, "layer norm": layernorm, "GELU MLP": gelu_mlp, "attention scores": attention_scores}
+blocks = {"softmax": softmax, "layer norm": layernorm, "matmul + GELU": matmul_gelu, "attention scores": attention_scores}
 table = {}
+print(f"{'fused / unfused':17s} {'kernels':>9s} {'MB moved':>15s} {'max |diff|':>12s}")
 for name, block in blocks.items():
     k_f, b_f, _, y_f = counters(lambda: block(X, fused).realize())
     k_u, b_u, _, y_u = counters(lambda: block(X, eager).realize())
     table[name] = (k_f, k_u, b_f, b_u)
-    print(f"{name:17s} kernels {k_f} fused vs {k_u:2d} unfused, {b_f / 1e6:5.2f} vs {b_u / 1e6:5.2f} MB moved, "
-          f"max |difference| {np.abs(y_f.numpy() - y_u.numpy()).max():.1e}")
+    print(f"{name:17s} {k_f:4d} / {k_u:2d} {b_f / 1e6:8.2f} / {b_u / 1e6:4.2f} "
+          f"{np.abs(y_f.numpy() - y_u.numpy()).max():12.1e}")
 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.5))
 pos = np.arange(len(table))
@@ -101,7 +103,8 @@ plt.show()
 # not. Softmax and layer norm still need more than one kernel when fused: a value reduced over a row
 # (the maximum, the mean) has to exist before it is used against every element of that row again. The
 # GELU after the matmul costs nothing extra when fused, because the kernel applies it to each output of
-# the matmul before writing it; unfused, every one of its nine ops reads and writes a 64 x 256 array.
+# the matmul before writing it (an MLP's second matmul then takes one more kernel); unfused, every one
+# of its nine ops reads and writes a 64 x 256 array.
 #
 # **When fusion hurts.** A fused elementwise producer is *recomputed* wherever its consumer needs it. In
 # a backward pass the consumer is often a weight gradient, `x.T @ g`, a reduction over the batch: if `g`
@@ -132,8 +135,8 @@ def mlp_grads(materialize):
 needed = 3 * 2 * (256 * 64 * 256) * 2          # forward matmuls, then two matmuls per layer backward
 for materialize in (False, True):
     kernels, _, flops, grads = counters(mlp_grads, materialize)
-    print(f"{'materialized' if materialize else 'fused as is':13s}: {kernels} kernels, {flops / 1e6:6.1f} MFLOP "
-          f"({flops / needed:.1f} x the matmuls' {needed / 1e6:.0f}), dW1[0, 0] = {grads[0].numpy()[0, 0]:+.6f}")
+    print(f"{'materialized' if materialize else 'fused as is':12s}: {kernels} kernels, {flops / 1e6:5.1f} MFLOP "
+          f"({flops / needed:.1f} x the matmuls'), dW1[0, 0] = {grads[0].numpy()[0, 0]:+.6f}")
 
 # %% [markdown]
 # Exercise 7.1 builds fused softmax, layer norm, GELU MLP and attention scores that fit kernel budgets
@@ -165,8 +168,9 @@ def mlp_forward(x):
 
 
 kernels, nbytes, flops, _ = counters(mlp_forward, xin)
-print(f"MLP 784-256-128-10: {params:,} parameters; forward at batch {batch}: analytic {analytic / 1e6:.2f} MFLOP, "
-      f"tinygrad counted {flops / 1e6:.2f} MFLOP in {kernels} kernels, {nbytes / 1e6:.2f} MB moved")
+print(f"MLP 784-256-128-10: {params:,} parameters; forward at batch {batch}:")
+print(f"analytic {analytic / 1e6:.2f} MFLOP; tinygrad counted {flops / 1e6:.2f} MFLOP in {kernels} kernels, "
+      f"{nbytes / 1e6:.2f} MB")
 
 # %% [markdown]
 # A kernel is limited either by arithmetic or by memory. Its **arithmetic intensity** is FLOPs per byte
@@ -208,8 +212,8 @@ for name, (fn, *args) in probes.items():
     _, nbytes, flops, _ = counters(jitted, *args)
     seconds, timings[name] = median_time(lambda: (jitted(*args), Device[Device.DEFAULT].synchronize()))
     points[name] = (flops / nbytes, flops / seconds)
-    print(f"{name:13s} {flops / 1e6:7.1f} MFLOP {nbytes / 1e6:6.2f} MB  intensity {flops / nbytes:6.2f} FLOP/B  "
-          f"{flops / seconds / 1e9:5.1f} GFLOP/s  ({seconds * 1e3:.2f} ms)")
+    print(f"{name:13s}{flops / 1e6:6.1f} MFLOP {nbytes / 1e6:6.2f} MB {flops / nbytes:6.2f} FLOP/B "
+          f"{flops / seconds / 1e9:5.1f} GFLOP/s {seconds * 1e3:6.2f} ms")
 
 intensity = np.geomspace(0.02, 500, 200)
 fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -239,8 +243,8 @@ plt.show()
 t_ms = timings["matmul 512"] * 1e3
 resampled = np.median(rng.choice(t_ms, size=(2000, len(t_ms))), axis=1)
 low, high = np.percentile(resampled, [2.5, 97.5])
-print(f"matmul 512 over {len(t_ms)} runs: median {np.median(t_ms):.2f} ms, p95 {np.percentile(t_ms, 95):.2f} ms, "
-      f"95% bootstrap CI of the median [{low:.2f}, {high:.2f}] ms")
+print(f"matmul 512 over {len(t_ms)} runs: median {np.median(t_ms):.2f} ms, p95 {np.percentile(t_ms, 95):.2f} ms")
+print(f"95% bootstrap confidence interval of the median: [{low:.2f}, {high:.2f}] ms")
 
 # %% [markdown]
 # Exercise 7.2 builds these tools: parameter and FLOP counts checked against `GlobalCounters`, the
@@ -330,7 +334,7 @@ for k in counts:
     mb, grads = peak_extra(lambda: checkpointed_grads(k))
     peaks.append(mb)
     print(f"{k:2d} segments: peak {mb:5.2f} MB (plain backward {plain_mb:.2f} MB), "
-          f"max |gradient difference| {max(np.abs(a - b).max() for a, b in zip(grads, reference)):.1e}")
+          f"max |grad diff| {max(np.abs(a - b).max() for a, b in zip(grads, reference)):.1e}")
 Buffer.allocate = _allocate
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -430,8 +434,8 @@ def train_data_parallel(devices):
 
 single_losses, single_ps = train_single()
 dp_losses, replicas = train_data_parallel(["CPU", "CPU:1"])
-print(f"loss after {STEPS} steps: 1 device {single_losses[-1]:.6f}, 2 devices {dp_losses[-1]:.6f}; "
-      f"max |loss difference| {max(abs(a - b) for a, b in zip(single_losses, dp_losses)):.1e}")
+print(f"loss after {STEPS} steps: 1 device {single_losses[-1]:.6f}, 2 devices {dp_losses[-1]:.6f}")
+print(f"max |loss difference| over the steps: {max(abs(a - b) for a, b in zip(single_losses, dp_losses)):.1e}")
 print("max |weight difference| 1 vs 2 devices:",
       f"{max(np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single_ps, replicas[0])):.1e};",
       "replicas identical:", all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(*replicas)))
