@@ -560,7 +560,8 @@ plt.show()
 # indexing and upload, a small share here (128 rows of 32 floats) and a larger one for images. None of
 # these changes touches the arithmetic, so the loss curve stays as it was. The 7.5 milestone gives you a
 # naive loop written the slow way (a Python loop over examples, float64, no JIT, conversions inside the
-# loop), and asks for the same loss curve at least ten times faster; the grader times both loops in one
-# process and compares their CPU time, so a busy machine slows both alike.
+# loop), and asks for the same loss curve at least ten times faster (two hundred times in the full
+# tier); the grader times both loops in one process and compares their CPU time, so a busy machine
+# slows both alike.
 #
 # Next: `make phase7`, then `grader check 7.1`.
