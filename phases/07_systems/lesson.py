@@ -455,8 +455,9 @@ plt.show()
 # classic bugs are visible at once on such a plot: an all-reduce that *sums* without averaging trains with
 # a learning rate multiplied by the number of devices; replicas that skip the broadcast drift apart.
 #
-# tinygrad can do all this itself: `p.to_(devices)` puts a copy of each weight on every device and
-# `x.shard(devices, axis=0)` splits the batch; the backward pass then all-reduces the gradients for you.
+# tinygrad can do all this itself: `p.shard_(devices)` (no axis) puts a copy of each weight on every
+# device and `x.shard(devices, axis=0)` splits the batch (into equal parts: tinygrad 0.14 refuses a batch
+# the number of devices does not divide); the backward pass then all-reduces the gradients for you.
 # The same code runs on several GPUs (`devices = [f"CUDA:{i}" for i in range(4)]`), where each device
 # has its own arithmetic units and it is faster. On one CPU the virtual devices share the same cores and
 # add copies between them, so data parallelism here is *slower* than one device (about 3 times in our
