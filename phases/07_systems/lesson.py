@@ -354,8 +354,9 @@ plt.show()
 # The gradients are identical, bit for bit: the recomputation does the same arithmetic. Few segments
 # hold a long segment's activations at once during its recomputation; many segments store many inputs
 # (with one segment per layer, every layer's input is kept, which is most of what plain backward holds).
-# In between, at about sqrt(16) = 4 segments, memory is lowest. The mistake Exercise 7.3 guards against is a "checkpoint" that keeps the
-# segment's *outputs* with their graph attached: the gradients are right, and nothing is saved.
+# In between, at about sqrt(16) = 4 segments, memory is lowest. The mistake Exercise 7.3 guards against
+# is a "checkpoint" that keeps the segment's *outputs* with their graph attached: the gradients are
+# right, and nothing is saved.
 #
 # ## 4. Data parallelism: same step, several devices (Exercise 7.4)
 #
