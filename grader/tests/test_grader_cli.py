@@ -283,3 +283,19 @@ def test_phase_readme_states_the_registry_budgets(ex):
     for tier in ("smoke", "full"):
         budget = getattr(ex.milestone, tier).cpu_budget_s
         assert f"{budget} CPU s" in text, f"{ex.phase.dir}/README.md should give the {tier} budget, {budget} CPU s"
+
+
+def test_a_partial_test_list_is_never_cached(tmp_path, monkeypatch):
+    """A collection that missed exercises (a broken environment) is used once, not stored for later runs."""
+    phase = registry.load()[0]
+    ids = tmp_path / "test-ids.json"
+    monkeypatch.setattr(runner, "IDS_FILE", ids)
+    monkeypatch.setattr(runner, "_ids_memory", {})
+    partial = {phase.exercises[0].id: [["visible", "test_one"]]}
+    monkeypatch.setattr(runner, "_collect", lambda phase, tests: partial)
+    assert runner.expected_tests(phase.exercises[0]) == [("visible", "test_one")]
+    assert not ids.exists()
+    monkeypatch.setattr(runner, "_ids_memory", {})
+    monkeypatch.setattr(runner, "_collect", lambda phase, tests: {e.id: [["hidden", "test_x"]] for e in phase.exercises})
+    assert runner.expected_tests(phase.exercises[1]) == [("hidden", "test_x")]
+    assert ids.exists()

@@ -51,12 +51,15 @@ from tinygrad import Tensor
 def test_compiles_a_kernel():
     assert (Tensor([1.0, 2.0]) * 3).sum().item() == 9.0
     assert os.environ["PHASE"] == "warm-up"
+    Tensor.rand(3)  # leaves a lazy random-number counter behind
 """
 
 AFTER_WARM_UP = """
 import os, sys
 def test_the_warm_up_left_nothing_of_its_own_behind():
     assert "helper_module" not in sys.modules and "PHASE" not in os.environ
+    from tinygrad import Tensor
+    assert not Tensor._device_rng_counters, "a variant inherits the warm-up's random-number counters"
 """
 
 
