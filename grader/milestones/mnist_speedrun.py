@@ -46,6 +46,7 @@ import numpy as np
 
 from grader import data, proctree
 from grader.milestones import Run, flat_pixels, save_curves
+from grader.milestones.mnist_tinygrad import layer_inputs
 from grader.milestones.speedrun_baseline import naive_train, numpy_train
 from grader.target import exercise
 
@@ -127,18 +128,14 @@ def _as_result(losses, trained, params, steps: int):
 
 def accuracy(params, X, y) -> float:
     """Test accuracy of the MLP `params`, computed here in NumPy (never by the learner's code)."""
-    h = np.asarray(X, dtype=np.float64)
-    for k in range(0, len(params), 2):
-        h = h @ params[k] + params[k + 1]
-        if k + 2 < len(params):
-            h = np.maximum(h, 0.0)
-    return float((h.argmax(axis=1) == y).mean())
+    logits = layer_inputs(params[0::2], params[1::2], np.asarray(X, dtype=np.float64))[-1]
+    return float((logits.argmax(axis=1) == y).mean())
 
 
-def check_training(m: dict, oracle_losses, oracle_params, params, steps: int) -> tuple[float, float]:
-    """The gates on the maths: first losses vs the baseline, all losses and the parameters vs the
-    oracle. Returns (max relative loss error, max parameter error); RuntimeError when one fails."""
-    losses, trained = _as_result(m["losses"], m["params"], params, steps)
+def check_training(m: dict, losses, trained, oracle_losses, oracle_params) -> tuple[float, float]:
+    """The gates on the maths: the learner's first `losses` vs the baseline's in `m`, all losses and the
+    `trained` parameters (as `_as_result` gives them) vs the oracle. Returns (max relative loss error,
+    max parameter error); RuntimeError when one fails."""
     if not (np.all(np.isfinite(losses)) and all(np.all(np.isfinite(p)) for p in trained)):
         raise RuntimeError("fast_train returned a loss or a parameter that is inf or NaN")
     base = m["baseline_losses"]
@@ -187,11 +184,11 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     run.begin_epoch(steps=2)
     m = measure(lambda: exercise("7.5").fast_train, X_train, y_train, params, steps, advance=run.advance)
     oracle_losses, oracle_params = numpy_train(X_train, y_train, params, steps, BATCH, LR)
-    loss_err, param_err = check_training(m, oracle_losses, oracle_params, params, steps)
-    _, trained = _as_result(m["losses"], m["params"], params, steps)
+    losses, trained = _as_result(m["losses"], m["params"], params, steps)
+    loss_err, param_err = check_training(m, losses, trained, oracle_losses, oracle_params)
     acc = accuracy(trained, X_test, y_test)
     run.end_epoch(speedup=m["speedup"], test_accuracy=acc)
-    save_curves(out_dir, {"fast_train loss": list(np.asarray(m["losses"], dtype=float)),
+    save_curves(out_dir, {"fast_train loss": list(losses),
                           "NumPy float64 loss": list(oracle_losses)},
                 f"Exercise 7.5 ({tier}): training loss per step", xlabel="step", filename="losses.png")
     report = _report(m, steps, tier, loss_err, param_err, acc)
