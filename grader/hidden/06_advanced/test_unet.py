@@ -1,5 +1,5 @@
 """Hidden checks for Exercise 6.5: the learner's UNet against a NumPy U-Net with the same weights
-(inference and training mode), its layer layout for several depths, the skip connections, the
+(inference mode, running statistics), its layer layout for several depths, the skip connections, the
 per-pixel loss and its gradient against NumPy, and iou / dice / mean_score against a per-class
 NumPy oracle with the edge cases of the documented empty-class convention. The NumPy-level checks
 come first: a run stops at its first failure, and they cost nothing next to a U-Net's kernels."""
@@ -211,13 +211,10 @@ def _conv3(x, w):
     return np.einsum("nchwij,ocij->nohw", windows, w)
 
 
-def _block(p, prefix, x, training):
+def _block(p, prefix, x):
     for k in (1, 2):
         z = _conv3(x, p[f"{prefix}conv{k}.weight"])
-        if training:
-            mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
-        else:
-            mean, var = p[f"{prefix}bn{k}.running_mean"], p[f"{prefix}bn{k}.running_var"]
+        mean, var = p[f"{prefix}bn{k}.running_mean"], p[f"{prefix}bn{k}.running_var"]
         z = (z - mean[:, None, None]) / np.sqrt(var[:, None, None] + EPS)
         x = np.maximum(z * p[f"{prefix}bn{k}.weight"][:, None, None] + p[f"{prefix}bn{k}.bias"][:, None, None], 0.0)
     return x
@@ -229,18 +226,18 @@ def _up(x, w, b):
     return out + b[:, None, None]
 
 
-def _np_unet(p, x, depth, training=False):
+def _np_unet(p, x, depth):
     """(logits, features before the head) of the documented U-Net, float64."""
     x, skips = x.astype(np.float64), []
     for i in range(depth):
-        x = _block(p, f"encoders.{i}.", x, training)
+        x = _block(p, f"encoders.{i}.", x)
         skips.append(x)
         n, c, h, w = x.shape
         x = x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
-    x = _block(p, "bottleneck.", x, training)
+    x = _block(p, "bottleneck.", x)
     for j in range(depth):
         up = _up(x, p[f"decoders.{j}.up.weight"], p[f"decoders.{j}.up.bias"])
-        x = _block(p, f"decoders.{j}.block.", np.concatenate([skips[depth - 1 - j], up], axis=1), training)
+        x = _block(p, f"decoders.{j}.block.", np.concatenate([skips[depth - 1 - j], up], axis=1))
     head = np.einsum("nchw,oc->nohw", x, p["head.weight"][:, :, 0, 0]) + p["head.bias"][:, None, None]
     return head, x
 
@@ -312,8 +309,8 @@ def test_up_block_concatenates_the_skip_first():
          for name, t in get_state_dict(block).items() if not name.endswith("num_batches_tracked")}
     x, skip = rng.normal(size=(2, 4, 4, 4)).astype(np.float32), rng.normal(size=(2, 2, 8, 8)).astype(np.float32)
     got = block(Tensor(x), Tensor(skip)).numpy()
-    want = _block(p, "block.", np.concatenate([skip, _up(x, p["up.weight"], p["up.bias"])], axis=1), False)
-    swapped = _block(p, "block.", np.concatenate([_up(x, p["up.weight"], p["up.bias"]), skip], axis=1), False)
+    want = _block(p, "block.", np.concatenate([skip, _up(x, p["up.weight"], p["up.bias"])], axis=1))
+    swapped = _block(p, "block.", np.concatenate([_up(x, p["up.weight"], p["up.bias"]), skip], axis=1))
     if got.shape == want.shape and np.allclose(got, swapped, rtol=1e-3, atol=1e-3):
         raise Mismatch("UpBlock concatenates the upsampled features first; the skip must come first "
                        "(channels 0..c_out-1 of block.conv1's input)")
