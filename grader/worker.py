@@ -19,6 +19,7 @@ threads exist when it forks.
 from __future__ import annotations
 
 import fcntl
+import gc
 import importlib
 import json
 import os
@@ -224,12 +225,22 @@ def _warm(request: dict) -> dict:
         if helpers._db_connection is not None:  # an SQLite connection must not cross a fork
             helpers._db_connection.close()
             helpers._db_connection = None
+    _freeze_heap()
     return {"devices": sorted(Device._opened_devices)}
+
+
+def _freeze_heap() -> None:
+    """Move every object the worker holds out of the garbage collector's reach. A forked child's full
+    collections (pytest runs one as a session ends) then skip the tinygrad graphs and caches it inherited:
+    measured 0.67 -> 0.36 s for a variant caught by its first check."""
+    gc.collect()
+    gc.freeze()
 
 
 def main(fd: str) -> int:
     for name in PRELOAD:
         importlib.import_module(name)
+    _freeze_heap()
     sock = socket.socket(fileno=int(fd))
     while True:
         data, fds, _, _ = socket.recv_fds(sock, MAX_PACKET, 16)
