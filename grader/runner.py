@@ -113,7 +113,7 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
            **(extra_env or {})}
     writable = [tmp]
-    if sandbox.isolation_problem() is None:
+    if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
         env.update(_private_caches(tmp, target_name, writable))
     with channel.Listener() as link:
         budget = {"cpu_budget_s": cpu_budget_s, "grace_s": grace_s} if cpu_budget_s is not None else {}

@@ -2,7 +2,7 @@
 
 The learner's `train_step_d` and `train_step_g` alternate (one D step, then one G step on the same
 noise), wrapped here in one TinyJit; real batches and noise are copied in once per round and read at
-a symbolic offset (as in `DeviceLoop`). The score is computed by the grader alone: a softmax MLP
+a symbolic offset (`DeviceBatches`). The score is computed by the grader alone: a softmax MLP
 784-64-10 trained here with NumPy on the MNIST training set (seeded; about 96 % test accuracy in a
 few CPU seconds) classifies 1000 images that G makes from fixed noise. `conf90` is the fraction of
 them classified with max-probability > 0.9 (a recognisable digit); `classes` counts the digits that
@@ -24,6 +24,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels, save_picture, tile
+from grader.milestones.mnist_tinygrad import DeviceBatches
 from grader.target import exercise
 
 TIERS = {
@@ -75,7 +76,7 @@ class Scorer:
 
 
 def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str, float]:
-    from tinygrad import Tensor, TinyJit, Variable
+    from tinygrad import Tensor, TinyJit
     from tinygrad.nn.optim import Adam
 
     cfg = TIERS[tier]
@@ -106,17 +107,16 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
         return (generate(fixed_z).numpy() + 1) / 2
 
     steps = cfg["steps"]
-    offset = Variable("batch", 0, steps - 1)
+    batches = DeviceBatches(BATCH)
     run = Run(out_dir, f"Exercise 5.9 GAN on MNIST ({tier})", "sample_score", cfg["rounds"],
               xlabel=f"round of {steps} steps")
     for _ in range(cfg["rounds"]):
         run.begin_epoch(steps)
-        reals = Tensor(real_images[rng.integers(0, len(real_images), steps * BATCH)]).realize()
-        noise = Tensor(rng.standard_normal((steps * BATCH, latent)).astype(np.float32)).realize()
+        reals = real_images[rng.integers(0, len(real_images), steps * BATCH)]
+        noise = rng.standard_normal((steps * BATCH, latent)).astype(np.float32)
         losses = []
-        for i in range(steps):
-            at = offset.bind(i) * BATCH
-            loss_d, loss_g = step(reals[at:at + BATCH], noise[at:at + BATCH])
+        for i, (x, z) in enumerate(batches.load(reals, noise)):
+            loss_d, loss_g = step(x, z)
             if i % 10 == 0:
                 losses.append((loss_d.item(), loss_g.item()))
             run.advance()
