@@ -20,8 +20,9 @@ from grader import mutants, registry, runner, worker
 class Verdict:
     exercise: str
     edit: str
-    kind: str          # "mutant" or "alternative"
-    caught_by: str     # "visible", "hidden", "error" (mutant could not even run), or "" (passed everything)
+    kind: str          # "mutant", "alternative" or "reference" (which must pass, as an alternative must)
+    caught_by: str     # "visible", "hidden", "error" (could not even run), "warm-up" (the reference failed
+                       # in the warm-up), or "" (passed everything)
     detail: str
 
     @property
@@ -40,30 +41,42 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def _warmed_worker(ex: registry.Exercise, workspace: Path) -> worker.Worker:
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, Verdict | None]:
     """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
-    from it start with the kernels they share with the reference already compiled. A warm-up that opened a
-    device other than the CPU (4.6's TOY device runs kernels through the interpreter it was opened with)
-    would hand the reference's code to the variants: that exercise gets a fresh, cold worker instead."""
+    from it start with the kernels they share with the reference already compiled, and the reference's
+    verdict from that run (None where there was no warm-up). A warm-up that opened a device other than the
+    CPU (4.6's TOY device runs kernels through the interpreter it was opened with) would hand the
+    reference's code to the variants: that exercise gets a fresh, cold worker instead."""
     warm = worker.Worker()
     if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
-        return warm
+        return warm, None
     files = [str(ex.visible_tests(workspace)), *([str(ex.hidden_tests)] if ex.hidden_tests.exists() else [])]
-    devices = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
-    if devices is not None and not {d.split(":")[0] for d in devices} <= worker.SHAREABLE_DEVICES:
+    seen = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
+    if seen is None:
+        return warm, None
+    if not {d.split(":")[0] for d in seen["devices"]} <= worker.SHAREABLE_DEVICES:
         warm.close()
         warm = worker.Worker()
-    return warm
+    failed = seen["status"] != 0 or not seen["passed"]
+    detail = "; ".join(seen["failed"]) or (f"pytest exit status {seen['status']}" if failed else "")
+    return warm, Verdict(ex.id, "the reference", "reference", "warm-up" if failed else "", detail)
 
 
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
-    """Grade every edit of the exercise's bank. Mutants face `mutant_kinds` of tests; alternatives face all."""
+    """Grade the reference and every edit of the exercise's bank. Mutants face `mutant_kinds` of tests;
+    alternatives, and the reference (the first verdict), face all."""
     bank, alternatives = mutants.bank(ex)
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        with _warmed_worker(ex, workspace) as warm:
+        warm, reference = _warmed_worker(ex, workspace)
+        with warm:
+            if reference is None:
+                caught, detail = _grade(ex, mutants.variant(ex), workspace,
+                                        ("visible", "hidden"), warm.run)
+                reference = Verdict(ex.id, "the reference", "reference", caught, detail)
+            verdicts.append(reference)
             for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
                 for edit in edits:
                     caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)
@@ -95,7 +108,8 @@ def report(exercises, console) -> int:
                       str(sum(v.caught_by == "hidden" for v in muts)), f"[{'red' if survived else 'green'}]{len(survived)}[/]",
                       f"{sum(v.ok for v in alts)}/{len(alts)}")
         problems += [f"{v.exercise} mutant survived: {v.edit}" for v in survived]
-        problems += [f"{v.exercise} alternative failed: {v.edit} ({v.caught_by}: {v.detail})" for v in alts if not v.ok]
+        problems += [f"{v.exercise} {v.kind} failed: {v.edit} ({v.caught_by}: {v.detail})" for v in verdicts
+                     if v.kind != "mutant" and not v.ok]
     console.print(table)
     for line in problems:
         console.print(f"  [red]{line}[/]")

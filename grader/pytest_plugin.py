@@ -66,7 +66,8 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("exercise", ex.id))
 
 
-def _message(report) -> str:
+def failure_message(report) -> str:
+    """The one line that says why a test failed (the exception message, without its class name)."""
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1:] or [""]
     text = text if isinstance(text, str) else text[0]
@@ -79,7 +80,7 @@ def _record(report, path: str, name: str):
     ex = registry.by_module_path(Path(path))
     outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
     channel.send("test", exercise=ex.id if ex else None, file_kind=_kind(Path(path)), test=name,
-                 outcome=outcome, message="" if report.passed else _message(report)[:2000])
+                 outcome=outcome, message="" if report.passed else failure_message(report)[:2000])
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -69,10 +69,11 @@ class Worker:
             raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
         return sandbox.Result(**json.loads(reply))
 
-    def warm(self, args: list[str], env: dict, cwd: Path) -> list[str] | None:
+    def warm(self, args: list[str], env: dict, cwd: Path) -> dict | None:
         """Run `python -m pytest ...` (the reference's tests: trusted code) inside the worker itself, so the
-        kernels tinygrad compiles there stay cached in memory for every child forked afterwards. Returns the
-        tinygrad devices the run opened, or None where variants are not forked."""
+        kernels tinygrad compiles there stay cached in memory for every child forked afterwards. Returns
+        what the run saw: `devices` (the tinygrad devices it opened), `status` (pytest's exit code),
+        `passed` and `failed` (the first failures, "test: message"); None where variants are not forked."""
         if self.sock is None or args[:2] != ["-m", "pytest"]:
             return None
         request = {"warm": True, "args": args[2:], "env": childenv.environ(env), "cwd": str(cwd)}
@@ -80,7 +81,7 @@ class Worker:
         reply = self.sock.recv(MAX_PACKET)
         if not reply:
             raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
-        return json.loads(reply)["devices"]
+        return json.loads(reply)
 
     def close(self) -> None:
         if self.sock is not None:
@@ -178,6 +179,23 @@ def _serve_one(request: dict, fds: list[int]) -> dict:
     return {"returncode": returncode, "timed_out": timed_out, "output": text, "seconds": time.monotonic() - start}
 
 
+class _Outcomes:
+    """A pytest plugin object that counts the passed tests and keeps the first failures."""
+
+    def __init__(self):
+        self.passed, self.failed = 0, []
+
+    def pytest_runtest_logreport(self, report):
+        if report.passed and report.when == "call":
+            self.passed += 1
+        elif report.failed and len(self.failed) < 5:
+            from grader.pytest_plugin import failure_message
+            self.failed.append(f"{report.nodeid.split('::', 1)[-1]}: {failure_message(report)}"[:500])
+
+    def pytest_collectreport(self, report):
+        self.pytest_runtest_logreport(report)
+
+
 def _warm(request: dict) -> dict:
     """Run pytest here (not in a fork), output discarded, then forget that run: its environment, working
     directory, the modules it imported from outside the installed libraries (tests, exercise modules, the
@@ -192,6 +210,7 @@ def _warm(request: dict) -> dict:
     from grader import policy, target
     libraries = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")})
     before, environ, cwd = set(sys.modules), dict(os.environ), os.getcwd()
+    outcomes = _Outcomes()
     sys.stdout.flush()
     sys.stderr.flush()
     saved, devnull = [os.dup(1), os.dup(2)], os.open(os.devnull, os.O_WRONLY)
@@ -201,9 +220,10 @@ def _warm(request: dict) -> dict:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
-        pytest.main(request["args"])
-    except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
-        pass
+        status = int(pytest.main(request["args"], plugins=[outcomes]))
+    except BaseException as e:  # noqa: BLE001 - the caller reads the status
+        status = 70
+        outcomes.failed.append(f"{type(e).__name__}: {e}"[:500])
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -226,7 +246,8 @@ def _warm(request: dict) -> dict:
             helpers._db_connection.close()
             helpers._db_connection = None
     _freeze_heap()
-    return {"devices": sorted(Device._opened_devices)}
+    return {"devices": sorted(Device._opened_devices), "status": status, "passed": outcomes.passed,
+            "failed": outcomes.failed}
 
 
 def _freeze_heap() -> None:

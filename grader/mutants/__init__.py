@@ -44,8 +44,9 @@ def bank(ex: registry.Exercise) -> tuple[list[Edit], list[Edit]]:
     return list(getattr(module, "MUTANTS", [])), list(getattr(module, "ALTERNATIVES", []))
 
 
-def variant(ex: registry.Exercise, edit: Edit) -> str:
-    """The reference source with `edit` applied, solution markers removed (it is a learner's file)."""
-    source = edit.apply(ex.solution_path.read_text())
+def variant(ex: registry.Exercise, edit: Edit | None = None) -> str:
+    """The reference source with `edit` applied (if any), solution markers removed (a learner's file)."""
+    source = ex.solution_path.read_text()
+    source = edit.apply(source) if edit else source
     return "".join(line for line in source.splitlines(keepends=True)
                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))

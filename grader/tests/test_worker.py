@@ -68,9 +68,18 @@ def test_a_warm_up_keeps_library_caches_and_forgets_its_own_modules(tmp_path):
     (tmp_path / "test_warm.py").write_text(WARM_TESTS)
     (tmp_path / "test_after.py").write_text(AFTER_WARM_UP)
     with worker.Worker() as warm:
-        devices = warm.warm(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_warm.py")],
-                            env={"PHASE": "warm-up"}, cwd=tmp_path)
-        assert devices and set(devices) <= worker.SHAREABLE_DEVICES, devices
+        seen = warm.warm(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_warm.py")],
+                         env={"PHASE": "warm-up"}, cwd=tmp_path)
+        assert seen["devices"] and set(seen["devices"]) <= worker.SHAREABLE_DEVICES, seen
+        assert seen["status"] == 0 and seen["passed"] >= 1 and not seen["failed"], seen
         after = warm.run(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_after.py")],
                          timeout_s=60, memory_mb=1024, env={}, cwd=tmp_path)
         assert after.returncode == 0, after.output
+
+
+def test_a_warm_up_reports_what_failed(tmp_path):
+    (tmp_path / "test_red.py").write_text("def test_green():\n    pass\n\ndef test_red():\n    assert 1 == 2, 'one is not two'\n")
+    with worker.Worker() as warm:
+        seen = warm.warm(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_red.py")], env={}, cwd=tmp_path)
+    assert seen["status"] == 1 and seen["passed"] == 1, seen
+    assert len(seen["failed"]) == 1 and seen["failed"][0].startswith("test_red:") and "one is not two" in seen["failed"][0]
