@@ -16,7 +16,9 @@ def fresh_workspace(tmp_path) -> Path:
     return tmp_path
 
 
-def solved_source(ex: registry.Exercise) -> str:
-    """The reference as a learner would hand it in: markers removed."""
-    return "".join(line for line in ex.solution_path.read_text().splitlines(keepends=True)
-                   if line.strip() not in (stubgen.BEGIN, stubgen.END))
+
+def pytest_collection_modifyitems(items):
+    """The long runs (marked slow: milestones, mutant banks, lessons) first: `make test` hands tests out
+    as workers free up (`--dist load`), so the workers end together on short tests instead of one
+    waiting while the other trains a model."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

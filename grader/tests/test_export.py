@@ -6,7 +6,7 @@ import nbclient
 import pytest
 
 from grader import export, progress, registry
-from grader.tests.conftest import solved_source
+from grader.mutants import variant as solved_source
 from grader.tests.test_grader_cli import grader
 
 EX = registry.exercise("1.2")

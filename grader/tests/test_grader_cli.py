@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from grader import cli, feedback, progress, registry, runner
-from grader.tests.conftest import solved_source
+from grader.mutants import variant as solved_source
 
 FIRST_FOUR = registry.exercises()[:4]
 

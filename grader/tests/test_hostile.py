@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import policy, pristine, proctree, progress, registry, runner, sandbox
-from grader.tests.conftest import solved_source
+from grader.mutants import variant as solved_source
 
 EX = registry.exercise("1.2")
 SOLVED = solved_source(EX)
