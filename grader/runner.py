@@ -250,7 +250,7 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         limit = timeout_s or ex.timeout_s
         # the limit is CPU seconds of the child's tree (load-proof); wall time only caps hangs (sleeps)
         cpu = {"cpu_budget_s": limit, "grace_s": 1.0} if launch is sandbox.run else {}
-        run, messages = _sandboxed(pytest_args(files, *(["-x"] if stop_at_failure else [])), copy, tmp,
+        run, messages = _sandboxed(pytest_args(files, *(["-x", "--tb=native"] if stop_at_failure else [])), copy, tmp,
                                    target_name, limit * TEST_WALL_FACTOR, ex.memory_mb, launch=launch, **cpu)
     result.seconds = run.seconds
     result.tests, result.problem = _score(ex, expected, run, messages, stopped_at_failure=stop_at_failure)
