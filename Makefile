@@ -31,7 +31,7 @@ check: $(STAMP) clang-note ## your scoreboard: visible + hidden checks + milesto
 	@$(GRADER) check
 
 test: $(STAMP) clang-note ## contributors: the self-test (every check against the reference, stubs, mutants, ...; long)
-	@$(PY) -m pytest grader/tests --target=reference -n auto --dist load --maxschedchunk 1
+	@$(PY) -m pytest grader/tests --target=reference -n auto --dist worksteal
 
 stubs: $(STAMP) ## regenerate stubs from solutions (keeps your edited files; see grader stubs --help)
 	@$(GRADER) stubs

@@ -16,9 +16,3 @@ def fresh_workspace(tmp_path) -> Path:
     return tmp_path
 
 
-
-def pytest_collection_modifyitems(items):
-    """The long runs (marked slow: milestones, mutant banks, lessons) first. `make test` hands tests out
-    one at a time as workers free up (`--dist load --maxschedchunk 1`), so the workers end together on
-    short tests instead of one waiting while the other trains a model."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
