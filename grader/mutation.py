@@ -41,12 +41,12 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, Verdict | None]:
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None]:
     """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
     from it start with the kernels they share with the reference already compiled, and the reference's
-    verdict from that run (None where there was no warm-up). A warm-up that opened a device other than the
-    CPU (4.6's TOY device runs kernels through the interpreter it was opened with) would hand the
-    reference's code to the variants: that exercise gets a fresh, cold worker instead."""
+    (caught_by, detail) from that run (None where there was no warm-up). A warm-up that opened a device
+    other than the CPU (4.6's TOY device runs kernels through the interpreter it was opened with) would
+    hand the reference's code to the variants: that exercise gets a fresh, cold worker instead."""
     warm = worker.Worker()
     if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
         return warm, None
@@ -57,9 +57,9 @@ def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worke
     if not {d.split(":")[0] for d in seen["devices"]} <= worker.SHAREABLE_DEVICES:
         warm.close()
         warm = worker.Worker()
-    failed = seen["status"] != 0 or not seen["passed"]
-    detail = "; ".join(seen["failed"]) or (f"pytest exit status {seen['status']}" if failed else "")
-    return warm, Verdict(ex.id, "the reference", "reference", "warm-up" if failed else "", detail)
+    if seen["status"] == 0 and seen["passed"]:
+        return warm, ("", "")
+    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}")
 
 
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
@@ -72,11 +72,8 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
         warm, reference = _warmed_worker(ex, workspace)
         with warm:
-            if reference is None:
-                caught, detail = _grade(ex, mutants.variant(ex), workspace,
-                                        ("visible", "hidden"), warm.run)
-                reference = Verdict(ex.id, "the reference", "reference", caught, detail)
-            verdicts.append(reference)
+            caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
+            verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
             for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
                 for edit in edits:
                     caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)

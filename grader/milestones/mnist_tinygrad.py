@@ -38,8 +38,8 @@ class DeviceBatches:
             Tensor.realize(*new)
             steps = len(arrays[0]) // self.batch
             offset = Variable("batch", 0, steps - 1)
-            rows = [(offset.bind(i) * self.batch, offset.bind(i) * self.batch + self.batch) for i in range(steps)]
-            self._views = [tuple(t.shrink((r,) + (None,) * (t.ndim - 1)) for t in self._tensors) for r in rows]
+            starts = [offset.bind(i) * self.batch for i in range(steps)]
+            self._views = [tuple(t.shrink(((at, at + self.batch),) + (None,) * (t.ndim - 1)) for t in new) for at in starts]
         else:
             Tensor.realize(*(t.assign(n) for t, n in zip(self._tensors, new)))
         return self._views
