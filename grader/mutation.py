@@ -3,10 +3,13 @@
 For each edit in `grader/mutants/<phase>/<module>.py` the edited reference becomes the learner's file in a
 temporary copy of the workspace, and the exercise is graded there as `grader check` would, but each
 variant's test run is a child forked from one warm worker per exercise (`grader.worker`), which imported
-the libraries once and ran the reference's tests once (see `_warmed_worker`). A variant's run stops at its first failing test: that failure is the verdict.
+the libraries once and ran the reference's tests once (see `_warmed_worker`). A mutant's run stops at its
+first failing test, that failure being the verdict, and runs each file's tests cheapest first, by the
+warm-up's timings.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -30,9 +33,10 @@ class Verdict:
         return bool(self.caught_by) if self.kind == "mutant" else not self.caught_by
 
 
-def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -> tuple[str, str]:
+def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch, costs: Path | None = None) -> tuple[str, str]:
     ex.stub_path(workspace).write_text(source)
-    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True, stop_at_failure=True)
+    result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True, stop_at_failure=True,
+                              costs=costs)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}
@@ -41,25 +45,26 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch) -
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None]:
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None, dict]:
     """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
-    from it start with the kernels they share with the reference already compiled, and the reference's
-    (caught_by, detail) from that run (None where there was no warm-up). A warm-up that opened a device
+    from it start with the kernels they share with the reference already compiled; the reference's
+    (caught_by, detail) from that run (None where there was no warm-up); and what each test cost there
+    (empty without a warm-up). A warm-up that opened a device
     other than the CPU (4.6's TOY device runs kernels through the interpreter it was opened with) would
     hand the reference's code to the variants: that exercise gets a fresh, cold worker instead."""
     warm = worker.Worker()
     if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
-        return warm, None
+        return warm, None, {}
     files = [str(ex.visible_tests(workspace)), *([str(ex.hidden_tests)] if ex.hidden_tests.exists() else [])]
     seen = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
     if seen is None:
-        return warm, None
+        return warm, None, {}
     if not {d.split(":")[0] for d in seen["devices"]} <= worker.SHAREABLE_DEVICES:
         warm.close()
         warm = worker.Worker()
     if seen["status"] == 0 and seen["passed"]:
-        return warm, ("", "")
-    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}")
+        return warm, ("", ""), seen["seconds"]
+    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}"), seen["seconds"]
 
 
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
@@ -70,13 +75,18 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
     with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        warm, reference = _warmed_worker(ex, workspace)
+        warm, reference, seconds = _warmed_worker(ex, workspace)
+        # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; the
+        # alternatives run every test, in the order the warm-up compiled their kernels for
+        costs = Path(tmp) / "costs.json"
+        costs.write_text(json.dumps(seconds))
         with warm:
             caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
             verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
-            for kind, edits, kinds in (("mutant", bank, mutant_kinds), ("alternative", alternatives, ("visible", "hidden"))):
+            for kind, edits, kinds, order in (("mutant", bank, mutant_kinds, costs),
+                                              ("alternative", alternatives, ("visible", "hidden"), None)):
                 for edit in edits:
-                    caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run)
+                    caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, kinds, warm.run, order)
                     verdicts.append(Verdict(ex.id, edit.name, kind, caught, detail))
     return verdicts
 

@@ -217,12 +217,13 @@ TEST_WALL_FACTOR = 3  # a test run may take this many times its CPU limit in wal
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
               timeout_s: float | None = None, launch=sandbox.run, current_tests: bool = False,
-              stop_at_failure: bool = False) -> ExerciseResult:
+              stop_at_failure: bool = False, costs: Path | None = None) -> ExerciseResult:
     """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
     (sandbox.run's signature; the mutant bank passes `worker.Worker().run`). The visible tests are the
     shipped ones (see grader/pristine.py), never the learner's edits; `current_tests`: the repository's
     files as they are now (an author's work in progress: the mutant bank); `stop_at_failure`: stop at the
-    first failing test, whose failure is then the verdict (the mutant bank: a variant is caught or not).
+    first failing test, whose failure is then the verdict (the mutant bank: a variant is caught or not);
+    `costs`: a JSON file of each test's seconds in an earlier run, to run each file's cheapest tests first.
 
     The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
     a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
@@ -250,7 +251,8 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         limit = timeout_s or ex.timeout_s
         # the limit is CPU seconds of the child's tree (load-proof); wall time only caps hangs (sleeps)
         cpu = {"cpu_budget_s": limit, "grace_s": 1.0} if launch is sandbox.run else {}
-        run, messages = _sandboxed(pytest_args(files, *(["-x", "--tb=native"] if stop_at_failure else [])), copy, tmp,
+        extra = [*(["-x", "--tb=native"] if stop_at_failure else []), *([f"--cheapest-first={costs}"] if costs else [])]
+        run, messages = _sandboxed(pytest_args(files, *extra), copy, tmp,
                                    target_name, limit * TEST_WALL_FACTOR, ex.memory_mb, launch=launch, **cpu)
     result.seconds = run.seconds
     result.tests, result.problem = _score(ex, expected, run, messages, stopped_at_failure=stop_at_failure)

@@ -73,7 +73,8 @@ class Worker:
         """Run `python -m pytest ...` (the reference's tests: trusted code) inside the worker itself, so the
         kernels tinygrad compiles there stay cached in memory for every child forked afterwards. Returns
         what the run saw: `devices` (the tinygrad devices it opened), `status` (pytest's exit code),
-        `passed` and `failed` (the first failures, "test: message"); None where variants are not forked."""
+        `passed`, `failed` (the first failures, "test: message") and `seconds` (each test's cost, by
+        `pytest_plugin.cost_key`); None where variants are not forked."""
         if self.sock is None or args[:2] != ["-m", "pytest"]:
             return None
         request = {"warm": True, "args": args[2:], "env": childenv.environ(env), "cwd": str(cwd)}
@@ -180,12 +181,20 @@ def _serve_one(request: dict, fds: list[int]) -> dict:
 
 
 class _Outcomes:
-    """A pytest plugin object that counts the passed tests and keeps the first failures."""
+    """A pytest plugin object that counts the passed tests, keeps the first failures and what each test
+    cost (seconds of setup, call and teardown, by `pytest_plugin.cost_key`)."""
 
     def __init__(self):
-        self.passed, self.failed = 0, []
+        self.passed, self.failed, self.seconds, self.rootpath = 0, [], {}, Path("/")
+
+    def pytest_sessionstart(self, session):
+        self.rootpath = session.config.rootpath
 
     def pytest_runtest_logreport(self, report):
+        if report.when in ("setup", "call", "teardown"):
+            from grader.pytest_plugin import cost_key
+            key = cost_key(self.rootpath, report.nodeid)
+            self.seconds[key] = self.seconds.get(key, 0.0) + report.duration
         if report.passed and report.when == "call":
             self.passed += 1
         elif report.failed and len(self.failed) < 5:
@@ -247,7 +256,7 @@ def _warm(request: dict) -> dict:
             helpers._db_connection = None
     _freeze_heap()
     return {"devices": sorted(Device._opened_devices), "status": status, "passed": outcomes.passed,
-            "failed": outcomes.failed}
+            "failed": outcomes.failed, "seconds": outcomes.seconds}
 
 
 def _freeze_heap() -> None:

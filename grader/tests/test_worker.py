@@ -1,4 +1,5 @@
 """The warm worker: each forked child gets its own environment, folder, output and limits."""
+import json
 import time
 
 import pytest
@@ -83,3 +84,24 @@ def test_a_warm_up_reports_what_failed(tmp_path):
         seen = warm.warm(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_red.py")], env={}, cwd=tmp_path)
     assert seen["status"] == 1 and seen["passed"] == 1, seen
     assert len(seen["failed"]) == 1 and seen["failed"][0].startswith("test_red:") and "one is not two" in seen["failed"][0]
+
+
+def test_a_warm_up_measures_each_test_and_variants_run_the_cheap_ones_first(tmp_path):
+    log = tmp_path / "order.log"
+    for name in ("first", "second"):   # in each file the slow test comes first
+        (tmp_path / f"test_{name}.py").write_text(
+            f"import time\ndef test_slow_{name}():\n    time.sleep(0.3)\n    open({str(log)!r}, 'a').write('slow_{name} ')\n\n"
+            f"def test_quick_{name}():\n    open({str(log)!r}, 'a').write('quick_{name} ')\n")
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "grader.pytest_plugin",
+            str(tmp_path / "test_first.py"), str(tmp_path / "test_second.py")]
+    with worker.Worker() as warm:
+        seen = warm.warm(args, env={}, cwd=tmp_path)
+        assert log.read_text().split() == ["slow_first", "quick_first", "slow_second", "quick_second"]
+        assert seen["seconds"]["visible::test_slow_first"] >= 0.3 > seen["seconds"]["visible::test_quick_first"]
+        (tmp_path / "costs.json").write_text(json.dumps(seen["seconds"]))
+        log.unlink()
+        variant = warm.run([*args, f"--cheapest-first={tmp_path / 'costs.json'}"], timeout_s=60, memory_mb=1024,
+                           env={}, cwd=tmp_path)
+    assert variant.returncode == 0, variant.output
+    assert log.read_text().split() == ["quick_first", "slow_first", "quick_second", "slow_second"], \
+        "each file's tests run cheapest first, and the files keep their order"
