@@ -5,6 +5,10 @@ Each milestone module exposes `run(tier, out_dir) -> dict[str, float]` and keeps
 every milestone reports under the same names (`wall_s`, `cpu_s`). When the grader stops a run at its
 CPU budget, the child process receives SIGTERM, `Stopped` is raised in the training loop, and the
 runner saves what the current `Run` holds (curves so far and `status.json`) before exiting.
+
+A smoke run answers one question, does the learner's model reach the gate, so its training loop ends
+at the first evaluation that passes (`Run.gate_passed`), as time-to-target benchmarks do; a full run,
+or one started outside the grader, always trains to the end.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -20,6 +24,7 @@ T = TypeVar("T")
 STATUS_FILE = "status.json"
 STATUS_EVERY_S = 2.0
 CURRENT: "Run | None" = None  # the run of this process, saved by the runner when it is stopped
+GATE: "Callable[[float], bool] | None" = None  # set by the runner for a smoke run: does a value pass?
 
 
 class Stopped(BaseException):
@@ -93,6 +98,16 @@ class Run:
         print(f"epoch {self.epoch}/{self.epochs}: {shown}  ({row['cpu_s']:.0f} CPU s)", flush=True)
         self.write_status()
         return row
+
+    def gate_passed(self) -> bool:
+        """Whether a smoke run's last finished epoch passed the gate, and training may stop there."""
+        value = self.history[-1].get(self.metric) if self.history else None
+        if GATE is None or value is None or not GATE(value):
+            return False
+        if self.epoch < self.epochs:
+            print(f"{self.metric.replace('_', ' ')} {value:.4g} passes the smoke gate after epoch {self.epoch} of "
+                  f"{self.epochs}: training stops here", flush=True)
+        return True
 
     def where(self) -> str:
         """How far the run got, e.g. "epoch 3 of 4, step 310/469"."""

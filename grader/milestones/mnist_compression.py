@@ -35,7 +35,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels
-from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs
+from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs, realized
 from grader.target import exercise
 
 TIERS = {"smoke": dict(teacher_epochs=2, prune_rounds=4, student_epochs=2),
@@ -127,14 +127,14 @@ def train_students(mlp, comp, X_train, y_train, teacher_logits, X_test, y_test, 
     labelled = data.stratified_subset(y_train, LABELLED)
     Tensor.manual_seed(1)
     hard = mlp.TinygradNN(STUDENT)
-    loop = DeviceLoop(mlp.make_train_step(hard, Adam(hard.parameters(), lr=1e-3)),
+    loop = DeviceLoop(mlp.make_train_step(hard, realized(Adam(hard.parameters(), lr=1e-3))),
                       X_train[labelled], y_train[labelled], batch=100, every=50)
     for _ in range(-(-steps // loop.steps)):
         loop.epoch(rng.permutation(LABELLED))
 
     Tensor.manual_seed(1)
     soft = mlp.TinygradNN(STUDENT)
-    opt = Adam(soft.parameters(), lr=1e-3)
+    opt = realized(Adam(soft.parameters(), lr=1e-3))
     no_labels = Tensor.zeros(BATCH, dtype=dtypes.int32).contiguous().realize()   # alpha = 1: never read
 
     @TinyJit
@@ -169,7 +169,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     rounds = cfg["teacher_epochs"] + cfg["prune_rounds"]
     run = Run(out_dir, f"Exercise 6.4: teacher, then gradual pruning to {FINAL_SPARSITY:.0%} ({tier})",
               "accuracy_drop", rounds, xlabel="round (teacher epochs, then pruning rounds)")
-    loop = DeviceLoop(mlp.make_train_step(teacher, Adam(teacher.parameters(), lr=2e-3)), X_train, y_train)
+    loop = DeviceLoop(mlp.make_train_step(teacher, realized(Adam(teacher.parameters(), lr=2e-3))), X_train, y_train)
     for _ in range(cfg["teacher_epochs"]):
         run.begin_epoch(loop.steps)
         loss = loop.epoch(rng.permutation(len(X_train)), run.advance)
@@ -190,7 +190,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     # (a) gradual global pruning with masked fine-tuning
     names = list(comp.prunable(teacher))
     masks = {k: Tensor.ones(*dense[k].shape).contiguous().realize() for k in names}
-    step = comp.make_masked_train_step(teacher, Adam(teacher.parameters(), lr=1e-3), masks)
+    step = comp.make_masked_train_step(teacher, realized(Adam(teacher.parameters(), lr=1e-3)), masks)
     steps_per_round = ROUND_ROWS // BATCH
     total = cfg["prune_rounds"] * steps_per_round
     end, done = int(RAMP * total), [0]

@@ -39,7 +39,7 @@ import numpy as np
 from grader import data
 from grader.milestones import Run
 from grader.milestones.mnist_cnn import images_nchw
-from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps
+from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps, realized
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=2, subset=19200), "full": dict(epochs=3, subset=None)}
@@ -125,7 +125,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     Tensor.manual_seed(0)
     rng = np.random.default_rng(0)
     model = cnn.MnistCNN((16, 32), dropout=0.25)
-    opt = Adam(nn.state.get_parameters(model), lr=LR)
+    opt = realized(Adam(nn.state.get_parameters(model), lr=LR))
     run = Run(out_dir, f"Exercise 6.8: the 5.2 CNN trained for export ({tier})", "export_agreement", cfg["epochs"])
     loop = DeviceLoop(cnn.make_train_step(model, opt), X_train, y_train, batch=BATCH)
     advance = cosine_steps(run, opt, cfg["epochs"] * loop.steps, LR)

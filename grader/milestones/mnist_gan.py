@@ -24,7 +24,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels, save_picture, tile
-from grader.milestones.mnist_tinygrad import DeviceBatches
+from grader.milestones.mnist_tinygrad import DeviceBatches, realized
 from grader.target import exercise
 
 TIERS = {
@@ -92,8 +92,8 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
 
     Tensor.manual_seed(0)
     G, D = gan.Generator(cfg["g"]), gan.Discriminator(cfg["d"])
-    opt_g = Adam(G.parameters(), lr=cfg["lr"], b1=0.5)
-    opt_d = Adam(D.parameters(), lr=cfg["lr"], b1=0.5)
+    opt_g = realized(Adam(G.parameters(), lr=cfg["lr"], b1=0.5))
+    opt_d = realized(Adam(D.parameters(), lr=cfg["lr"], b1=0.5))
 
     @TinyJit
     def step(real: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:

@@ -34,7 +34,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run, flat_pixels
-from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs
+from grader.milestones.mnist_tinygrad import DeviceLoop, layer_inputs, realized
 from grader.target import exercise
 
 TIERS = {"smoke": dict(epochs=2), "full": dict(epochs=5)}
@@ -138,7 +138,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     Tensor.manual_seed(0)
     rng = np.random.default_rng(0)
     model = mlp.TinygradNN(SIZES)
-    opt = Adam(model.parameters(), lr=1e-3)
+    opt = realized(Adam(model.parameters(), lr=1e-3))
     step = mlp.make_train_step(model, opt)
 
     run = Run(out_dir, f"Exercise 6.3: MNIST MLP before INT8 ({tier})", "accuracy_drop", cfg["epochs"])

@@ -64,6 +64,8 @@ def run(tier: str = "smoke", out_dir: Path = Path("runs/mnist_numpy")) -> dict[s
                                             seed=epoch, state=state)
         test_loss, test_acc = mlp.evaluate(model, X_test, y_test)
         run.end_epoch(train_loss=train_loss, test_loss=test_loss, test_accuracy=test_acc)
+        if run.gate_passed():
+            break
     last = run.history[-1]
     return run.finish({"test_accuracy": last["test_accuracy"], "test_loss": last["test_loss"],
-                       "train_loss": last["train_loss"], "epochs": cfg["epochs"]})
+                       "train_loss": last["train_loss"], "epochs": run.epoch})

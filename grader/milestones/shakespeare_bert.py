@@ -47,6 +47,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run
+from grader.milestones.mnist_tinygrad import realized
 from grader.target import exercise
 
 TIERS = {
@@ -129,7 +130,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out"), seed: int = 
     Tensor.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = bert.Bert(V, T, cfg["d"], cfg["heads"], cfg["layers"])
-    opt = AdamW(model.parameters(), lr=cfg["lr"])
+    opt = realized(AdamW(model.parameters(), lr=cfg["lr"]))
 
     @TinyJit
     @Context(TRAINING=1)
@@ -191,7 +192,7 @@ class Finetune:
     def __init__(self, classifier, optimizer, lr: float, batch: int):
         from tinygrad import Tensor, TinyJit, Context
         self.batch = batch
-        opt = optimizer(classifier.parameters(), lr=lr)
+        opt = realized(optimizer(classifier.parameters(), lr=lr))
 
         @TinyJit
         @Context(TRAINING=1)

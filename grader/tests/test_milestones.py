@@ -88,6 +88,24 @@ def test_a_stopped_run_keeps_its_curves_and_says_how_far_it_got(tmp_path):
     assert (tmp_path / "curves.png").stat().st_size > 0
 
 
+def test_a_smoke_run_stops_at_its_gate_and_only_a_smoke_run(tmp_path, monkeypatch, capsys):
+    def epochs_trained(val_losses) -> int:
+        run = milestones.Run(tmp_path, "t", "val_loss", epochs=len(val_losses))
+        for value in val_losses:
+            run.end_epoch(val_loss=value)
+            if run.gate_passed():
+                break
+        return run.epoch
+
+    curve = [3.0, 2.5, 2.45, 2.3, 2.2]
+    assert epochs_trained(curve) == 5, "outside a smoke run there is no gate"
+    gpt = registry.exercise("5.7").milestone   # val_loss <= 2.45: a gate for a metric that must fall
+    monkeypatch.setattr(milestones, "GATE", lambda value: gpt.passed(value, "smoke"))
+    assert epochs_trained(curve) == 3
+    assert "val loss 2.45 passes the smoke gate after epoch 3 of 5" in capsys.readouterr().out
+    assert epochs_trained([3.0, 2.9]) == 2
+
+
 def test_every_milestone_reports_the_same_time_fields(tmp_path):
     metrics = milestones.Run(tmp_path, "t", "m").finish({"m": 1})
     assert set(metrics) == {"m", "wall_s", "cpu_s"}
