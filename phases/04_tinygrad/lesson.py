@@ -203,6 +203,10 @@ print("\n".join(line[:100] for line in listing[:12]))
 #   shuffled data into the same buffers (`Tensor.assign`): the views stay valid.
 # * **No Python conversion per step.** `.item()` waits for the step and copies the loss out; the harness
 #   reads it on every tenth step only, enough for a training curve.
+# * **State computed before the first step.** The harness realizes the weights and Adam's moments
+#   (`Tensor.realize(*get_state_dict(opt).values())`) before it calls `step`. Left lazy, call 1 folds the
+#   random initialisation and the zero moments into its kernels, so call 2, the capture, meets a different
+#   graph and compiles the whole step again: for phase 6's U-Net that was a quarter of all compile time.
 #
 # What remains per step is the replay of about 40 kernels (Python) and the kernels themselves, which are
 # untuned: `BEAM=1` searches faster kernel variants once (minutes) and caches them. `make bench` prints the
