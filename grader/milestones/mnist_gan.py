@@ -9,10 +9,13 @@ them classified with max-probability > 0.9 (a recognisable digit); `classes` cou
 at least 2 % of the samples are assigned to (no mode collapse). The gated `sample_score` is conf90
 when enough classes are covered (smoke 7, full 9), else 0. Writes `curves.png` and `samples.png`.
 
-smoke: G 64-128-256-784, D 784-256-128-1, Adam (lr 4e-4, beta1 0.5), batch 64, 1800 steps. Measured
-with the reference (`grader milestone 5.9 --reference`, cold kernel cache, load 15-20 on 2 cores):
-conf90 0.258 with 8 classes (after 1200 steps: 0.074 and 7; after 1500: 0.147 and 8), speckled but
-recognisable digits, 174 CPU s, 1171 s wall. Gate sample_score >= 0.10, budget 450 CPU s.
+smoke: G 64-128-256-784, D 784-256-128-1, Adam (lr 4e-4, beta1 0.5), batch 64, up to 12 rounds of 300
+steps, scored after each round; the run ends at the first round that passes. One snapshot of a GAN
+is noisy: with the reference, seed 0, conf90 went 0.098 / 0.029 / 0.165 / 0.006 / 0.161 after rounds
+3-7 while the covered classes went 6 / 5 / 6 / 7 / 9, so a run fixed at 6 rounds failed where one more
+round passed. Measured with the reference, seeds 0-3, 5, 6 (`Tensor.manual_seed` and the batch order;
+one process each, 2 cores): the gate passed after 5-7 rounds with sample_score 0.106-0.274, 42-54 CPU s
+of training. Speckled but recognisable digits. Gate sample_score >= 0.10, budget 450 CPU s.
 full: G 64-256-512-784, D 784-512-256-1, Adam (lr 2e-4, beta1 0.5), batch 64, 28,000 steps (30
 epochs), gate sample_score >= 0.5 with 9 classes. Not run here.
 """
@@ -28,7 +31,7 @@ from grader.milestones.mnist_tinygrad import DeviceBatches, realized
 from grader.target import exercise
 
 TIERS = {
-    "smoke": dict(g=(64, 128, 256, 784), d=(784, 256, 128, 1), lr=4e-4, rounds=6, steps=300, min_classes=7),
+    "smoke": dict(g=(64, 128, 256, 784), d=(784, 256, 128, 1), lr=4e-4, rounds=12, steps=300, min_classes=7),
     "full": dict(g=(64, 256, 512, 784), d=(784, 512, 256, 1), lr=2e-4, rounds=28, steps=1000, min_classes=9),
 }
 BATCH, N_SAMPLES, CONFIDENT, MIN_SHARE = 64, 1000, 0.9, 0.02
@@ -122,11 +125,13 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
             run.advance()
         conf90, classes = scorer.score(samples())
         mean_d, mean_g = np.mean(losses, axis=0)
-        run.end_epoch(d_loss=mean_d, g_loss=mean_g, conf90=conf90, classes=classes)
+        run.end_epoch(d_loss=mean_d, g_loss=mean_g, conf90=conf90, classes=classes,
+                      sample_score=conf90 if classes >= cfg["min_classes"] else 0.0)
+        if run.gate_passed():
+            break
 
-    images = samples()
-    conf90, classes = scorer.score(images)
-    save_picture(out_dir / "samples.png", tile(images[:64], 8, 8), f"64 of {N_SAMPLES} samples: conf90 {conf90:.2f}, {classes} classes")
-    score = conf90 if classes >= cfg["min_classes"] else 0.0
-    return run.finish({"sample_score": score, "conf90": conf90, "classes": classes,
-                       "scorer_test_accuracy": scorer_accuracy, "steps": cfg["rounds"] * steps})
+    last = run.history[-1]
+    save_picture(out_dir / "samples.png", tile(samples()[:64], 8, 8),
+                 f"64 of {N_SAMPLES} samples: conf90 {last['conf90']:.2f}, {last['classes']:.0f} classes")
+    return run.finish({"sample_score": last["sample_score"], "conf90": last["conf90"], "classes": last["classes"],
+                       "scorer_test_accuracy": scorer_accuracy, "steps": run.epoch * steps})
