@@ -78,8 +78,9 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
         warm, reference, seconds = _warmed_worker(ex, workspace)
         # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; the
         # alternatives run every test, in the order the warm-up compiled their kernels for
-        costs = Path(tmp) / "costs.json"
-        costs.write_text(json.dumps(seconds))
+        costs = Path(tmp) / "costs.json" if seconds else None
+        if costs:
+            costs.write_text(json.dumps(seconds))
         with warm:
             caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
             verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
