@@ -31,6 +31,7 @@ import numpy as np
 
 from grader import data
 from grader.milestones import Run
+from grader.milestones.mnist_cnn import predictions
 from grader.milestones.mnist_tinygrad import DeviceLoop, realized
 from grader.target import exercise
 
@@ -44,13 +45,6 @@ def learning_rate(cfg: dict, epoch: int) -> float:
     if cfg["schedule"] == "cosine":
         return LR * 0.5 * (1 + math.cos(math.pi * epoch / cfg["epochs"]))
     return LR / 4 if epoch == cfg["epochs"] - 1 else LR
-
-
-def predict(model, X: np.ndarray) -> np.ndarray:
-    """Class predictions of `model` in evaluation mode (BatchNorm on its running statistics)."""
-    from tinygrad import Tensor
-    out = [model(Tensor(X[s:s + EVAL_BATCH])).argmax(axis=1).numpy() for s in range(0, len(X), EVAL_BATCH)]
-    return np.concatenate(out).astype(np.int64)
 
 
 def checked(X: np.ndarray, like: tuple[int, ...], what: str) -> np.ndarray:
@@ -135,7 +129,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
         loop.X = checked(cifar.augment(X_train, rng), X_train.shape, "augment")   # a new draw every epoch
         run.begin_epoch(loop.steps)
         train_loss = loop.epoch(rng.permutation(len(X_train)), run.advance)
-        predicted = predict(model, X_test)
+        predicted = predictions(model, X_test, EVAL_BATCH)   # inference: BatchNorm on running statistics
         run.end_epoch(train_loss=train_loss, test_accuracy=float((predicted == y_test).mean()))
         if run.gate_passed():
             break

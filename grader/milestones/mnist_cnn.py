@@ -80,8 +80,9 @@ def save_confusion(out_dir: Path, matrix: np.ndarray, title: str) -> Path:
     return path
 
 
-def _predictions(model, X: np.ndarray, batch: int = 1000) -> np.ndarray:
-    """Argmax predictions in inference mode, computed here (not by the learner's code)."""
+def predictions(model, X: np.ndarray, batch: int = 1000) -> np.ndarray:
+    """Argmax predictions in inference mode, computed here (not by the learner's code), by a TinyJit
+    forward pass over batches of `batch` rows (len(X) must be a multiple of it)."""
     from tinygrad import Context, Tensor, TinyJit
 
     @TinyJit
@@ -118,7 +119,7 @@ def run(tier: str = "smoke", out_dir: Path = Path("milestone_out")) -> dict[str,
     for epoch in range(cfg["epochs"]):
         run.begin_epoch(loop.steps)
         train_loss = loop.epoch(rng.permutation(len(X_train)), advance)
-        pred = _predictions(model, X_test)
+        pred = predictions(model, X_test)
         run.end_epoch(train_loss=train_loss, test_accuracy=float((pred == y_test).mean()))
         if run.gate_passed():
             break
