@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -94,8 +95,11 @@ class Run:
         for key, value in row.items():
             if key not in ("epoch", "wall_s", "cpu_s"):
                 self.curves.setdefault(key.replace("_", " "), []).append(value)
-        shown = "  ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in row.items() if k not in ("epoch", "wall_s", "cpu_s"))
-        print(f"epoch {self.epoch}/{self.epochs}: {shown}  ({row['cpu_s']:.0f} CPU s)", flush=True)
+        # wrapped to 79 columns between values, never inside one (no-break spaces until printed)
+        items = [f"{k.replace('_', ' ')} {v:.4g}" for k, v in row.items() if k not in ("epoch", "wall_s", "cpu_s")]
+        line = (f"epoch {self.epoch}/{self.epochs}: " + ", ".join(item.replace(" ", "\xa0") for item in items)
+                + f" ({row['cpu_s']:.0f}\xa0CPU\xa0s)")
+        print(textwrap.fill(line, 79, subsequent_indent="    ").replace("\xa0", " "), flush=True)
         self.write_status()
         return row
 
@@ -105,8 +109,8 @@ class Run:
         if GATE is None or value is None or not GATE(value):
             return False
         if self.epoch < self.epochs:
-            print(f"{self.metric.replace('_', ' ')} {value:.4g} passes the smoke gate after epoch {self.epoch} of "
-                  f"{self.epochs}: training stops here", flush=True)
+            print(f"{self.metric.replace('_', ' ')} {value:.4g} meets the smoke gate at epoch {self.epoch} of "
+                  f"{self.epochs}; stopping", flush=True)
         return True
 
     def where(self) -> str:

@@ -102,7 +102,7 @@ def test_a_smoke_run_stops_at_its_gate_and_only_a_smoke_run(tmp_path, monkeypatc
     gpt = registry.exercise("5.7").milestone   # val_loss <= 2.45: a gate for a metric that must fall
     monkeypatch.setattr(milestones, "GATE", lambda value: gpt.passed(value, "smoke"))
     assert epochs_trained(curve) == 3
-    assert "val loss 2.45 passes the smoke gate after epoch 3 of 5" in capsys.readouterr().out
+    assert "val loss 2.45 meets the smoke gate at epoch 3 of 5; stopping\n" == capsys.readouterr().out.splitlines(True)[-1]
     assert epochs_trained([3.0, 2.9]) == 2
 
 
