@@ -45,26 +45,28 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch, c
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None, dict]:
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None, Path | None]:
     """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
     from it start with the kernels they share with the reference already compiled; the reference's
-    (caught_by, detail) from that run (None where there was no warm-up); and what each test cost there
-    (empty without a warm-up). A warm-up that opened a device
-    other than the CPU (4.6's TOY device runs kernels through the interpreter it was opened with) would
-    hand the reference's code to the variants: that exercise gets a fresh, cold worker instead."""
+    (caught_by, detail) from that run; and a file of what each test cost there, for `--cheapest-first`
+    (both None where there was no warm-up). A warm-up that opened a device other than the CPU (4.6's
+    TOY device runs kernels through the interpreter it was opened with) would hand the reference's code
+    to the variants: that exercise gets a fresh, cold worker instead."""
     warm = worker.Worker()
     if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
-        return warm, None, {}
+        return warm, None, None
     files = [str(ex.visible_tests(workspace)), *([str(ex.hidden_tests)] if ex.hidden_tests.exists() else [])]
     seen = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
     if seen is None:
-        return warm, None, {}
+        return warm, None, None
     if not {d.split(":")[0] for d in seen["devices"]} <= worker.SHAREABLE_DEVICES:
         warm.close()
         warm = worker.Worker()
+    costs = workspace / "costs.json"
+    costs.write_text(json.dumps(seen["seconds"]))
     if seen["status"] == 0 and seen["passed"]:
-        return warm, ("", ""), seen["seconds"]
-    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}"), seen["seconds"]
+        return warm, ("", ""), costs
+    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}"), costs
 
 
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
@@ -75,12 +77,9 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
     with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        warm, reference, seconds = _warmed_worker(ex, workspace)
         # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; the
         # alternatives run every test, in the order the warm-up compiled their kernels for
-        costs = Path(tmp) / "costs.json" if seconds else None
-        if costs:
-            costs.write_text(json.dumps(seconds))
+        warm, reference, costs = _warmed_worker(ex, workspace)
         with warm:
             caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
             verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
