@@ -9,12 +9,18 @@ Chosen on purpose, with the measured reasons in grader/AUTHORING.md ("Environmen
   without its plugin. Autoloaded plugins made pytest rewrite every module of hypothesis, anyio, xdist
   and platformdirs in every child.
 * tinygrad: no compile worker pool (PARALLEL=0); a fresh pool per process costs more than it saves.
+* test children (`TESTS`: every child that runs pytest) compile tinygrad kernels quickly: no kernel
+  optimizer (NOOPT=1: no upcasts or unrolled loops), clang at -O0 (grader/quick-clang), and no disk
+  cache of compiled kernels (CCACHE=0), so such a kernel never reaches a milestone. A test's tensors are
+  small: compiling a kernel costs more than running it, and an optimized one costs more to make than it
+  saves. Milestones and lessons compile as tinygrad does by default.
 * bytecode: the child writes none (PYTHONDONTWRITEBYTECODE). A cache the learner's code could write to
   would let it plant bytecode that a later grading run imports.
 """
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUM_CPU_THREADS")
 
@@ -23,6 +29,8 @@ FIXED = {
     "PARALLEL": "0",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
+
+TESTS = {"NOOPT": "1", "CC": str(Path(__file__).with_name("quick-clang")), "CCACHE": "0"}  # see above
 
 
 def cores() -> int:

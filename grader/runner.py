@@ -110,8 +110,9 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
                extra_env: dict | None = None) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
+    tests = childenv.TESTS if args[:2] == ["-m", "pytest"] else {}
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
-           **(extra_env or {})}
+           **tests, **(extra_env or {})}
     writable = [tmp]
     if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
         env.update(_private_caches(tmp, target_name, writable))

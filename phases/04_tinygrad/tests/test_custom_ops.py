@@ -28,7 +28,7 @@ def test_log_exp_disappears_from_the_graph():
 def test_simplified_code_is_shorter_and_values_equal():
     t = X.exp().log() * 3
     s = co.simplify(X.exp().log() * 3)
-    assert source_lines(s) < source_lines(t) // 4      # ~100 lines of polynomial code become a few
+    assert source_lines(s) < source_lines(t) // 3      # the polynomial code of exp and log becomes a line
     np.testing.assert_allclose(s.numpy(), t.numpy(), rtol=1e-5, atol=1e-5)
 
 
