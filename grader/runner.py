@@ -115,7 +115,7 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
            **tests, **(extra_env or {})}
     writable = [tmp]
     if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
-        env.update(_private_caches(tmp, target_name, writable))
+        env.update(_private_caches(tmp, target_name, writable, kernels=not tests))
     with channel.Listener() as link:
         budget = {"cpu_budget_s": cpu_budget_s, "grace_s": grace_s} if cpu_budget_s is not None else {}
         run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
@@ -126,15 +126,18 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
             return run, f"its report cannot be trusted ({e})"
 
 
-def _private_caches(tmp: Path, target_name: str, writable: list) -> dict:
-    """Caches for a child whose home is read-only. tinygrad's compile cache: a run of the reference (no
-    learner code) writes the real one; a learner run gets a private copy, so nothing it stores there can
-    reach a later run. matplotlib's font list: a private copy (else it is rebuilt, seconds, every run)."""
+def _private_caches(tmp: Path, target_name: str, writable: list, kernels: bool = True) -> dict:
+    """Caches for a child whose home is read-only. tinygrad's compile cache (`kernels`; test children keep
+    none, see childenv.TESTS): a run of the reference (no learner code) writes the real one; a learner run
+    gets a private copy, so nothing it stores there can reach a later run. matplotlib's font list: a
+    private copy (else it is rebuilt, seconds, every run)."""
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     tinygrad_db = Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
     env = {"MPLCONFIGDIR": str(tmp / "matplotlib")}
     with contextlib.suppress(OSError):
         shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or home / "matplotlib"), tmp / "matplotlib")
+    if not kernels:
+        return env
     if target_name == "reference":
         with contextlib.suppress(OSError):
             tinygrad_db.parent.mkdir(parents=True, exist_ok=True)

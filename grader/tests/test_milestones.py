@@ -106,6 +106,19 @@ def test_a_smoke_run_stops_at_its_gate_and_only_a_smoke_run(tmp_path, monkeypatc
     assert epochs_trained([3.0, 2.9]) == 2
 
 
+def test_test_children_compile_quickly_and_milestones_as_tinygrad_does(tmp_path):
+    seen = {}
+
+    def launch(args, env, **_):
+        seen[args[1]] = env
+        return sandbox.Result(returncode=0, timed_out=False, output="", seconds=0.0)
+    for args in (runner.pytest_args(["test_x.py"]), ["-m", "grader.runner", "4.1", "smoke", "out"]):
+        runner._sandboxed(args, tmp_path, tmp_path, "learner", timeout_s=1, memory_mb=100, launch=launch)
+    quick = {"NOOPT": "1", "CCACHE": "0", "CC": str(registry.ROOT / "grader" / "quick-clang")}
+    assert {k: seen["pytest"].get(k) for k in quick} == quick
+    assert not set(quick) & set(seen["grader.runner"]), "a milestone compiles as tinygrad does by default"
+
+
 def test_every_milestone_reports_the_same_time_fields(tmp_path):
     metrics = milestones.Run(tmp_path, "t", "m").finish({"m": 1})
     assert set(metrics) == {"m", "wall_s", "cpu_s"}
