@@ -9,10 +9,10 @@ Chosen on purpose, with the measured reasons in grader/AUTHORING.md ("Environmen
   without its plugin. Autoloaded plugins made pytest rewrite every module of hypothesis, anyio, xdist
   and platformdirs in every child.
 * tinygrad: no compile worker pool (PARALLEL=0); a fresh pool per process costs more than it saves.
-* test children (`TESTS`: every child that runs pytest) compile tinygrad kernels quickly: no kernel
-  optimizer (NOOPT=1: no upcasts or unrolled loops), clang at -O0 (grader/quick-clang), and no disk
-  cache of compiled kernels (CCACHE=0), so such a kernel never reaches a milestone. A test's tensors are
-  small: compiling a kernel costs more than running it, and an optimized one costs more to make than it
+* test children (`tests()`: every child that runs pytest) compile tinygrad kernels quickly: no kernel
+  optimizer (NOOPT=1: no upcasts or unrolled loops) and clang at -O0 (grader/quick-clang), kept in a
+  cache file of their own, so such a kernel never reaches a milestone. A test's tensors are small:
+  compiling a kernel costs more than running it, and an optimized one costs more to make than it
   saves. Milestones and lessons compile as tinygrad does by default.
 * bytecode: the child writes none (PYTHONDONTWRITEBYTECODE). A cache the learner's code could write to
   would let it plant bytecode that a later grading run imports.
@@ -30,7 +30,22 @@ FIXED = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
-TESTS = {"NOOPT": "1", "CC": str(Path(__file__).with_name("quick-clang")), "CCACHE": "0"}  # see above
+QUICK_CLANG = Path(__file__).with_name("quick-clang")
+TESTS_CACHE_PREFIX = "gradschool-tests-"
+
+
+def kernel_cache() -> Path:
+    """The file where tinygrad keeps compiled kernels: CACHEDB, else its default place."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
+
+
+def tests() -> dict[str, str]:
+    """The settings of test children (see above); their kernels go to a file beside tinygrad's own."""
+    db = kernel_cache()
+    if not db.name.startswith(TESTS_CACHE_PREFIX):
+        db = db.with_name(TESTS_CACHE_PREFIX + db.name)
+    return {"NOOPT": "1", "CC": str(QUICK_CLANG), "CACHEDB": str(db)}
 
 
 def cores() -> int:

@@ -110,12 +110,12 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
                extra_env: dict | None = None) -> tuple[sandbox.Result, list[dict] | str]:
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
-    tests = childenv.TESTS if args[:2] == ["-m", "pytest"] else {}
+    tests = childenv.tests() if args[:2] == ["-m", "pytest"] else {}
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
            **tests, **(extra_env or {})}
     writable = [tmp]
     if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
-        env.update(_private_caches(tmp, target_name, writable, kernels=not tests))
+        env.update(_private_caches(tmp, target_name, writable, Path(tests.get("CACHEDB") or childenv.kernel_cache())))
     with channel.Listener() as link:
         budget = {"cpu_budget_s": cpu_budget_s, "grace_s": grace_s} if cpu_budget_s is not None else {}
         run = launch(args, timeout_s=timeout_s, memory_mb=memory_mb, env={**env, **link.env}, cwd=tmp, echo=echo,
@@ -126,18 +126,15 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
             return run, f"its report cannot be trusted ({e})"
 
 
-def _private_caches(tmp: Path, target_name: str, writable: list, kernels: bool = True) -> dict:
-    """Caches for a child whose home is read-only. tinygrad's compile cache (`kernels`; test children keep
-    none, see childenv.TESTS): a run of the reference (no learner code) writes the real one; a learner run
+def _private_caches(tmp: Path, target_name: str, writable: list, tinygrad_db: Path) -> dict:
+    """Caches for a child whose home is read-only. tinygrad's compile cache `tinygrad_db` (test children
+    have their own, see childenv.tests): a run of the reference (no learner code) writes it; a learner run
     gets a private copy, so nothing it stores there can reach a later run. matplotlib's font list: a
     private copy (else it is rebuilt, seconds, every run)."""
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    tinygrad_db = Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
-    env = {"MPLCONFIGDIR": str(tmp / "matplotlib")}
+    env = {"MPLCONFIGDIR": str(tmp / "matplotlib"), "CACHEDB": str(tinygrad_db)}
     with contextlib.suppress(OSError):
         shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or home / "matplotlib"), tmp / "matplotlib")
-    if not kernels:
-        return env
     if target_name == "reference":
         with contextlib.suppress(OSError):
             tinygrad_db.parent.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,8 @@ Use it for trusted variants only (the mutant bank): learner code is graded by `s
 Fork is unsafe on macOS (system libraries may hold locks or threads across it): there `Worker.run` falls
 back to `sandbox.run`, a fresh process per variant. The worker imports no tinygrad device and opens no
 tinygrad cache before forking, and starts with tinygrad's compile pool off and one BLAS thread, so no
-threads exist when it forks. It runs test children only, in their environment (`childenv.TESTS`: tinygrad
-reads it once, on import).
+threads exist when it forks. It runs test children only, in their environment (`childenv.tests()`:
+tinygrad reads it once, on import).
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Worker:
             self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             self.proc = subprocess.Popen([sys.executable, "-m", "grader.worker", str(theirs.fileno())],
                                          pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                         env=childenv.environ({"PYTHONPATH": str(registry.ROOT), **childenv.TESTS}))
+                                         env=childenv.environ({"PYTHONPATH": str(registry.ROOT), **childenv.tests()}))
             theirs.close()
 
     def run(self, args: list[str], timeout_s: float, memory_mb: int, env: dict | None = None,
@@ -78,7 +78,7 @@ class Worker:
         `pytest_plugin.cost_key`); None where variants are not forked."""
         if self.sock is None or args[:2] != ["-m", "pytest"]:
             return None
-        request = {"warm": True, "args": args[2:], "env": childenv.environ({**env, **childenv.TESTS}), "cwd": str(cwd)}
+        request = {"warm": True, "args": args[2:], "env": childenv.environ({**env, **childenv.tests()}), "cwd": str(cwd)}
         socket.send_fds(self.sock, [json.dumps(request).encode()], [])
         reply = self.sock.recv(MAX_PACKET)
         if not reply:

@@ -4,10 +4,11 @@ import os
 import textwrap
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
-from grader import milestones, registry, runner, sandbox
+from grader import childenv, milestones, registry, runner, sandbox
 
 MILESTONES = [e for e in registry.exercises() if e.milestone]
 
@@ -114,9 +115,11 @@ def test_test_children_compile_quickly_and_milestones_as_tinygrad_does(tmp_path)
         return sandbox.Result(returncode=0, timed_out=False, output="", seconds=0.0)
     for args in (runner.pytest_args(["test_x.py"]), ["-m", "grader.runner", "4.1", "smoke", "out"]):
         runner._sandboxed(args, tmp_path, tmp_path, "learner", timeout_s=1, memory_mb=100, launch=launch)
-    quick = {"NOOPT": "1", "CCACHE": "0", "CC": str(registry.ROOT / "grader" / "quick-clang")}
+    quick = {"NOOPT": "1", "CC": str(registry.ROOT / "grader" / "quick-clang")}
     assert {k: seen["pytest"].get(k) for k in quick} == quick
-    assert not set(quick) & set(seen["grader.runner"]), "a milestone compiles as tinygrad does by default"
+    kernels, default = Path(seen["pytest"]["CACHEDB"]), childenv.kernel_cache()
+    assert kernels.parent == default.parent and kernels != default, "test kernels are kept apart"
+    assert not {*quick, "CACHEDB"} & set(seen["grader.runner"]), "a milestone compiles as tinygrad does by default"
 
 
 def test_every_milestone_reports_the_same_time_fields(tmp_path):
