@@ -227,7 +227,7 @@ def _attack(name: str, ws: Path, monkeypatch, forced_off: bool):
     MX.stub_path(ws).write_text(source)
     before = _state(ws)
     if name in STOPPERS:
-        points = _grade_in_a_child(ws, timeout_s=5)   # a stopped run ends at 3x that in wall time
+        points = _grade_in_a_child(ws, timeout_s=3)   # a stopped run ends at 3x that in wall time
     else:
         result = runner.run_tests(MX, ws, timeout_s=90)
         points = result.points
