@@ -7,12 +7,12 @@ logits on the 10,000 test images (never trained on), not by the learner's `evalu
 
 smoke: the offline data (`grader.data.cifar10()`: data_batch_1, 10,000 training images, and the test
 batch), width 16 without the residual block (24k parameters), Adam 2e-3 with a quarter of that in
-the later epochs, batch 64, at most 3 epochs (156 steps each). Measured with the reference, one
-process, test accuracy after epochs 1-3: 0.399, 0.464, 0.478, so a smoke run meets the gate 0.45
-after two epochs and has a third in reserve (cold kernel cache: about 40 CPU s to compile the step,
-25 an epoch, 5 for the test predictions). The accuracy jumps from epoch to epoch at a constant 2e-3
-(0.477 after three); the smaller step size settles it: a quarter of it in the last epoch only gave
-0.399, 0.409, 0.504.
+the later epochs, batch 64, at most 4 epochs (156 steps each). Measured with the reference, one
+process, test accuracy after epochs 1-4: 0.399, 0.464, 0.478, 0.492, so a smoke run meets the gate
+0.45 after two epochs and has two more in reserve for a learner's slower start (cold kernel cache:
+about 40 CPU s to compile the step, 25 an epoch, 5 for the test predictions). The accuracy jumps from
+epoch to epoch at a constant 2e-3 (0.477 after three); the smaller step size settles it. A quarter
+of it in the third epoch only gave 0.399, 0.409, 0.504: one chance to pass, where this gives three.
 
 full: all five training batches (`cifar10(full=True)`, 50,000 images; `grader data fetch cifar10`),
 width 64 with the residual block (about 1.55M parameters), Adam 2e-3 with a cosine decay over 30
@@ -36,7 +36,7 @@ from grader.milestones.mnist_cnn import predictions
 from grader.milestones.mnist_tinygrad import DeviceLoop, realized
 from grader.target import exercise
 
-TIERS = {"smoke": dict(full=False, width=16, residual=False, epochs=3, schedule="after the first"),
+TIERS = {"smoke": dict(full=False, width=16, residual=False, epochs=4, schedule="after the first"),
          "full": dict(full=True, width=64, residual=True, epochs=30, schedule="cosine")}
 BATCH, LR, EVAL_BATCH = 64, 2e-3, 500
 
