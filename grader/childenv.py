@@ -34,10 +34,14 @@ QUICK_CLANG = Path(__file__).with_name("quick-clang")
 TESTS_CACHE_PREFIX = "gradschool-tests-"
 
 
+def cache_home() -> Path:
+    """The user's cache folder (XDG_CACHE_HOME, else ~/.cache), where tinygrad and matplotlib keep theirs."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
 def kernel_cache() -> Path:
     """The file where tinygrad keeps compiled kernels: CACHEDB, else its default place."""
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return Path(os.environ.get("CACHEDB") or home / "tinygrad" / "cache.db")
+    return Path(os.environ.get("CACHEDB") or cache_home() / "tinygrad" / "cache.db")
 
 
 def tests() -> dict[str, str]:

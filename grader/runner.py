@@ -131,10 +131,9 @@ def _private_caches(tmp: Path, target_name: str, writable: list, tinygrad_db: Pa
     have their own, see childenv.tests): a run of the reference (no learner code) writes it; a learner run
     gets a private copy, so nothing it stores there can reach a later run. matplotlib's font list: a
     private copy (else it is rebuilt, seconds, every run)."""
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     env = {"MPLCONFIGDIR": str(tmp / "matplotlib"), "CACHEDB": str(tinygrad_db)}
     with contextlib.suppress(OSError):
-        shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or home / "matplotlib"), tmp / "matplotlib")
+        shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or childenv.cache_home() / "matplotlib"), tmp / "matplotlib")
     if target_name == "reference":
         with contextlib.suppress(OSError):
             tinygrad_db.parent.mkdir(parents=True, exist_ok=True)
