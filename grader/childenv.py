@@ -13,7 +13,8 @@ Chosen on purpose, with the measured reasons in grader/AUTHORING.md ("Environmen
   optimizer (NOOPT=1: no upcasts or unrolled loops) and clang at -O0 (grader/quick-clang), kept in a
   cache file of their own, so such a kernel never reaches a milestone. A test's tensors are small:
   compiling a kernel costs more than running it, and an optimized one costs more to make than it
-  saves. Milestones and lessons compile as tinygrad does by default.
+  saves. Nor do they run tinygrad's BEAM search, whatever the learner's shell sets (BEAM=0). Milestones
+  and lessons compile as tinygrad does by default, or as the shell's BEAM asks.
 * bytecode: the child writes none (PYTHONDONTWRITEBYTECODE). A cache the learner's code could write to
   would let it plant bytecode that a later grading run imports.
 """
@@ -49,7 +50,7 @@ def tests() -> dict[str, str]:
     db = kernel_cache()
     if not db.name.startswith(TESTS_CACHE_PREFIX):
         db = db.with_name(TESTS_CACHE_PREFIX + db.name)
-    return {"NOOPT": "1", "CC": str(QUICK_CLANG), "CACHEDB": str(db)}
+    return {"NOOPT": "1", "BEAM": "0", "CC": str(QUICK_CLANG), "CACHEDB": str(db)}
 
 
 def cores() -> int:

@@ -107,7 +107,8 @@ def test_a_smoke_run_stops_at_its_gate_and_only_a_smoke_run(tmp_path, monkeypatc
     assert epochs_trained([3.0, 2.9]) == 2
 
 
-def test_test_children_compile_quickly_and_milestones_as_tinygrad_does(tmp_path):
+def test_test_children_compile_quickly_and_milestones_as_tinygrad_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("BEAM", "2")   # the learner's shell asks for tuned kernels
     seen = {}
 
     def launch(args, env, **_):
@@ -115,11 +116,13 @@ def test_test_children_compile_quickly_and_milestones_as_tinygrad_does(tmp_path)
         return sandbox.Result(returncode=0, timed_out=False, output="", seconds=0.0)
     for args in (runner.pytest_args(["test_x.py"]), ["-m", "grader.runner", "4.1", "smoke", "out"]):
         runner._sandboxed(args, tmp_path, tmp_path, "learner", timeout_s=1, memory_mb=100, launch=launch)
-    quick = {"NOOPT": "1", "CC": str(registry.ROOT / "grader" / "quick-clang")}
+    quick = {"NOOPT": "1", "BEAM": "0", "CC": str(registry.ROOT / "grader" / "quick-clang")}
     assert {k: seen["pytest"].get(k) for k in quick} == quick
     kernels, default = Path(seen["pytest"]["CACHEDB"]), childenv.kernel_cache()
     assert kernels.parent == default.parent and kernels != default, "test kernels are kept apart"
-    assert not {*quick, "CACHEDB"} & set(seen["grader.runner"]), "a milestone compiles as tinygrad does by default"
+    assert not {*quick, "CACHEDB"} & set(seen["grader.runner"]), "a milestone compiles as tinygrad does"
+    assert childenv.environ(seen["grader.runner"])["BEAM"] == "2", "... or searches when the learner asks"
+    assert childenv.environ(seen["pytest"])["BEAM"] == "0", "a test never searches"
 
 
 def test_every_milestone_reports_the_same_time_fields(tmp_path):
