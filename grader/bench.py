@@ -3,14 +3,17 @@ CPU on the same recipes for scale. It prints figures and asserts nothing (speed 
 in timed tests).
 
 CPU seconds (user + system of the child processes) are the figures to compare: on a busy machine wall
-time grows with the load, CPU time much less. Step times are CPU milliseconds per training step with
-the threads each child gets (grader/childenv.py). The 4.1 step is measured twice: with tinygrad's
-default kernels, and with BEAM=2, which times candidate optimisations of every kernel and keeps the
-fastest: the first run searches (about 3 CPU minutes for 4.1), tinygrad caches the choices in its
-cache.db. Measured on the 4.1 step: BEAM=1 4.9 ms, BEAM=2 4.2, BEAM=4 4.5 (a wider search is not a
-better one here, and costs 4.6 CPU minutes). A learner's milestone run cannot keep such a search (it
-writes a private copy of the kernel cache), and 4.1's full tier saves about 20 s by it: less than the
-search costs.
+time grows with the load, CPU time much less. Step times are milliseconds per training step, CPU and
+wall, with the threads each child gets (grader/childenv.py): PyTorch spreads a step over its threads
+(more CPU, less wall), tinygrad's kernels for these shapes run on one.
+
+The 4.1 step is measured twice: with tinygrad's default kernels, and with BEAM=2, which times candidate
+optimisations of every kernel and keeps the fastest. The first run searches (about 3 CPU minutes for
+4.1); tinygrad caches the choices, here in a file per thread count (a choice made for 2 threads fails
+under 1: "too many threads"). Measured on the 4.1 step, one thread: BEAM=1 4.9 ms, BEAM=2 4.2, BEAM=4
+4.5 (a wider search is not a better one here, and costs 4.6 CPU minutes). A learner's milestone run
+cannot keep such a search (it writes a private copy of the kernel cache), and 4.1's full tier would
+save about 20 s by it: less than the search costs.
 
 PyTorch is never a dependency of the project: it goes into a separate environment, .venv-bench, created
 on the first run from the CPU-only wheels (download.pytorch.org/whl/cpu, or a local wheel that pip is
@@ -66,14 +69,15 @@ def epoch():
             total += loss.detach()
     return total.item()
 epoch()
-start = time.process_time()
+cpu, wall = time.process_time(), time.perf_counter()
 epoch()
-print(json.dumps({"ms": (time.process_time() - start) * 1000 / steps}))
+print(json.dumps({"cpu_ms": (time.process_time() - cpu) * 1000 / steps,
+                  "wall_ms": (time.perf_counter() - wall) * 1000 / steps}))
 """
 
 
-def _ours_step(recipe: str, steps: int, batch: int) -> float:
-    """CPU ms per training step of the reference on random MNIST-shaped data (runs in a child)."""
+def _ours_step(recipe: str, steps: int, batch: int) -> dict[str, float]:
+    """CPU and wall ms per training step of the reference on random MNIST-shaped data (runs in a child)."""
     import numpy as np
 
     from grader.target import reference
@@ -98,9 +102,10 @@ def _ours_step(recipe: str, steps: int, batch: int) -> float:
         def epoch():
             loop.epoch(rng.permutation(len(X)))
         epoch()  # compiles, then captures the JIT
-    start = time.process_time()
+    cpu, wall = time.process_time(), time.perf_counter()
     epoch()
-    return (time.process_time() - start) * 1000 / steps
+    return {"cpu_ms": (time.process_time() - cpu) * 1000 / steps,
+            "wall_ms": (time.perf_counter() - wall) * 1000 / steps}
 
 
 # ---------------------------------------------------------------- measuring child processes
@@ -176,25 +181,34 @@ def _torch_python() -> tuple[Path | None, str]:
     return python, version
 
 
-def milestone_steps(threads: int) -> list[tuple[str, float, float | None, str]]:
+def milestone_steps(threads: int) -> list[tuple[str, dict, dict | None, str]]:
+    """(recipe, our CPU and wall ms per step, PyTorch's or None, a note on PyTorch) per row."""
     env = childenv.environ({**childenv.threads(threads), "GRADSCHOOL_TARGET": "reference"})
     python, torch_note = _torch_python()
     rows = []
-    torch_ms: dict[str, float | None] = {}
-    for recipe, what, beam in (("3.6", "3.6 NumPy MLP, BatchNorm, dropout, SGD", "0"),
+    torch_ms: dict[str, dict | None] = {}
+    for recipe, what, beam in (("3.6", "3.6 NumPy MLP, BatchNorm, dropout", "0"),
                                ("4.1", "4.1 tinygrad MLP, Adam, TinyJit", "0"),
-                               ("4.1", "4.1 the same, kernels tuned by BEAM=2 (cached)", "2")):
-        out = _timed([sys.executable, "-m", "grader.bench", "--step", recipe], env={**env, "BEAM": beam})[2]
-        ours = json.loads(out.strip().splitlines()[-1])["ms"]
+                               ("4.1", "4.1 the same, BEAM=2 kernels", "2")):
+        # tinygrad keys a search by kernel, not by thread count: a choice made for 2 threads fails under 1
+        # ("too many threads"), so each thread count keeps its searches in a file of its own
+        beam_env = {"BEAM": beam, **({"CACHEDB": str(childenv.kernel_cache().with_name(
+            f"gradschool-bench-{threads}-threads-cache.db"))} if beam != "0" else {})}
+        out = _timed([sys.executable, "-m", "grader.bench", "--step", recipe], env={**env, **beam_env})[2]
+        ours = json.loads(out.strip().splitlines()[-1])
         theirs = torch_ms.get(recipe)
         if python is not None and recipe not in torch_ms:
             out = _timed([str(python), "-c", TORCH_SCRIPT, recipe, str(STEPS), str(BATCH), str(threads)], env=env)[2]
             try:
-                theirs = torch_ms[recipe] = json.loads(out.strip().splitlines()[-1])["ms"]
+                theirs = torch_ms[recipe] = json.loads(out.strip().splitlines()[-1])
             except (ValueError, IndexError):
                 torch_note = f"the PyTorch run failed: {out.strip().splitlines()[-1:]}"
         rows.append((what, ours, theirs, torch_note))
     return rows
+
+
+def _pair(a: float, b: float) -> str:
+    return f"{a:6.2f} {b:6.2f}"
 
 
 def main() -> int:
@@ -207,22 +221,25 @@ def main() -> int:
     print(f"\n{'Learner loop (process sandbox)':52} {'CPU s':>8} {'wall s':>8}")
     for name, cpu, wall in learner_loop():
         print(f"  {name:50} {cpu:8.2f} {wall:8.2f}")
-    print("\nThe BEAM=2 row searches kernels on its first run (about 3 CPU minutes); later runs reuse them.")
-    print(f"{f'Milestone step, CPU ms, {threads} thread(s)':52} {'ours':>7} {'torch':>7} {'ratio':>6}")
+    print(f"\nMilestone step, ms, {threads} thread(s); BEAM=2: first run searches (~3 CPU min)")
+    print(f"  {'':34} {'ours':>13} {'PyTorch':>13} {'ours/PyTorch':>13}")
+    print(f"  {'':34} {'CPU   wall':>13} {'CPU   wall':>13} {'CPU   wall':>13}")
     notes = set()
+    nan = {"cpu_ms": float("nan"), "wall_ms": float("nan")}
     for name, ours, theirs, note in milestone_steps(threads):
-        ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
-        print(f"  {name:50} {ours:7.2f} {theirs if theirs is not None else float('nan'):7.2f} {ratio}")
+        t = theirs or nan
+        print(f"  {name:34} {_pair(ours['cpu_ms'], ours['wall_ms'])} {_pair(t['cpu_ms'], t['wall_ms'])} "
+              f"{_pair(ours['cpu_ms'] / t['cpu_ms'], ours['wall_ms'] / t['wall_ms'])}")
         notes.add(note)
     for note in sorted(notes):
         print(f"  PyTorch: {note}"[:79])
-    print("\nGoals (issue 16): make phase1 <= 1.5 CPU s, make phase4 reference <= 15 CPU s,\n"
+    print("\nGoals: make phase1 <= 1.5 CPU s, make phase4 reference <= 15 CPU s,\n"
           "step ratio to PyTorch <= 1.5.")
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--step"]:
-        print(json.dumps({"ms": _ours_step(sys.argv[2], STEPS, BATCH)}))
+        print(json.dumps(_ours_step(sys.argv[2], STEPS, BATCH)))
         sys.exit(0)
     sys.exit(main())
