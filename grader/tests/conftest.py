@@ -35,6 +35,7 @@ def _expected_seconds(item) -> float:
     return 10.0
 
 
+@pytest.hookimpl(trylast=True)   # after -k / -m have deselected: the shares are of what runs
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`--dist worksteal`) worker k first gets the k-th equal share of the collected tests
     and, once idle, steals from the end of the busiest worker's share. Each share is therefore made to
