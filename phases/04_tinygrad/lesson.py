@@ -210,7 +210,7 @@ print("\n".join(line[:100] for line in listing[:12]))
 #
 # What remains per step is the replay of about 40 kernels (Python, about 1.5 ms) and the kernels
 # themselves, which are untuned: `BEAM=2` times variants of every kernel once (about 3 CPU minutes for this
-# step), keeps the fastest and caches them; the step goes from about 7 to 4.2 ms. `make bench` prints both
+# step), keeps the fastest and caches them; the step goes from about 7 to 4-5 ms. `make bench` prints both
 # next to PyTorch on the same recipe.
 
 # %% [markdown]
