@@ -17,8 +17,6 @@ def fresh_workspace(tmp_path) -> Path:
     return tmp_path
 
 
-
-
 # ---------------------------------------------------------------- order of the tests under xdist
 
 def _expected_seconds(item) -> float:
@@ -43,20 +41,23 @@ def pytest_collection_modifyitems(config, items):
     ones: the workers then finish together, on quick tests, instead of one idling while the other ends
     on a long milestone run."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if workers < 2:
+        return
     costs = {item.nodeid: _expected_seconds(item) for item in items}
     slow = sorted((i for i in items if costs[i.nodeid]), key=lambda i: -costs[i.nodeid])
     quick = [i for i in items if not costs[i.nodeid]]
-    if workers < 2 or not slow:
+    if not slow:
         return
     sizes, left = [], len(items)
     for k in range(workers):   # the shares xdist's first distribution gives
         sizes.append(left // (workers - k))
         left -= sizes[-1]
     shares: list[list] = [[] for _ in sizes]
+    totals = [0.0] * workers
     for item in slow:
-        open_shares = [k for k in range(workers) if len(shares[k]) < sizes[k]]
-        k = min(open_shares, key=lambda k: sum(costs[i.nodeid] for i in shares[k]))
+        k = min((k for k in range(workers) if len(shares[k]) < sizes[k]), key=totals.__getitem__)
         shares[k].append(item)
+        totals[k] += costs[item.nodeid]
     for k, share in enumerate(shares):
         n = sizes[k] - len(share)
         share.extend(quick[:n])
