@@ -15,6 +15,8 @@ Chosen on purpose, with the measured reasons in grader/AUTHORING.md ("Environmen
   compiling a kernel costs more than running it, and an optimized one costs more to make than it
   saves. Nor do they run tinygrad's BEAM search, whatever the learner's shell sets (BEAM=0). Milestones
   and lessons compile as tinygrad does by default, or as the shell's BEAM asks.
+* tinygrad's generated programs: kept on disk between children (grader/programs.py); only a child
+  without learner code adds to them.
 * bytecode: the child writes none (PYTHONDONTWRITEBYTECODE). A cache the learner's code could write to
   would let it plant bytecode that a later grading run imports.
 """
@@ -43,6 +45,18 @@ def cache_home() -> Path:
 def kernel_cache() -> Path:
     """The file where tinygrad keeps compiled kernels: CACHEDB, else its default place."""
     return Path(os.environ.get("CACHEDB") or cache_home() / "tinygrad" / "cache.db")
+
+
+def programs_store() -> Path:
+    """Where tinygrad's generated programs are kept between processes (grader/programs.py)."""
+    return kernel_cache().parent / "gradschool-programs"
+
+
+def programs(trusted: bool) -> dict[str, str]:
+    """The program store of a child: where it is ("off": none), and whether the child may add to it (a
+    child that runs learner code may not)."""
+    from grader.programs import DIR_VAR, WRITE_VAR
+    return {DIR_VAR: os.environ.get(DIR_VAR) or str(programs_store()), WRITE_VAR: "1" if trusted else "0"}
 
 
 def tests() -> dict[str, str]:

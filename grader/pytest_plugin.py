@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import channel, policy, registry, sandbox, target
+from grader import channel, policy, programs, registry, sandbox, target
 
 
 def pytest_addoption(parser):
@@ -32,6 +32,7 @@ def pytest_addoption(parser):
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     graded = channel.connect()  # a grader child: before anything else, and before any learner import
+    programs.install()
     if config.getoption("target"):
         os.environ[target.TARGET_VAR] = config.getoption("target")
     if config.getoption("workspace"):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import policy, pristine, proctree, progress, registry, runner, sandbox
+from grader import childenv, policy, pristine, proctree, progress, registry, runner, sandbox
 from grader.mutants import variant as solved_source
 
 EX = registry.exercise("1.2")
@@ -121,6 +121,7 @@ MX_SOLVED = solved_source(MX)
 MX_STUB = MX.stub_path().read_text()
 PROTECTED = [registry.ROOT / "grader" / "hidden" / MX.phase.dir, registry.ROOT / "solutions" / MX.phase.dir,
              Path(sysconfig.get_paths()["purelib"])]
+PLANTED = childenv.programs_store() / ("0" * 64)   # a name in tinygrad's program store (grader/programs.py)
 
 
 def _later(seconds: float, body: str) -> str:
@@ -155,6 +156,8 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
         "rewrites the hidden checks and the reference": (
             MX_STUB + f"for f in ({repr(str(PROTECTED[0] / 'test_matrix.py'))}, {repr(str(PROTECTED[1] / 'matrix.py'))}):\n"
             "    open(f, 'a').write('\\n# forged\\n')\n", True),
+        "plants a program in the store later runs load": (
+            MX_STUB + f"import os\nos.makedirs({str(PLANTED.parent)!r}, exist_ok=True)\nopen({str(PLANTED)!r}, 'wb').write(b'x')\n", True),
         "reads the reference through a computed path": (
             f"import os\nexec(open(os.path.join({repr(str(registry.ROOT))}, 'sol' + 'utions', '01_math', 'matrix.py')).read())\n", True),
         "skips its unfinished functions (unittest.SkipTest)": (
@@ -204,6 +207,7 @@ def real_ws(tmp_path_factory):
 def _state(ws: Path) -> dict:
     files = {p: p.read_bytes() for p in sorted(ws.rglob("*")) if p.is_file() and p != MX.stub_path(ws)}
     files[".grader is a folder"] = (ws / ".grader").is_dir()
+    files["a planted program"] = PLANTED.exists()
     for folder in PROTECTED:
         files.update({p: p.stat().st_mtime_ns for p in sorted(folder.glob("*")) if p.is_file()})
     return files

@@ -1,0 +1,150 @@
+"""tinygrad's generated kernels kept on disk, so a later process reuses them instead of generating them again.
+
+tinygrad turns each kernel into a program (the optimized UOp graph, its C source and the compiled
+binary) and keeps it in memory only, keyed by the kernel's content (`to_program_key`). Every process
+therefore generates its kernels again: Python graph rewriting of 0.1-0.5 CPU s a kernel, most of what a
+test child of phases 4-7 costs, and about a third of a smoke milestone. `install()` puts a file store
+under that step: a program is looked up by a hash of tinygrad's key, tinygrad's version and the C
+compiler (its command, and its content where that is a script), loaded when found, and written after it was generated otherwise.
+
+Trust: a stored program is machine code that later processes run, the reference's checks included, so
+only processes without learner code add to the store (`GRADSCHOOL_PROGRAMS_WRITE=1`, the default);
+the grader starts every child that runs learner code with `GRADSCHOOL_PROGRAMS_WRITE=0`, and bubblewrap
+mounts the store read-only there. An entry that cannot be read is generated again. The store lives beside
+tinygrad's compile cache: `childenv.programs_store()`.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.util
+import os
+import pickle
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
+HOOKED = "tinygrad.codegen"
+
+
+def install() -> None:
+    """Serve tinygrad's program generation from the store, now if tinygrad is imported, else on its import.
+    Does nothing when DIR_VAR is "off" or tinygrad's code generator is not the one this was written for."""
+    if os.environ.get(DIR_VAR) == "off":
+        return
+    if HOOKED in sys.modules:
+        _wrap(sys.modules[HOOKED])
+    elif not any(isinstance(finder, _ImportHook) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ImportHook())
+
+
+class _ImportHook(importlib.abc.MetaPathFinder):
+    """Wraps tinygrad's code generator right after its module runs (importing tinygrad early would cost
+    phases 1-3 a second a child)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != HOOKED:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                _wrap(module)
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+def _wrap(codegen) -> None:
+    cache = getattr(codegen, "to_program_cache", None)
+    if type(cache) is not dict or not callable(getattr(codegen, "to_program_key", None)):
+        return   # already wrapped, or a tinygrad whose code generator works otherwise
+    stored = StoredPrograms(Path(os.environ.get(DIR_VAR) or _default_dir()), os.environ.get(WRITE_VAR, "1") == "1",
+                            _tinygrad_version())
+    stored.update(cache)
+    for module in list(sys.modules.values()):   # tinygrad.engine.realize imports the dict by name
+        if getattr(module, "to_program_cache", None) is cache and module.__name__.startswith("tinygrad"):
+            module.to_program_cache = stored
+
+
+class StoredPrograms(dict):
+    """tinygrad's in-memory program cache, backed by the store: a key it lacks is looked for on disk, and a
+    program it receives is written there (when this process may write). tinygrad fills it the same way
+    whether it generates programs itself or in its compile pool."""
+
+    def __init__(self, store: Path, writes: bool, version: str):
+        super().__init__()
+        self.store, self.writes, self.version, self.compiler = store, writes, version, _compiler()
+
+    def get(self, key, default=None):
+        program = super().get(key)
+        if program is None and _storable(key):
+            program = _load(self._path(key))
+            if program is not None:
+                super().__setitem__(key, program)
+        return default if program is None else program
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key, program) -> None:
+        super().__setitem__(key, program)
+        if self.writes and _storable(key) and program.src and program.src[-1].op.name == "BINARY":
+            _save(self._path(key), program)
+
+    def _path(self, key: tuple) -> Path:
+        """tinygrad's key (the kernel's content hash, the renderer and its target, the settings that change
+        the generated code) with tinygrad's version and the C compiler the binary came from."""
+        parts = [self.version, *(k.hex() if isinstance(k, bytes) else repr(k) for k in key), self.compiler]
+        return self.store / hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _storable(key) -> bool:
+    """Programs of tinygrad's own renderers only: another renderer (4.6's TOY device, a learner's backend)
+    may turn the same kernel into something else under the same class name."""
+    return isinstance(key, tuple) and len(key) > 2 and getattr(key[1], "__module__", "").startswith("tinygrad.")
+
+
+def _compiler() -> str:
+    """The C compiler tinygrad runs (CC), with the content of a wrapper script such as grader/quick-clang."""
+    command = os.environ.get("CC", "clang")
+    try:
+        return command + hashlib.sha256(Path(command).read_bytes()).hexdigest()
+    except OSError:
+        return command
+
+
+def _default_dir() -> Path:
+    from grader import childenv
+    return childenv.programs_store()
+
+
+def _tinygrad_version() -> str:
+    from importlib.metadata import version
+    return version("tinygrad")
+
+
+def _load(path: Path):
+    try:
+        return pickle.loads(zlib.decompress(path.read_bytes()))
+    except Exception:  # noqa: BLE001 - missing, partly written by an older version, or unreadable: generate it
+        return None
+
+
+def _save(path: Path, program) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = zlib.compress(pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)   # whole or absent: a reader never sees half a file
+    except Exception:  # noqa: BLE001 - a read-only or full disk costs the next process a regeneration only
+        try:
+            os.unlink(tmp)
+        except (NameError, OSError):
+            pass

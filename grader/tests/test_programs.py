@@ -1,0 +1,68 @@
+"""tinygrad's generated programs on disk (grader/programs.py): a later process loads what an earlier one
+generated and computes the same; a child that may not write adds nothing; a damaged entry is made again."""
+import json
+import subprocess
+import sys
+
+from grader import childenv, programs
+
+# a small training step: matmuls, a reduction, elementwise kernels and random numbers
+CHILD = """
+import json
+from grader import programs
+programs.install()
+import tinygrad.codegen as codegen
+from tinygrad import Device, Tensor
+Device[Device.DEFAULT]   # opening the device generates its helper programs, which tinygrad never caches
+generated = []
+make = codegen.do_to_program
+codegen.do_to_program = lambda ast, renderer: generated.append(1) or make(ast, renderer)
+Tensor.manual_seed(3)
+w = Tensor.randn(24, 8)
+w.requires_grad = True
+x = Tensor.randn(16, 24)
+loss = (x @ w).relu().square().mean()
+loss.backward()
+values = {"loss": loss.item(), "grad": w.grad.sum().item()}
+print(json.dumps({"generated": len(generated), **values}))
+"""
+
+
+def _child(store, write=True) -> dict:
+    env = childenv.environ({**childenv.tests(), programs.DIR_VAR: str(store), programs.WRITE_VAR: "1" if write else "0"})
+    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_later_process_loads_what_an_earlier_one_generated(tmp_path):
+    first = _child(tmp_path)
+    assert first["generated"] > 3 and len(list(tmp_path.iterdir())) == first["generated"]
+    second = _child(tmp_path)
+    assert second["generated"] == 0
+    assert (second["loss"], second["grad"]) == (first["loss"], first["grad"])
+
+
+def test_a_child_that_may_not_write_adds_nothing(tmp_path):
+    runs = [_child(tmp_path, write=False) for _ in range(2)]
+    assert not list(tmp_path.iterdir())
+    assert runs[0]["generated"] == runs[1]["generated"] > 3
+
+
+def test_a_damaged_entry_is_generated_again(tmp_path):
+    first = _child(tmp_path)
+    entries = sorted(tmp_path.iterdir())
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:40])   # cut short, as by a full disk
+    again = _child(tmp_path)
+    assert again["generated"] == first["generated"]
+    assert (again["loss"], again["grad"]) == (first["loss"], first["grad"])
+    assert _child(tmp_path)["generated"] == 0    # the damaged entries were replaced
+
+
+def test_learner_children_read_and_trusted_children_write(monkeypatch):
+    monkeypatch.delenv(programs.DIR_VAR, raising=False)
+    assert childenv.programs(trusted=False) == {programs.DIR_VAR: str(childenv.programs_store()), programs.WRITE_VAR: "0"}
+    assert childenv.programs(trusted=True)[programs.WRITE_VAR] == "1"
+    monkeypatch.setenv(programs.DIR_VAR, "off")
+    assert childenv.programs(trusted=True)[programs.DIR_VAR] == "off"
