@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import progress as progress_mod
-from grader import cache, feedback, policy, pristine, registry, runner, sandbox, stubgen, target
+from grader import cache, feedback, policy, pristine, programs, registry, runner, sandbox, stubgen, target
 
 console = Console(highlight=False)
 
@@ -488,6 +488,7 @@ def doctor(args) -> int:
     isolated = sandbox.isolation_problem() is None  # sandbox
     console.print(f"  [{'green' if isolated else 'yellow'}]{'ok ' if isolated else '-- '}[/] {'sandbox':12} "
                   f"{escape(sandbox.isolation_note())}")
+    line(True, "kernels", programs.describe())
     mirror = os.environ.get("GRADSCHOOL_DATA_MIRROR")
     line(True, "data mirror", mirror or "not set (datasets are downloaded on first use; `grader data list`)")
     ws = _workspace(args)

@@ -32,7 +32,7 @@ HOOKED = "tinygrad.codegen"
 def install() -> None:
     """Serve tinygrad's program generation from the store, now if tinygrad is imported, else on its import.
     Does nothing when DIR_VAR is "off" or tinygrad's code generator is not the one this was written for."""
-    if os.environ.get(DIR_VAR) == "off":
+    if store_dir() is None:
         return
     if HOOKED in sys.modules:
         _wrap(sys.modules[HOOKED])
@@ -63,8 +63,7 @@ def _wrap(codegen) -> None:
     cache = getattr(codegen, "to_program_cache", None)
     if type(cache) is not dict or not callable(getattr(codegen, "to_program_key", None)):
         return   # already wrapped, or a tinygrad whose code generator works otherwise
-    stored = StoredPrograms(Path(os.environ.get(DIR_VAR) or _default_dir()), os.environ.get(WRITE_VAR, "1") == "1",
-                            _tinygrad_version())
+    stored = StoredPrograms(store_dir(), os.environ.get(WRITE_VAR, "1") == "1", _tinygrad_version())
     stored.update(cache)
     for module in list(sys.modules.values()):   # tinygrad.engine.realize imports the dict by name
         if getattr(module, "to_program_cache", None) is cache and module.__name__.startswith("tinygrad"):
@@ -118,9 +117,22 @@ def _compiler() -> str:
         return command
 
 
-def _default_dir() -> Path:
+def store_dir() -> Path | None:
+    """The store this process uses: DIR_VAR, else beside tinygrad's compile cache; None when it is "off"."""
     from grader import childenv
-    return childenv.programs_store()
+    where = os.environ.get(DIR_VAR)
+    return None if where == "off" else Path(where or childenv.programs_store())
+
+
+def describe() -> str:
+    """One line for `grader doctor`: how much the store holds, and where."""
+    store = store_dir()
+    if store is None:
+        return f"none kept ({DIR_VAR}=off)"
+    sizes = [p.stat().st_size for p in store.glob("[0-9a-f]*")] if store.is_dir() else []
+    home = Path.home()
+    where = f"~/{store.relative_to(home)}" if store.is_relative_to(home) else str(store)
+    return f"{len(sizes)} kept ({sum(sizes) / 2 ** 20:.1f} MB), {where}"
 
 
 def _tinygrad_version() -> str:
