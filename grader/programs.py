@@ -5,13 +5,16 @@ binary) and keeps it in memory only, keyed by the kernel's content (`to_program_
 therefore generates its kernels again: Python graph rewriting of 0.1-0.5 CPU s a kernel, most of what a
 test child of phases 4-7 costs, and about a third of a smoke milestone. `install()` puts a file store
 under that step: a program is looked up by a hash of tinygrad's key, tinygrad's version and the C
-compiler (its command, and its content where that is a script), loaded when found, and written after it was generated otherwise.
+compiler (its command, and its content where that is a script), loaded when found, and written
+after it was generated otherwise.
 
-Trust: a stored program is machine code that later processes run, the reference's checks included, so
-only processes without learner code add to the store (`GRADSCHOOL_PROGRAMS_WRITE=1`, the default);
-the grader starts every child that runs learner code with `GRADSCHOOL_PROGRAMS_WRITE=0`, and bubblewrap
-mounts the store read-only there. An entry that cannot be read is generated again. The store lives beside
-tinygrad's compile cache: `childenv.programs_store()`.
+Trust: a stored program is machine code that later processes run, the reference's checks included.
+tinygrad makes a correct program for its key whoever's code built the kernel; the danger is code that
+writes a forged file. So a grader child that runs learner code may not add to the store
+(`GRADSCHOOL_PROGRAMS_WRITE=0`, and bubblewrap mounts it read-only there); the reference's runs, the
+mutant bank and a person's own pytest do (`=1`, the default). An entry that cannot be read is generated
+again. The store lives beside tinygrad's compile cache (`childenv.programs_store()`);
+`GRADSCHOOL_PROGRAMS` names another folder, or "off".
 """
 from __future__ import annotations
 

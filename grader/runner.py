@@ -418,16 +418,14 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
     SIGTERM (the grader's budget stop) raises `Stopped` in the training loop; the run's curves so far
     and status.json are saved before the child exits."""
     import importlib
-
-    from grader import programs
-    programs.install()
     import signal
 
-    from grader import milestones
+    from grader import milestones, programs
     from grader.data import DataUnavailable
 
     if channel.connect():   # before any learner module is imported
         sandbox.die_with_parent()
+    programs.install()
     target.freeze()
     target.preload_references()
 
