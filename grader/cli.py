@@ -196,7 +196,9 @@ def phase(args) -> int:
             started.append(ex)
     tests = []
     if started:
-        run, reported = runner.run_phase(ph, ws, echo=False, exercises=started)  # on a throw-away copy, in the sandbox
+        note = "[dim]Keeping the reference's tinygrad kernels for your next runs (once)...[/]"
+        with runner.reference_programs(ph, started, on_wait=lambda: console.print(note)):
+            run, reported = runner.run_phase(ph, ws, echo=False, exercises=started)  # on a throw-away copy, in the sandbox
         tests = [{"kind": "visible", "test": t.get("test"), "outcome": t.get("outcome"), "message": str(t.get("message", "")),
                   "exercise": t.get("exercise")} for t in reported]
         if run.crash:

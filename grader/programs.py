@@ -24,7 +24,6 @@ import importlib.util
 import os
 import pickle
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -151,15 +150,8 @@ def _load(path: Path):
 
 
 def _save(path: Path, program) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = zlib.compress(pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)   # whole or absent: a reader never sees half a file
+    from grader import files
+    try:   # whole or absent: a reader never sees half a file
+        files.write_atomic(path, zlib.compress(pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL), 1), durable=False)
     except Exception:  # noqa: BLE001 - a read-only or full disk costs the next process a regeneration only
-        try:
-            os.unlink(tmp)
-        except (NameError, OSError):
-            pass
+        pass

@@ -9,13 +9,15 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, childenv, files, policy, pristine, registry, sandbox, target
+from grader import channel, childenv, files, policy, pristine, programs, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -129,15 +131,17 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
 def _private_caches(tmp: Path, target_name: str, writable: list, tinygrad_db: Path) -> dict:
     """Caches for a child whose home is read-only. tinygrad's compile cache `tinygrad_db` (test children
     have their own, see childenv.tests): a run of the reference (no learner code) writes it; a learner run
-    gets a private copy, so nothing it stores there can reach a later run. matplotlib's font list: a
-    private copy (else it is rebuilt, seconds, every run)."""
+    gets a private copy, so nothing it stores there can reach a later run. tinygrad's program store
+    (grader/programs.py): the reference's runs write it, a learner's only read it. matplotlib's font
+    list: a private copy (else it is rebuilt, seconds, every run)."""
     env = {"MPLCONFIGDIR": str(tmp / "matplotlib"), "CACHEDB": str(tinygrad_db)}
     with contextlib.suppress(OSError):
         shutil.copytree(Path(os.environ.get("MPLCONFIGDIR") or childenv.cache_home() / "matplotlib"), tmp / "matplotlib")
     if target_name == "reference":
-        with contextlib.suppress(OSError):
-            tinygrad_db.parent.mkdir(parents=True, exist_ok=True)
-            writable.append(tinygrad_db.parent)
+        for folder in filter(None, [tinygrad_db.parent, programs.store_dir()]):
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+                writable.append(folder)
         return env
     env["CACHEDB"] = str(tmp / "tinygrad-cache.db")
     if tinygrad_db.is_file():
@@ -317,6 +321,56 @@ def run_phase(phase: registry.Phase, workspace: Path, echo: bool = True, exercis
     return run, tests
 
 
+USES_TINYGRAD = re.compile(r"^\s*(from|import)\s+tinygrad\b", re.M)
+
+
+@contextlib.contextmanager
+def reference_programs(phase: registry.Phase, exercises, on_wait=None):
+    """While the learner's visible tests run (the body): the shipped visible tests of `exercises` against the
+    reference, in a trusted child beside them, for each exercise that uses tinygrad and has not had that
+    run on this machine (for these tests, this reference and this tinygrad). A child with learner code only
+    reads tinygrad's program store (grader/programs.py), so without this the learner's every run
+    generated all of its kernels again; after it, the kernels the learner's code shares with the
+    reference, and the tests' own, are loaded. The two children take two cores; `on_wait()` is called
+    when the learner's run ends first."""
+    store = programs.store_dir()
+    todo = [ex for ex in exercises if store is not None and USES_TINYGRAD.search(ex.solution_path.read_text())
+            and not _prepared_marker(store, ex).exists()]
+    worker = threading.Thread(target=_prepare, args=(phase, todo, store), daemon=True)
+    if todo:
+        worker.start()
+    try:
+        yield
+    finally:
+        if worker.is_alive():
+            if on_wait:
+                on_wait()
+            worker.join()
+
+
+def _prepared_marker(store: Path, ex: registry.Exercise) -> Path:
+    from importlib.metadata import version
+    settings = {k: v for k, v in childenv.tests().items() if k != "CACHEDB"}
+    digest = hashlib.sha256(f"{ex.id}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0".encode())
+    digest.update(_phase_key(ex.phase, pristine.visible_tests(ex.phase)).encode())
+    return store / "prepared" / digest.hexdigest()
+
+
+def _prepare(phase: registry.Phase, exercises: list, store: Path) -> None:
+    try:
+        tests = pristine.visible_tests(phase)
+        with isolated(phase, registry.ROOT) as (copy, tmp):
+            pristine.write(tests, copy / "phases" / phase.dir / "tests")
+            limit = sum(ex.timeout_s for ex in exercises)
+            run, _ = _sandboxed(pytest_args([str(ex.visible_tests(copy)) for ex in exercises]), copy, tmp, "reference",
+                                limit * TEST_WALL_FACTOR, max(ex.memory_mb for ex in exercises), cpu_budget_s=limit)
+        if run.returncode in (0, 1) and not (run.timed_out or run.budget_stop):
+            for ex in exercises:
+                files.write_atomic(_prepared_marker(store, ex), "")
+    except Exception:  # noqa: BLE001 - the store is a speed-up: the learner's run never depends on it
+        pass
+
+
 def _last_line(output: str) -> str:
     lines = [line for line in output.strip().splitlines() if line.strip()]
     return f"; last output: {lines[-1][:200]}" if lines else ""
@@ -420,7 +474,7 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
     import importlib
     import signal
 
-    from grader import milestones, programs
+    from grader import milestones
     from grader.data import DataUnavailable
 
     if channel.connect():   # before any learner module is imported

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import childenv, proctree
+from grader import childenv, programs, proctree
 
 TAIL_BYTES = 20_000
 FILE_LIMIT = 2 * 1024 ** 3  # no single file written by the child may exceed this (an output flood stops here)
@@ -106,8 +106,9 @@ def isolation_note() -> str:
 
 def _under_tmp() -> list[Path]:
     """What a child must still read although it lies under /tmp, which it sees as a fresh empty folder:
-    the repository, the Python installation, the data mirrors and cache (a clone made in /tmp)."""
-    needed = [Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix)]
+    the repository, the Python installation, tinygrad's program store, the data mirrors and cache (a clone
+    made in /tmp)."""
+    needed = [Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix), *filter(None, [programs.store_dir()])]
     if os.environ.get("GRADSCHOOL_DATA_MIRROR") or os.environ.get("GRADSCHOOL_DATA_DIR"):
         from grader.data import store  # only then: it imports numpy, which the grader itself never needs
         needed += [*store.mirrors(), store.cache_dir()]

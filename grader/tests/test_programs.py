@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from grader import childenv, programs
 
 # a small training step: matmuls, a reduction, elementwise kernels and random numbers
@@ -66,3 +68,21 @@ def test_learner_children_read_and_trusted_children_write(monkeypatch):
     assert childenv.programs(trusted=True)[programs.WRITE_VAR] == "1"
     monkeypatch.setenv(programs.DIR_VAR, "off")
     assert childenv.programs(trusted=True)[programs.DIR_VAR] == "off"
+
+
+def test_a_learners_phase_run_stores_the_references_programs_once(tmp_path, monkeypatch):
+    """`grader phase` runs the reference's visible tests of a started tinygrad exercise beside the learner's,
+    once: the learner's children only read the store."""
+    from grader import registry, runner
+    monkeypatch.setenv(programs.DIR_VAR, str(tmp_path / "store"))
+    ex, waited = registry.exercise("4.7"), []
+    with runner.reference_programs(ex.phase, [ex], on_wait=lambda: waited.append(1)):
+        pass   # the learner's run, over at once
+    assert waited and len(list((tmp_path / "store").glob("[0-9a-f]*"))) >= 3
+    assert runner._prepared_marker(tmp_path / "store", ex).exists()
+    monkeypatch.setattr(runner, "_prepare", lambda *a: pytest.fail("prepared again"))
+    with runner.reference_programs(ex.phase, [ex]):
+        pass
+    math = registry.exercise("1.1")   # no tinygrad: nothing to keep
+    with runner.reference_programs(math.phase, [math]):
+        pass
