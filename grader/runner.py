@@ -339,13 +339,11 @@ def reference_programs(phase: registry.Phase, exercises, on_wait=None):
     worker = threading.Thread(target=_prepare, args=(phase, todo, store), daemon=True)
     if todo:
         worker.start()
-    try:
-        yield
-    finally:
-        if worker.is_alive():
-            if on_wait:
-                on_wait()
-            worker.join()
+    yield   # on Ctrl-C nothing waits: the trusted child ends with this process, and runs again next time
+    if worker.is_alive():
+        if on_wait:
+            on_wait()
+        worker.join()
 
 
 def _prepared_marker(store: Path, ex: registry.Exercise) -> Path:
