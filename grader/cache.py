@@ -80,7 +80,8 @@ class Cache:
 
 def grade(ex: registry.Exercise, workspace: Path, cache: Cache, timeout_s: float | None = None):
     """The exercise's result: "not started" for an untouched stub, the cached result while the inputs are
-    unchanged, else a fresh run of its tests (kept in `cache` unless it crashed or timed out)."""
+    unchanged, else a fresh run of its tests (kept in `cache` unless it crashed or timed out), beside the
+    reference's run of the same tests the first time (`runner.reference_programs`)."""
     from grader import runner
 
     if is_stub(ex, workspace):
@@ -89,7 +90,9 @@ def grade(ex: registry.Exercise, workspace: Path, cache: Cache, timeout_s: float
     hit = cache.get(ex.id, key)
     if hit is not None:
         return runner.ExerciseResult(ex, tests=hit["tests"], problem=hit["problem"], seconds=hit["seconds"])
-    result = runner.run_tests(ex, workspace, timeout_s=timeout_s)
+    kinds = ("visible", "hidden")
+    with runner.reference_programs(ex.phase, [ex], kinds):   # the reference's kernels, kept for next time
+        result = runner.run_tests(ex, workspace, kinds=kinds, timeout_s=timeout_s)
     if result.problem is None or result.problem.startswith("policy violation"):
         cache.put(ex.id, key, {"tests": result.tests, "problem": result.problem, "seconds": result.seconds})
     return result

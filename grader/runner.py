@@ -325,18 +325,19 @@ USES_TINYGRAD = re.compile(r"^\s*(from|import)\s+tinygrad\b", re.M)
 
 
 @contextlib.contextmanager
-def reference_programs(phase: registry.Phase, exercises, on_wait=None):
-    """While the learner's visible tests run (the body): the shipped visible tests of `exercises` against the
-    reference, in a trusted child beside them, for each exercise that uses tinygrad and has not had that
-    run on this machine (for these tests, this reference and this tinygrad). A child with learner code only
+def reference_programs(phase: registry.Phase, exercises, kinds=("visible",), on_wait=None):
+    """While the learner's tests run (the body): the same tests (`kinds`: the shipped visible tests, the hidden
+    checks) of `exercises` against the reference, in a trusted child beside them, for each exercise that
+    uses tinygrad and has not had that run on this machine (for these tests, this reference and this
+    tinygrad). A child with learner code only
     reads tinygrad's program store (grader/programs.py), so without this the learner's every run
     generated all of its kernels again; after it, the kernels the learner's code shares with the
     reference, and the tests' own, are loaded. The two children take two cores; `on_wait()` is called
     when the learner's run ends first."""
     store = programs.store_dir()
     todo = [ex for ex in exercises if store is not None and USES_TINYGRAD.search(ex.solution_path.read_text())
-            and not _prepared_marker(store, ex).exists()]
-    worker = threading.Thread(target=_prepare, args=(phase, todo, store), daemon=True)
+            and not _prepared_marker(store, ex, kinds).exists()]
+    worker = threading.Thread(target=_prepare, args=(phase, todo, store, kinds), daemon=True)
     if todo:
         worker.start()
     yield   # on Ctrl-C nothing waits: the trusted child ends with this process, and runs again next time
@@ -346,25 +347,27 @@ def reference_programs(phase: registry.Phase, exercises, on_wait=None):
         worker.join()
 
 
-def _prepared_marker(store: Path, ex: registry.Exercise) -> Path:
+def _prepared_marker(store: Path, ex: registry.Exercise, kinds=("visible",)) -> Path:
     from importlib.metadata import version
     settings = {k: v for k, v in childenv.tests().items() if k != "CACHEDB"}
-    digest = hashlib.sha256(f"{ex.id}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0".encode())
+    digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0".encode())
     digest.update(_phase_key(ex.phase, pristine.visible_tests(ex.phase)).encode())
     return store / "prepared" / digest.hexdigest()
 
 
-def _prepare(phase: registry.Phase, exercises: list, store: Path) -> None:
+def _prepare(phase: registry.Phase, exercises: list, store: Path, kinds) -> None:
     try:
         tests = pristine.visible_tests(phase)
         with isolated(phase, registry.ROOT) as (copy, tmp):
             pristine.write(tests, copy / "phases" / phase.dir / "tests")
+            paths = [*(ex.visible_tests(copy) for ex in exercises if "visible" in kinds),
+                     *(ex.hidden_tests for ex in exercises if "hidden" in kinds and ex.hidden_tests.exists())]
             limit = sum(ex.timeout_s for ex in exercises)
-            run, _ = _sandboxed(pytest_args([str(ex.visible_tests(copy)) for ex in exercises]), copy, tmp, "reference",
+            run, _ = _sandboxed(pytest_args([str(p) for p in paths]), copy, tmp, "reference",
                                 limit * TEST_WALL_FACTOR, max(ex.memory_mb for ex in exercises), cpu_budget_s=limit)
         if run.returncode in (0, 1) and not (run.timed_out or run.budget_stop):
             for ex in exercises:
-                files.write_atomic(_prepared_marker(store, ex), "")
+                files.write_atomic(_prepared_marker(store, ex, kinds), "")
     except Exception:  # noqa: BLE001 - the store is a speed-up: the learner's run never depends on it
         pass
 

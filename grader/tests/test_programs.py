@@ -71,8 +71,8 @@ def test_learner_children_read_and_trusted_children_write(monkeypatch):
 
 
 def test_a_learners_phase_run_stores_the_references_programs_once(tmp_path, monkeypatch):
-    """`grader phase` runs the reference's visible tests of a started tinygrad exercise beside the learner's,
-    once: the learner's children only read the store."""
+    """`grader phase` (and `grader check`) runs the reference's tests of a started tinygrad exercise beside
+    the learner's, once: the learner's children only read the store."""
     from grader import registry, runner
     monkeypatch.setenv(programs.DIR_VAR, str(tmp_path / "store"))
     ex, waited = registry.exercise("4.7"), []
@@ -80,9 +80,14 @@ def test_a_learners_phase_run_stores_the_references_programs_once(tmp_path, monk
         pass   # the learner's run, over at once
     assert waited and len(list((tmp_path / "store").glob("[0-9a-f]*"))) >= 3
     assert runner._prepared_marker(tmp_path / "store", ex).exists()
-    monkeypatch.setattr(runner, "_prepare", lambda *a: pytest.fail("prepared again"))
-    with runner.reference_programs(ex.phase, [ex]):
+    both = ("visible", "hidden")   # `grader check`: the hidden checks' kernels too, a run of their own
+    with runner.reference_programs(ex.phase, [ex], both):
         pass
+    assert runner._prepared_marker(tmp_path / "store", ex, both).exists()
+    monkeypatch.setattr(runner, "_prepare", lambda *a: pytest.fail("prepared again"))
+    for kinds in (("visible",), both):
+        with runner.reference_programs(ex.phase, [ex], kinds):
+            pass
     math = registry.exercise("1.1")   # no tinygrad: nothing to keep
     with runner.reference_programs(math.phase, [math]):
         pass
