@@ -55,8 +55,8 @@ def programs_store() -> Path:
 def programs(trusted: bool) -> dict[str, str]:
     """The program store of a child: where it is ("off": none), and whether the child may add to it (a
     child that runs learner code may not)."""
-    from grader.programs import DIR_VAR, WRITE_VAR
-    return {DIR_VAR: os.environ.get(DIR_VAR) or str(programs_store()), WRITE_VAR: "1" if trusted else "0"}
+    from grader.programs import DIR_VAR, WRITE_VAR, store_dir
+    return {DIR_VAR: str(store_dir() or "off"), WRITE_VAR: "1" if trusted else "0"}
 
 
 def tests() -> dict[str, str]:

@@ -329,35 +329,42 @@ def reference_programs(phase: registry.Phase, exercises, kinds=("visible",), on_
     """While the learner's tests run (the body): the same tests (`kinds`: the shipped visible tests, the hidden
     checks) of `exercises` against the reference, in a trusted child beside them, for each exercise that
     uses tinygrad and has not had that run on this machine (for these tests, this reference and this
-    tinygrad). A child with learner code only
-    reads tinygrad's program store (grader/programs.py), so without this the learner's every run
-    generated all of its kernels again; after it, the kernels the learner's code shares with the
-    reference, and the tests' own, are loaded. The two children take two cores; `on_wait()` is called
-    when the learner's run ends first."""
+    tinygrad). A child with learner code only reads tinygrad's program store (grader/programs.py), so
+    without this the learner's every run generated all of its kernels again; after it, the kernels the
+    learner's code shares with the reference, and the tests' own, are loaded. The two children take two
+    cores; `on_wait()` is called when the learner's run ends first."""
     store = programs.store_dir()
-    todo = [ex for ex in exercises if store is not None and USES_TINYGRAD.search(ex.solution_path.read_text())
-            and not _prepared_marker(store, ex, kinds).exists()]
-    worker = threading.Thread(target=_prepare, args=(phase, todo, store, kinds), daemon=True)
-    if todo:
-        worker.start()
+    tinygrad = [ex for ex in exercises if USES_TINYGRAD.search(ex.solution_path.read_text())]
+    worker = None
+    if store is not None and tinygrad:
+        tests = pristine.visible_tests(phase)
+        phase_key = _phase_key(phase, tests)
+        markers = {ex: _prepared_marker(store, ex, kinds, phase_key) for ex in tinygrad}
+        todo = {ex: marker for ex, marker in markers.items() if not marker.exists()}
+        if todo:
+            worker = threading.Thread(target=_prepare, args=(phase, tests, todo, kinds), daemon=True)
+            worker.start()
     yield   # on Ctrl-C nothing waits: the trusted child ends with this process, and runs again next time
-    if worker.is_alive():
+    if worker is not None and worker.is_alive():
         if on_wait:
             on_wait()
         worker.join()
 
 
-def _prepared_marker(store: Path, ex: registry.Exercise, kinds=("visible",)) -> Path:
+def _prepared_marker(store: Path, ex: registry.Exercise, kinds=("visible",), phase_key: str | None = None) -> Path:
+    """The file that says the reference's `kinds` of tests of `ex` ran with this store (`phase_key`: the
+    phase's `_phase_key`, when the caller has it)."""
     from importlib.metadata import version
     settings = {k: v for k, v in childenv.tests().items() if k != "CACHEDB"}
     digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0".encode())
-    digest.update(_phase_key(ex.phase, pristine.visible_tests(ex.phase)).encode())
+    digest.update((phase_key or _phase_key(ex.phase, pristine.visible_tests(ex.phase))).encode())
     return store / "prepared" / digest.hexdigest()
 
 
-def _prepare(phase: registry.Phase, exercises: list, store: Path, kinds) -> None:
+def _prepare(phase: registry.Phase, tests: dict[str, bytes], markers: dict, kinds) -> None:
+    """Run the reference's tests of the exercises in `markers` (exercise -> marker file); mark those that ran."""
+    exercises = list(markers)
     try:
-        tests = pristine.visible_tests(phase)
         with isolated(phase, registry.ROOT) as (copy, tmp):
             pristine.write(tests, copy / "phases" / phase.dir / "tests")
             paths = [*(ex.visible_tests(copy) for ex in exercises if "visible" in kinds),
@@ -366,8 +373,8 @@ def _prepare(phase: registry.Phase, exercises: list, store: Path, kinds) -> None
             run, _ = _sandboxed(pytest_args([str(p) for p in paths]), copy, tmp, "reference",
                                 limit * TEST_WALL_FACTOR, max(ex.memory_mb for ex in exercises), cpu_budget_s=limit)
         if run.returncode in (0, 1) and not (run.timed_out or run.budget_stop):
-            for ex in exercises:
-                files.write_atomic(_prepared_marker(store, ex, kinds), "")
+            for marker in markers.values():
+                files.write_atomic(marker, "")
     except Exception:  # noqa: BLE001 - the store is a speed-up: the learner's run never depends on it
         pass
 
