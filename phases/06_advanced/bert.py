@@ -18,10 +18,10 @@ where every sequence starts with the special token [CLS].
 chosen positions only. Padding is hidden from attention by a mask over the keys, so the tokens
 at padded positions never change the outputs at real positions.
 
-Materialization rule (tinygrad on a CPU): call every Linear through `linear` and materialize the
-attention probabilities with `.contiguous().contiguous_backward()`; otherwise tinygrad fuses
-LayerNorm, GELU and softmax into the weight-gradient reductions and the backward pass costs
-about 3 times the work (phase 5's GPT lesson).
+Materialization rule (tinygrad on a CPU): call every Linear through `linear`, materialize the
+attention probabilities with `.contiguous().contiguous_backward()` and the gradients of q, k and v
+with `.contiguous_backward()`; otherwise tinygrad fuses LayerNorm, GELU and softmax into the
+weight-gradient reductions and the backward pass costs about 3 times the work (phase 5's GPT).
 """
 from __future__ import annotations
 

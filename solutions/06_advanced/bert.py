@@ -18,10 +18,10 @@ where every sequence starts with the special token [CLS].
 chosen positions only. Padding is hidden from attention by a mask over the keys, so the tokens
 at padded positions never change the outputs at real positions.
 
-Materialization rule (tinygrad on a CPU): call every Linear through `linear` and materialize the
-attention probabilities with `.contiguous().contiguous_backward()`; otherwise tinygrad fuses
-LayerNorm, GELU and softmax into the weight-gradient reductions and the backward pass costs
-about 3 times the work (phase 5's GPT lesson).
+Materialization rule (tinygrad on a CPU): call every Linear through `linear`, materialize the
+attention probabilities with `.contiguous().contiguous_backward()` and the gradients of q, k and v
+with `.contiguous_backward()`; otherwise tinygrad fuses LayerNorm, GELU and softmax into the
+weight-gradient reductions and the backward pass costs about 3 times the work (phase 5's GPT).
 """
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ class Block:
         N, T, d = x.shape
         dh = d // self.n_heads
         q, k, v = linear(self.qkv, self.ln1(x)).split(d, dim=-1)
-        q, k, v = (t.reshape(N, T, self.n_heads, dh).transpose(1, 2) for t in (q, k, v))
+        q, k, v = (t.reshape(N, T, self.n_heads, dh).transpose(1, 2).contiguous_backward() for t in (q, k, v))
         scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
         att = keep.where(scores, float("-inf")).softmax(-1).contiguous().contiguous_backward()
         x = x + linear(self.proj, (att @ v).transpose(1, 2).reshape(N, T, d))
