@@ -38,6 +38,7 @@ ALTERNATIVES = [
     Edit("four separate matmuls, one per gate", find="""        gates = x @ self.weight_ih.T + h @ self.weight_hh.T
         if self.bias_ih is not None:
             gates = gates + self.bias_ih + self.bias_hh
+        gates = gates.contiguous_backward()
         i = gates[:, 0:H].sigmoid()
         f = gates[:, H:2 * H].sigmoid()
         g = gates[:, 2 * H:3 * H].tanh()
@@ -51,6 +52,7 @@ ALTERNATIVES = [
          find="""        gates = x @ self.weight_ih.T + h @ self.weight_hh.T
         if self.bias_ih is not None:
             gates = gates + self.bias_ih + self.bias_hh
+        gates = gates.contiguous_backward()
         i = gates[:, 0:H].sigmoid()
         f = gates[:, H:2 * H].sigmoid()""", replace="""        gates = x.cat(h, dim=1) @ self.weight_ih.cat(self.weight_hh, dim=1).T
         if self.bias_ih is not None:
