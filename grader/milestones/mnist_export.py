@@ -19,14 +19,14 @@ batch-1 latency p50/p95 (the learner's `measure_latency`, 5 warm-up calls, 50 ti
 (TinyJit), onnxruntime (one thread) and the NumPy runtime. Files: model.onnx, model.safetensors,
 model_int8.safetensors, report.md (the learner's `report_table`), latency.png, curves.png.
 
-smoke: 2 epochs over a class-stratified 19,200-image subset (300 steps). Measured with the reference
-(`grader milestone 6.8 --reference` and `test_milestones`, cold kernel cache, 2 shared cores at load
-7-16, three runs): test accuracy 0.9749 after epoch 1 and 0.9791 after epoch 2; agreement 1.0 for
-onnxruntime and the NumPy runtime (largest |logit difference| 1.5e-5); safetensors bit-exact; INT8
-file 19,456 B against 73,960 B (0.263) with accuracy 0.9790; batch-1 p50/p95 in ms: tinygrad
-38/55, onnxruntime 0.08/0.12, NumPy 1.1/13.7 (the load shows in the tails); 114.5, 129.5 and 122.8
-CPU s for the whole child (training 79-86 of them), 350-580 s wall. Gate 0.999 (a correct export
-scores 1.0), budget 290 CPU s (about 2.4x).
+smoke: 1 epoch over a class-stratified 19,200-image subset (150 steps): the gate checks the exports,
+not the accuracy, and one epoch already gives a model whose logits have clear margins. Measured with
+the reference (`grader milestone 6.8 --reference`, tinygrad's caches warm, idle 2-core machine): test
+accuracy 0.9705 in every runtime, INT8 included; agreement 1.0 for onnxruntime and the NumPy runtime
+(largest |logit difference| 1.3e-5); safetensors bit-exact; INT8 file 19,456 B against 73,960 B;
+batch-1 p50 in ms: tinygrad 5.2, onnxruntime 0.03, NumPy 0.46; 39.1 CPU s for the whole child.
+Two epochs (the earlier recipe) reached 0.9791 in 114-130 CPU s at load 7-16, training 79-86 of them.
+Gate 0.999 (a correct export scores 1.0), budget 290 CPU s.
 full: 3 epochs over all 60,000 images (not run here).
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ from grader.milestones.mnist_cnn import images_nchw
 from grader.milestones.mnist_tinygrad import DeviceLoop, cosine_steps, realized
 from grader.target import exercise
 
-TIERS = {"smoke": dict(epochs=2, subset=19200), "full": dict(epochs=3, subset=None)}
+TIERS = {"smoke": dict(epochs=1, subset=19200), "full": dict(epochs=3, subset=None)}
 BATCH, LR = 128, 3e-3
 EVAL_BATCH = 1000
 NUMPY_BATCH = 250      # im2col of 250 images stays in the caches better than of 1,000
