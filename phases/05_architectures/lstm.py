@@ -73,7 +73,7 @@ class LSTMCell:
         Compute all four gates with one matmul per weight, then cut the result into i, f, g, o
         after `gates = gates.contiguous_backward()`. Without it, tinygrad fuses the four gates'
         derivatives into the weight-gradient reductions and recomputes them for every element
-        (the 5.5 milestone: 72 CPU-s with it left out, 28 with it; the same values either way).
+        (the 5.5 milestone: 72 CPU-s with it left out, 28 with it, the same accuracy).
         """
         if x.ndim != 2 or x.shape[1] != self.input_size:
             raise ValueError(f"x must have shape (N, {self.input_size}), got {tuple(x.shape)}")
