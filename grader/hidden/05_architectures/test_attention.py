@@ -83,9 +83,18 @@ def random_params(rng):
             "ln1": norm(), "ln2": norm(), "fc1": layer(D_FF, D), "fc2": layer(D, D_FF)}
 
 
+def _has_bias(owner, attr, layer, size):
+    """The layer was built with a bias (checked before the copied weights replace it)."""
+    bias = getattr(layer, "bias", None)
+    if bias is None or tuple(bias.shape) != (size,):
+        raise Mismatch(f"{owner}.{attr} has no bias of shape ({size},): the docstring\n"
+                       "builds it as an nn.Linear with bias.")
+
+
 def load_mha(mha, P):
     for name, attr in (("q", "q_proj"), ("k", "k_proj"), ("v", "v_proj"), ("o", "out_proj")):
         layer = getattr(mha, attr)
+        _has_bias("MultiHeadAttention", attr, layer, D)
         layer.weight, layer.bias = t(P[name]["w"]), t(P[name]["b"])
 
 
@@ -93,6 +102,8 @@ def load_block(block, P):
     load_mha(block.attn, P)
     for name in ("ln1", "ln2", "fc1", "fc2"):
         layer = getattr(block, name)
+        if name.startswith("fc"):
+            _has_bias("TransformerBlock", name, layer, D_FF if name == "fc1" else D)
         layer.weight, layer.bias = t(P[name]["w"]), t(P[name]["b"])
 
 
@@ -231,6 +242,10 @@ def test_mha_matches_numpy_with_copied_weights():
     got = learner(mha, t(x), t(both))
     assert_matches(got, np_mha(x, P, both).astype(np.float32), what=f"MultiHeadAttention({D}, {H}) with an "
                    "(N, T, T) causal & padding mask, lengths [4, 0]", rtol=1e-4, atol=1e-5)
+    pad = np.arange(T) < np.array([3, T - 1])[:, None, None]      # a padding mask (N, 1, T)
+    got = learner(mha, t(x), t(pad))
+    assert_matches(got, np_mha(x, P, pad).astype(np.float32), what=f"MultiHeadAttention({D}, {H}) with an "
+                   "(N, 1, T) padding mask, lengths [3, 5]", rtol=1e-4, atol=1e-5)
 
 
 def test_mha_head_permutation_probe():
@@ -316,3 +331,9 @@ def test_block_matches_numpy_pre_ln():
     assert_matches(got, np_block(x, P, np.tril(np.ones((T, T), bool))).astype(np.float32),
                    what=f"TransformerBlock({D}, {H}, {D_FF}) with copied weights and a causal mask",
                    rtol=1e-4, atol=1e-4)
+    # rows of tiny variance (about 1e-5): the LayerNorms' eps (1e-5) shows
+    x = (0.5 + 3e-3 * rng.normal(size=(N, T, D))).astype(np.float32)
+    got = learner(block, t(x), mine.causal_mask(T))
+    assert_matches(got, np_block(x, P, np.tril(np.ones((T, T), bool))).astype(np.float32),
+                   what="TransformerBlock on rows of variance ~1e-5 (LayerNorm eps 1e-5)",
+                   rtol=1e-3, atol=1e-3)

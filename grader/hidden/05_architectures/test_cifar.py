@@ -90,6 +90,15 @@ def test_augment_sampling_law_per_image():
     if counts.min() < 4000 / 81 / 3 or counts.max() > 4000 / 81 * 2:
         raise Mismatch(f"crop offsets are far from uniform over the 81 positions (counts {counts.min()}..{counts.max()}, "
                        f"expected about {4000 / 81:.0f} each)")
+    # joint law: the flip is independent of the crop offsets (1/2 given any dy, any dx, any cell);
+    # each group gets a 5-sigma bound on its mirrored fraction
+    for key, groups, size in (("dy", dy, 9), ("dx", dx, 9), ("(dy, dx)", dy * 9 + dx, 81)):
+        n = np.bincount(groups, minlength=size)
+        frac = np.bincount(groups, weights=mirrored, minlength=size) / np.maximum(n, 1)
+        if (np.abs(frac - 0.5) > 2.5 / np.sqrt(np.maximum(n, 1))).any():
+            raise Mismatch(f"the mirrored fraction depends on {key}: the flip must be\n"
+                           "drawn independently of the crop offsets (p = 1/2 whatever\n"
+                           "the window).")
     batches = np.random.default_rng(7).normal(size=(20, 64, 1, 6, 5)).astype(np.float32) + 10
     for seed, batch in enumerate(batches):
         _, _, flipped = identify(batch, np.asarray(mine.augment(batch, np.random.default_rng(100 + seed))))

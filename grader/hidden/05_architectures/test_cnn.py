@@ -113,6 +113,7 @@ def test_training_forward_uses_batch_statistics_and_updates_running_ones():
 
 def test_dropout_zeroes_features_and_rescales_only_in_training():
     rng = np.random.default_rng(23)
+    Tensor.manual_seed(23)
     p_drop = 0.25
     model = mine.MnistCNN(CHANNELS, dropout=p_drop)
     _load(model, rng)
@@ -145,6 +146,16 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
     if all((masks[:, i] == masks[:, 0]).all() for i in range(1, N)):
         raise Mismatch("dropout masks the same features in every image; "
                        "each element needs its own draw")
+    # joint law: features j and j + 10 are dropped independently, so exactly one of them survives
+    # with probability 2p(1-p); for j < 6 both lie in channel 0 (16 features a channel)
+    one = masks[0] != masks[1]                              # (draws * N, 10)
+    for cols, text in ((slice(None), "features j and j + 10"),
+                       (slice(0, 6), "two features of one channel")):
+        rate, n = one[:, cols].mean(), one[:, cols].size
+        if abs(rate - 2 * p_drop * (1 - p_drop)) > 5 * np.sqrt(0.375 * 0.625 / n):
+            raise Mismatch(f"dropout(p={p_drop}): {text} were dropped independently\n"
+                           f"in {rate:.3f} of draws, expected about 0.375. Dropout acts on\n"
+                           "each flattened feature before fc, each with its own draw.")
 
 
 def _unpool(grad, inp):
@@ -236,6 +247,14 @@ def test_evaluate_counts_every_row_in_inference_mode():
                    what="evaluate(...) on 11 images with batch_size=4, called inside Context(TRAINING=1)")
     for name, value in _running(model).items():
         assert_matches(value, p[name], rtol=1e-6, atol=1e-7, what=f"{name} after evaluate (must not change)")
+    # a second model right after: evaluate must run the model it is given (no stale JIT)
+    other = mine.MnistCNN(CHANNELS, dropout=0.5)
+    q = _load(other, rng)
+    logits_q, _ = _np_forward(q, X, training=False)
+    y_q = logits_q.argmax(axis=1)
+    got = mine.evaluate(other, X, y_q, batch_size=N)
+    assert_matches(np.array([got]), np.array([1.0]), rtol=0, atol=1e-9,
+                   what="evaluate of a second model right after the first\n(its own argmax as labels)")
     assert_raises(ValueError, mine.evaluate, model, X[:0], y[:0], what="evaluate on an empty set")
     assert_raises(ValueError, mine.evaluate, model, X, y[:5], what="evaluate with 11 images and 5 labels")
 
@@ -279,3 +298,12 @@ def test_first_layer_filters_are_the_normalised_kernels():
     assert_matches(mine.first_layer_filters(model), ((w - lo) / (hi - lo)).astype(np.float32), rtol=1e-5, atol=1e-6,
                    what=f"first_layer_filters of a model with {CHANNELS[0]} first-layer kernels")
     assert_raises(ValueError, mine.MnistCNN, (3, 0), what="MnistCNN with 0 channels in the second block")
+
+
+def test_n_classes_sets_the_size_of_the_head():
+    rng = np.random.default_rng(26)
+    model = mine.MnistCNN(CHANNELS, dropout=0.0, n_classes=5)
+    out = model(Tensor(_images(rng)))
+    if tuple(out.shape) != (N, 5):
+        raise Mismatch(f"MnistCNN(n_classes=5) gave logits of shape {tuple(out.shape)}; "
+                       f"expected ({N}, 5)")

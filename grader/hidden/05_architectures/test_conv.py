@@ -159,6 +159,12 @@ def test_avg_pool_without_padded_zeros():
     want = x.avg_pool2d((3, 2), (2, 1), padding=(1, 1), count_include_pad=False).numpy()
     assert_matches(got, want, what="avg_pool2d(count_include_pad=False), kernel (3, 2), stride (2, 1), "
                    "padding (1, 1)", rtol=1e-5, atol=1e-6)
+    # exact zeros in the input are real cells: they count (a window of zeros averages to 0)
+    x = Tensor(np.maximum(_data(rng, 2, 3, 7, 6), 0) * (np.arange(3) > 0)[:, None, None])
+    got = _learner(mine.avg_pool2d, x, (3, 2), (2, 1), (1, 1), count_include_pad=False)
+    want = x.avg_pool2d((3, 2), (2, 1), padding=(1, 1), count_include_pad=False).numpy()
+    assert_matches(got, want, what="avg_pool2d(count_include_pad=False) of an input with exact "
+                   "zeros\n(zeros are real cells; only padding is left out)", rtol=1e-5, atol=1e-6)
 
 
 def test_pooling_rejects_bad_input():
@@ -169,6 +175,9 @@ def test_pooling_rejects_bad_input():
             assert_raises(ValueError, fn, x, 2, 0, what=f"{name} with stride 0")
             assert_raises(ValueError, fn, x, 5, what=f"{name} with a 5x5 window on a 4x4 input")
             assert_raises(ValueError, fn, x, 2, 1, 2, what=f"{name} with padding 2 for a 2x2 window")
+            assert_raises(ValueError, fn, x, 3, 1, 2, what=f"{name} with padding 2 for a 3x3 window")
+            assert_raises(ValueError, fn, x, (2, 3), 1, (0, 2),
+                          what=f"{name} with padding (0, 2) for a (2, 3) window")
             assert_raises(ValueError, fn, Tensor.zeros(4, 4), 2, what=f"{name} of a 2-D input")
 
 
@@ -212,12 +221,36 @@ def test_receptive_field_matches_hand_worked_values():
     for layers, want in cases:
         got = _learner(mine.receptive_field, layers)
         assert_matches(np.array([got]), np.array([want]), what=f"receptive_field({layers})")
-    assert_raises(ValueError, mine.receptive_field, [(3, 0, 1)], what="receptive_field with stride 0")
+    bad = [([(3, 0, 1)], "stride 0"), ([(0, 1, 1)], "kernel 0"), ([(3, 1, 1), (3, 1, 0)], "dilation 0"),
+           ([(3.0, 1, 1)], "a float kernel 3.0"), ([(3, 1, 1), (3, 2.0, 1)], "a float stride 2.0"),
+           ([(3, 1)], "an entry of two ints")]
+    for layers, text in bad:
+        assert_raises(ValueError, mine.receptive_field, layers, what=f"receptive_field with {text}")
+
+
+def _same_draws(layer, seed, c_in, c_out, kernel, groups):
+    """The layer's weight and bias are the docstring's draws after the same manual_seed:
+    Tensor.uniform on +-1/sqrt(C_in/groups * kH * kW), weight first, then bias."""
+    bound = 1 / float(np.sqrt(c_in // groups * kernel[0] * kernel[1]))
+    Tensor.manual_seed(seed)
+    want = {"weight": Tensor.uniform(c_out, c_in // groups, *kernel, low=-bound, high=bound),
+            "bias": Tensor.uniform(c_out, low=-bound, high=bound)}
+    call = f"Conv2d({c_in}, {c_out}, {kernel}, groups={groups})"
+    for name in ("weight", "bias"):
+        got = getattr(layer, name)
+        if got is None or tuple(got.shape) != tuple(want[name].shape):
+            raise Mismatch(f"{call}.{name}: shape {None if got is None else got.shape}; "
+                           f"expected {want[name].shape}")
+        if not np.allclose(got.numpy(), want[name].numpy(), rtol=1e-5, atol=1e-7):
+            raise Mismatch(f"{call}.{name} after Tensor.manual_seed({seed}) is not the\n"
+                           "documented draw. Draw the weight first, then the bias, each\n"
+                           "with Tensor.uniform(low=-b, high=b), b = 1/sqrt(C_in/groups*kH*kW).")
 
 
 def test_conv2d_layer_initialisation_and_forward():
     Tensor.manual_seed(57)
     layer = _learner(mine.Conv2d, 6, 32, (3, 2))
+    _same_draws(layer, 57, 6, 32, (3, 2), 1)
     bound = 1 / np.sqrt(6 * 3 * 2)
     w = layer.weight.numpy()
     if tuple(w.shape) != (32, 6, 3, 2) or layer.bias is None or tuple(layer.bias.shape) != (32,):
@@ -231,7 +264,9 @@ def test_conv2d_layer_initialisation_and_forward():
                    what="every bias of Conv2d(6, 32, (3, 2)) within 1/sqrt(fan_in)")
     # the layer applies conv2d with its own settings (same shapes as the NumPy-loop case above)
     rng = np.random.default_rng(58)
+    Tensor.manual_seed(58)
     layer = _learner(mine.Conv2d, 4, 6, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)
+    _same_draws(layer, 58, 4, 6, (3, 2), 2)
     x = _data(rng, 2, 4, 7, 6)
     got = _learner(layer, Tensor(x))
     want = _np_conv(x, layer.weight.numpy(), layer.bias.numpy(), (2, 1), (1, 2), (2, 1), 2)

@@ -1,7 +1,7 @@
 """Hidden checks for Exercise 5.9: GAN losses against NumPy BCE, forward passes, step isolation, steps
 against the reference on copied weights."""
 import numpy as np
-from tinygrad import Tensor
+from tinygrad import Tensor, TinyJit
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -131,14 +131,14 @@ def test_steps_are_isolated_bitwise():
 
 
 def test_alternating_steps_match_the_reference():
-    # D, G, D steps with SGD from the same weights: stale gradients, missing zero_grad, a loss read
+    # D, G, D, G steps with SGD from the same weights: stale gradients, missing zero_grad, a loss read
     # after the update or the wrong labels all change a weight or a returned loss
     G, D = _nets(mine, 6)
     G_ref, D_ref = _nets(ref, 6, weights_from=(G, D))
     opts = [(SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)),
             (SGD(G_ref.parameters(), lr=0.2), SGD(D_ref.parameters(), lr=0.2))]
     rng = np.random.default_rng(6)
-    for i, kind in enumerate(("D", "G", "D")):
+    for i, kind in enumerate(("D", "G", "D", "G")):
         real = rng.uniform(-1, 1, (4, 6)).astype(np.float32)
         z = rng.normal(size=(4, 3)).astype(np.float32)
         if kind == "D":
@@ -151,8 +151,36 @@ def test_alternating_steps_match_the_reference():
                        what=f"loss returned by step {i + 1} ({kind}), its value before the update", rtol=1e-4)
         for name, net, net_ref in (("G", G, G_ref), ("D", D, D_ref)):
             for k, (p, q) in enumerate(zip(net.parameters(), net_ref.parameters())):
-                assert_matches(p.numpy(), q.numpy(), what=f"{name} parameter {k} after step {i + 1} ({kind}) of D, G, D with SGD",
+                assert_matches(p.numpy(), q.numpy(), what=f"{name} parameter {k} after step {i + 1} ({kind}) of D, G, D, G with SGD",
                                rtol=1e-4, atol=1e-5)
+
+
+def test_steps_work_inside_tiny_jit():
+    # the docstring: use real and z only as Tensors, the caller may wrap the step in TinyJit (the
+    # milestone does); a NumPy round trip inside the step is frozen into the replayed kernels
+    G, D = _nets(mine, 8)
+    G_ref, D_ref = _nets(ref, 8, weights_from=(G, D))
+    opt_g, opt_d = SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)
+    opt_g_ref, opt_d_ref = SGD(G_ref.parameters(), lr=0.2), SGD(D_ref.parameters(), lr=0.2)
+
+    @TinyJit
+    def step(real, z):
+        return mine.train_step_d(G, D, opt_d, real, z), mine.train_step_g(G, D, opt_g, z)
+
+    rng = np.random.default_rng(8)
+    for i in range(4):
+        real = rng.uniform(-1, 1, (4, 6)).astype(np.float32)
+        z = rng.normal(size=(4, 3)).astype(np.float32)
+        got = [t.item() for t in step(Tensor(real).realize(), Tensor(z).realize())]
+        want = [ref.train_step_d(G_ref, D_ref, opt_d_ref, Tensor(real), Tensor(z)).item(),
+                ref.train_step_g(G_ref, D_ref, opt_g_ref, Tensor(z)).item()]
+        assert_matches(np.array(got), np.array(want),
+                       what=f"(d_loss, g_loss) of call {i + 1} of a TinyJit-wrapped D then G step. "
+                            "Use real and z only as Tensors", rtol=1e-4)
+    for name, net, net_ref in (("G", G, G_ref), ("D", D, D_ref)):
+        for k, (p, q) in enumerate(zip(net.parameters(), net_ref.parameters())):
+            assert_matches(p.numpy(), q.numpy(), what=f"{name} parameter {k} after 4 TinyJit calls of D, G steps",
+                           rtol=1e-4, atol=1e-5)
 
 
 def test_discriminator_loss_decreases_on_a_fixed_batch():

@@ -50,7 +50,7 @@ def _sample(logits, temperature, top_k, rng):
     if temperature == 0:
         return int(np.argmax(logits))
     z = np.asarray(logits, np.float64) / temperature
-    if top_k is not None:
+    if top_k is not None and top_k < len(z):
         z = np.where(z < np.sort(z)[-top_k], -np.inf, z)
     p = np.exp(z - z.max())
     return int(rng.choice(len(z), p=p / p.sum()))
@@ -120,8 +120,9 @@ def test_get_batch_windows_and_shift_by_one():
     assert_matches(x, (1000 + starts[:, None] + np.arange(6)).astype(x.dtype),
                    what="each row of x is a contiguous window of the data")
     assert_matches(y, x + 1, what="y is x shifted by exactly one position (the next token of every x)")
-    if x.dtype.kind not in "iu":
-        raise Mismatch(f"get_batch returned {x.dtype}; token ids are integers")
+    if x.dtype != np.int32 or y.dtype != np.int32:
+        raise Mismatch(f"get_batch of int64 data returned {x.dtype} and {y.dtype};\n"
+                       "the docstring promises int32 arrays.")
     x2, _ = mine.get_batch(data, 6, 64, np.random.default_rng(5))
     assert_matches(x2, x, what="get_batch with an rng of the same seed")
 
@@ -153,6 +154,7 @@ def test_tokenizer_round_trip_and_vocabulary():
         raise Mismatch("decode(encode(text)) is not the text (lists and NumPy arrays of ids)")
     assert_raises(ValueError, tok.encode, "xyzw", what="encode with a character outside the vocabulary ('w')")
     assert_raises(ValueError, tok.decode, [0, tok.vocab_size], what="decode with an id == vocab_size")
+    assert_raises(ValueError, tok.decode, [0, -1], what="decode with the id -1 (outside [0, vocab_size))")
 
 
 # ------------------------------------------------------------------ sampling
@@ -166,6 +168,14 @@ def test_sample_next_temperature_top_k_and_greedy():
         want = [_sample(logits.astype(np.float32), temperature, top_k, np.random.default_rng(s)) for s in range(60)]
         assert_matches(np.array(got), np.array(want), what=f"sample_next with temperature {temperature}, "
                        f"top_k {top_k} over 60 seeds (divide the logits by the temperature before the softmax)")
+    # ties at the k-th largest value are all kept; top_k >= V keeps everything
+    ties = np.array([1, 3, 0, 3, 1, 3, 2, 0, 1, 2, 3], np.float64)
+    for lg, temperature, top_k in ((ties, 1.0, 1), (ties, 0.5, 2), (logits, 1.0, V), (logits, 1.5, V + 1)):
+        got = [mine.sample_next(lg, temperature, top_k, np.random.default_rng(s)) for s in range(60)]
+        want = [_sample(lg, temperature, top_k, np.random.default_rng(s)) for s in range(60)]
+        what = "logits with ties at the k-th value" if lg is ties else f"V = {V} logits"
+        assert_matches(np.array(got), np.array(want), what=f"sample_next with top_k {top_k}, {what},\n"
+                       "over 60 seeds (keep every z >= the k-th largest)")
     draws = np.random.default_rng(9)
     outside = [i for i in (mine.sample_next(logits, 5.0, 3, draws) for _ in range(300)) if i not in top3]
     if outside:
@@ -232,12 +242,63 @@ def test_parameters_lists_every_weight_once():
         raise Mismatch("parameters() lists a Tensor twice (a tied matrix would then be updated twice per step)")
     wanted = {"tok_emb.weight": model.tok_emb.weight, "pos_emb.weight": model.pos_emb.weight,
               "ln_f.weight": model.ln_f.weight, "head.weight": model.head.weight}
+    if model.ln_f.bias is not None:
+        wanted["ln_f.bias"] = model.ln_f.bias
     for i, block in enumerate(model.blocks):
         for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out"):
             wanted[f"blocks[{i}].{name}.weight"] = getattr(block, name).weight
+            if getattr(block, name).bias is not None:
+                wanted[f"blocks[{i}].{name}.bias"] = getattr(block, name).bias
     missing = [name for name, t in wanted.items() if id(t) not in set(ids)]
     if missing:
         raise Mismatch(f"parameters() misses {missing[:3]} (the optimizer would never train them)")
+
+
+class _TrainingSpy:
+    """Stands in for a layer and records TRAINING each time the model calls it."""
+
+    def __init__(self, layer, seen):
+        self.layer, self.seen = layer, seen
+
+    weight = property(lambda self: self.layer.weight)
+    bias = property(lambda self: self.layer.bias)
+
+    def __call__(self, x):
+        from tinygrad.helpers import TRAINING
+        self.seen.append(bool(TRAINING.value))
+        return self.layer(x)
+
+
+def test_train_step_two_sgd_steps_against_the_models_own_gradients():
+    from tinygrad.nn.optim import SGD
+    model, _ = _model_with_random_weights(6)
+    seen = []
+    model.ln_f = _TrainingSpy(model.ln_f, seen)
+    params = model.parameters()
+    rng = np.random.default_rng(6)
+    x, y = IDX, rng.integers(0, V, size=IDX.shape).astype(np.int32)
+    step = mine.make_train_step(model, SGD(params, lr=0.5))
+    for p in params:              # stale gradients from an earlier backward: each step must clear them
+        p.grad = Tensor.full(p.shape, 0.5)
+    for k in (1, 2):
+        logits = model(Tensor(x))
+        loss = logits.reshape(-1, V).sparse_categorical_crossentropy(Tensor(y).reshape(-1))
+        grads = loss.gradient(*params)
+        want_loss = loss.item()
+        want = [p.numpy() - 0.5 * g.numpy() for p, g in zip(params, grads)]
+        seen.clear()
+        got = step(Tensor(x), Tensor(y))
+        if not isinstance(got, Tensor):
+            raise Mismatch(f"the step returned {type(got).__name__}; expected the loss Tensor")
+        assert_matches(np.array([got.item()]), np.array([want_loss]), rtol=1e-4,
+                       what=f"loss of train step {k} (the mean cross-entropy over N*T)")
+        if k == 1 and seen != [True]:
+            raise Mismatch("the model ran outside Context(TRAINING=1) in the step;\n"
+                           "the docstring runs the whole step under it.")
+        for i, (p, w) in enumerate(zip(params, want)):
+            assert_matches(p.numpy(), w, rtol=1e-3, atol=1e-5,
+                           what=f"parameters()[{i}] after train step {k} of SGD(lr=0.5)\n"
+                           "(zero the gradients, then one update)")
 
 
 # ------------------------------------------------------------------ generation

@@ -105,6 +105,17 @@ def test_initialisation_range_and_forget_bias():
     want = np.repeat(np.array([0, 1, 0, 0], np.float32), H)
     assert_matches(total, want, what="bias_ih + bias_hh at initialisation (blocks i, f, g, o; forget = 1)",
                    rtol=0, atol=1e-6)
+    assert_matches(cell.bias_ih.numpy(), want, rtol=0, atol=1e-6,
+                   what="bias_ih at initialisation (the forget-gate 1s live in bias_ih)")
+    assert_matches(cell.bias_hh.numpy(), np.zeros(4 * H, np.float32), rtol=0, atol=0,
+                   what="bias_hh at initialisation (all zero)")
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    lstm = mine.LSTM(D, H)
+    for owner, holder, params in ((f"LSTMCell({D}, {H})", cell, cell.parameters()),
+                                  (f"LSTM({D}, {H})", lstm.cell, lstm.parameters())):
+        if [id(t) for t in params] != [id(getattr(holder, n)) for n in names]:
+            raise Mismatch(f"{owner}.parameters() is not the attribute tensors in the\n"
+                           "documented order [weight_ih, weight_hh, bias_ih, bias_hh].")
     Tensor.manual_seed(3)
     again = mine.LSTMCell(D, H).weight_hh.numpy()
     assert_matches(again, cell.weight_hh.numpy(), what="weight_hh after the same Tensor.manual_seed", rtol=0, atol=0)
@@ -168,6 +179,11 @@ def test_lstm_default_state_is_zero_and_one_step_works():
     for name, g, w in zip(("hs", "final h", "final c"), got, (want_hs, want_h, want_c)):
         assert_matches(g, w.astype(np.float32), what=f"{name} of a 1-step LSTM with no initial state",
                        rtol=1e-4, atol=1e-5)
+    # hc=None means zeros on every call: nothing is carried over from an earlier call
+    with refuse_calls(nn.LSTMCell, ["__call__"], RULE):
+        again = model(Tensor(xs.astype(np.float32)))[0].numpy()
+    assert_matches(again, want_hs.astype(np.float32), rtol=1e-4, atol=1e-5,
+                   what="hs of a second call with hc=None\n(the zero state, not the last call's)")
 
 
 def test_tinygrad_lstmcell_is_not_used():

@@ -147,3 +147,16 @@ def test_sequence_loss_counts_every_token():
     got = mine.sequence_loss(Tensor(logits), Tensor(target))
     assert_matches(np.array([got.item()]), np.array([want]), what="sequence_loss over a 3x3 target with zeros",
                    rtol=1e-5, n=N * L)
+    # the vocabulary is logits.shape[-1], whatever the module's VOCAB
+    logits = rng.normal(0, 2, size=(1, 2, 20)).astype(np.float32)
+    target = np.array([[15, 0]], np.int32)
+    z = logits.astype(np.float64) - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    want = -np.take_along_axis(logp, target[..., None], -1).mean()
+    try:
+        got = mine.sequence_loss(Tensor(logits), Tensor(target)).item()
+    except Exception as e:
+        raise Mismatch(f"sequence_loss of (1, 2, 20) logits raised {type(e).__name__}: the\n"
+                       "vocabulary is logits.shape[-1], not the module's VOCAB.") from None
+    assert_matches(np.array([got]), np.array([want]), rtol=1e-5,
+                   what="sequence_loss of (1, 2, 20) logits (V = 20), target [[15, 0]]")

@@ -77,6 +77,23 @@ def test_random_replacements_are_uniform_over_characters():
                    "replacement, relative to a uniform draw", atol=0.12)
 
 
+def test_mask_tokens_with_one_or_two_characters_and_any_integer_dtype():
+    # every id is the first character (id 4) and every position is chosen: 80% [MASK], 10% a random
+    # character (the original among them), 10% unchanged; ids of several integer dtypes stay as they were
+    for vocab_size, dtype in ((FIRST + 1, np.int32), (FIRST + 2, np.int64), (FIRST + 2, np.uint16)):
+        ids = np.full((80, 250), FIRST, dtype=dtype)
+        inputs, labels = mine.mask_tokens(ids, vocab_size, np.random.default_rng(10), mask_prob=1.0)
+        case = f"{np.dtype(dtype).name} ids all {FIRST}, vocab_size={vocab_size}, mask_prob=1"
+        if (ids != FIRST).any():
+            raise Mismatch(f"mask_tokens modified the {np.dtype(dtype).name} ids passed in. "
+                           "The docstring says ids is not modified")
+        assert_matches(np.asarray(labels), np.full(ids.shape, FIRST), check_dtype=False,
+                       what=f"labels for {case}: id {FIRST} is a normal token, every one is chosen")
+        unchanged = (np.asarray(inputs) == FIRST).mean()
+        _fraction(unchanged, 0.1 + 0.1 / (vocab_size - FIRST), 0.02,
+                  f"share left unchanged for {case}. A random draw may give the original id")
+
+
 def test_mask_tokens_seeds_and_generators():
     ids = _corpus(20, 30, 20, seed=4)
     a = mine.mask_tokens(ids, 20, 7)
@@ -255,6 +272,13 @@ def test_classifier_reads_the_cls_position():
     model, W = _model_with_random_weights(4)
     Tensor.manual_seed(4)
     clf = mine.BertClassifier(model, 3)
+    w0, b0 = clf.head.weight.numpy(), clf.head.bias.numpy()
+    if w0.shape != (3, D) or b0.shape != (3,):
+        raise Mismatch(f"the classifier head must be Linear({D}, 3): weight (3, {D}), bias (3,)")
+    assert_matches(np.array([float(w0.std())]), np.array([0.02]), rtol=0.5,
+                   what="std of the classifier head's initial weight. It starts ~ N(0, 0.02^2)")
+    assert_matches(b0, np.zeros(3, np.float32), check_dtype=False,
+                   what="the classifier head's initial bias (it starts at 0)")
     rng = np.random.default_rng(4)
     w, b = rng.normal(size=(3, D)).astype(np.float32), rng.normal(size=3).astype(np.float32)
     clf.head.weight, clf.head.bias = Tensor(w), Tensor(b)

@@ -137,7 +137,8 @@ def test_structured_masks_remove_whole_slices_by_l2_norm():
     w[4] = w[1][::-1]                              # rows 1 and 4 have the same norm: row 1 goes first
     w[2] *= 0.3                                    # a row with a small norm but one large |w|
     w[2, 0] = 3.0
-    for s, axis in ((0.5, 0), (0.34, 0), (0.5, 1), (0.75, -1)):
+    # 0.6 * 6 rows = 3.6 and 0.4 * 4 columns = 1.6: round, not truncate, the number of slices
+    for s, axis in ((0.5, 0), (0.34, 0), (0.6, 0), (0.5, 1), (0.4, 1), (0.75, -1)):
         got = mine.structured_mask(Tensor(w), s, axis=axis)
         assert_matches(got.numpy(), _np_structured(w, s, axis), rtol=0, atol=0,
                        what=f"structured_mask of a (6, 4) weight, sparsity {s}, axis={axis}")

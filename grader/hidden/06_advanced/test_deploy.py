@@ -368,7 +368,18 @@ def test_report_table_shape_and_cells():
                     ok = False
             if not ok:
                 raise Mismatch(f"report_table: a cell shows {cell!r}; see the docstring for units and decimals")
+    for line in lines[:1] + lines[2:]:
+        raw = line.split("|")[1:-1]
+        if any(len(c) < 3 or c[0] != " " or c[-1] != " " for c in raw):
+            raise Mismatch("report_table: each cell is padded to its width with one space either side")
+        if any(c[1] == " " for c in raw[:2] if c.strip()) or any(c[-2] == " " for c in raw[2:]):
+            raise Mismatch("report_table: text must be left-aligned and numbers right-aligned. "
+                           "A cell is aligned the other way")
     good = rows[0]
+    assert_raises(ValueError, mine.report_table, [{**good, "size_bytes": 10**10}],
+                  what="a size of 10**10 bytes (9765625.0 KiB does not fit 8 characters)")
+    assert_raises(ValueError, mine.report_table, [{**good, "p95_ms": 123456.5}],
+                  what="a p95 of 123456.5 ms (123456.500 does not fit 8 characters)")
     assert_raises(ValueError, mine.report_table, [], what="report_table of no rows")
     assert_raises(ValueError, mine.report_table, [{k: v for k, v in good.items() if k != "p95_ms"}], what="a row without p95_ms")
     assert_raises(ValueError, mine.report_table, [{**good, "runtime": "y" * 19}], what="a runtime name of 19 characters")

@@ -184,6 +184,27 @@ def test_decode_matches_the_oracle_and_inverts_encode():
     assert_raises(ValueError, mine.decode, np.zeros((4, 3, 8)), SIZE, what="decode of a (4, 3, 8) output")
 
 
+def test_encode_and_decode_with_a_cell_size_that_is_not_a_whole_number():
+    # 8 cells over 100 pixels: c = 12.5, not 100 // 8 = 12
+    boxes = np.array([[40.0, 40.0, 60.0, 60.0], [80.0, 5.0, 99.0, 20.0]])
+    target, cmap = mine.encode_targets(boxes, [0, 2], 8, 100)
+    want = np.zeros((8, 8, 5), np.float32)
+    want[4, 4] = [1, 0.0, 0.0, np.sqrt(0.2), np.sqrt(0.2)]
+    want[1, 7] = [1, 89.5 / 12.5 - 7, 12.5 / 12.5 - 1, np.sqrt(0.19), np.sqrt(0.15)]
+    assert_matches(np.asarray(target), want, rtol=1e-5, atol=1e-5,
+                   what="encode_targets of 2 boxes on an 8x8 grid of a 100-pixel image "
+                        "(cell size 12.5)")
+    out = np.zeros((8, 8, 8))
+    out[..., 0], out[..., 5:] = -15.0, [15.0, 0.0, 0.0]
+    out[4, 4, :5], out[1, 7, :5] = [15.0, 0.3, 0.6, 0.4, 0.5], [15.0, 0.9, 0.2, 0.3, 0.3]
+    got = mine.decode(out, 100, score_threshold=0.5)[0]
+    cx, cy = np.array([4.3, 7.9]) * 12.5, np.array([4.6, 1.2]) * 12.5
+    w, h = np.array([0.16, 0.09]) * 100, np.array([0.25, 0.09]) * 100
+    want = np.clip(np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1), 0, 100)[[1, 0]]
+    assert_matches(np.asarray(got), want, rtol=1e-6, atol=1e-6,
+                   what="decode boxes of an 8x8 output for a 100-pixel image (cell size 12.5)")
+
+
 # ------------------------------------------------------------------ the loss
 
 def _loss_terms(pred, target, cmap, lambda_noobj):
@@ -282,15 +303,26 @@ def test_train_step_returns_the_loss_and_learns_its_batch():
     obj, box, cls = _loss_terms(_np_forward(model, x, training=True), target, cmap, 0.25)
     before = obj + 3.0 * box + cls
     running = model.norms[0].running_mean.numpy()
+    twin = mine.TinyYolo(channels=(4,), n_classes=C)  # the same start without stale gradients
+    _load(twin, np.random.default_rng(67))
+    twin_step = mine.make_train_step(twin, SGD(nn.state.get_parameters(twin), lr=0.01), lambda_coord=3.0,
+                                     lambda_noobj=0.25)
+    twin_step(Tensor(x), Tensor(target), Tensor(cmap))
+    fresh = [p.numpy() for p in nn.state.get_parameters(twin)]
     step = mine.make_train_step(model, SGD(nn.state.get_parameters(model), lr=0.01), lambda_coord=3.0, lambda_noobj=0.25)
     for p in nn.state.get_parameters(model):      # stale gradients from an earlier backward: the step clears them
         p.grad = Tensor.full(p.shape, 0.5)
     losses = []
-    for _ in range(4):
+    for k in range(4):
         loss = step(Tensor(x), Tensor(target), Tensor(cmap))
         if not isinstance(loss, Tensor):
             raise Mismatch(f"the step returned {type(loss).__name__}; expected the loss Tensor")
         losses.append(loss.item())
+        if k == 0:
+            for p, want in zip(nn.state.get_parameters(model), fresh):
+                assert_matches(p.numpy(), want, rtol=1e-4, atol=1e-5,
+                               what="parameters after one step from planted stale gradients of 0.5. "
+                                    "The step zeroes the gradients first: p - lr * (fresh gradient)")
     assert_matches(np.array([losses[0]]), np.array([before]), rtol=1e-4,
                    what="loss returned by the first step (detection_loss before the update, batch statistics, "
                         "lambda_coord=3, lambda_noobj=0.25)")
@@ -314,6 +346,21 @@ def test_match_detections_fixtures_and_random():
     got = mine.match_detections(boxes[:2], [0.5, 0.5], gt[:1])
     assert_matches(np.asarray(got, dtype=bool), np.array([True, False]),
                    what="match_detections of two detections of one object with equal scores (index order)")
+    # eleven scores whose unstable sort puts index 4 before 0: boxes 0 and 4 hit the one object
+    tied = np.array([0.5, 0.3, 0.8, 0.3, 0.5, 0.1, 0.4, 0.2, 0.3, 0.8, 0.3])
+    far = np.tile([50.0, 50.0, 60.0, 60.0], (11, 1))
+    far[0] = far[4] = [0.0, 0.0, 10.0, 10.0]
+    want = np.zeros(11, bool)
+    want[0] = True
+    got = mine.match_detections(far, tied, gt[:1])
+    assert_matches(np.asarray(got, dtype=bool), want,
+                   what="match_detections: 11 detections, boxes 0 and 4 on one object, "
+                        "equal scores (the lower index ranks first)")
+    two = np.array([[0.0, 0.0, 10.0, 10.0], [4.0, 0.0, 14.0, 10.0]])
+    got = mine.match_detections([[0.0, 0.0, 10.0, 10.0], [1.0, 0.0, 11.0, 10.0]], [0.9, 0.8], two)
+    assert_matches(np.asarray(got, dtype=bool), np.array([True, False]),
+                   what="match_detections: the second detection's best ground truth is taken. "
+                        "It is a false positive (no fallback to its second-best)")
     got = mine.match_detections(boxes, [0.9, 0.8, 0.7, 0.6], np.zeros((0, 4)))
     assert_matches(np.asarray(got, dtype=bool), np.zeros(4, bool), what="match_detections without ground truth")
     rng = np.random.default_rng(67)

@@ -84,12 +84,38 @@ def test_scale_loss_is_float32_and_unscale_finds_inf_and_nan():
         raise Mismatch("unscale changed the scaler's state; only update() should")
 
 
+
+def test_unscale_divides_in_float32_for_large_scales():
+    # S = 2^27 is beyond float16's range (and 1/S below it): the division must happen in float32
+    scaler = mine.DynamicLossScaler(init_scale=2.0 ** 27, max_scale=2.0 ** 27)
+    rng = np.random.default_rng(9)
+    g = (rng.normal(size=(3, 4)) * 2 ** 10).astype(np.float16)
+    h = (rng.normal(size=4) * 2 ** 10).astype(np.float32)
+    unscaled, found = scaler.unscale([Tensor(g), Tensor(h)])
+    if found is not False and found is not np.False_:
+        raise Mismatch(f"unscale with S = 2^27 reported found_inf={found!r} for finite gradients")
+    for k, (u, x) in enumerate(zip(unscaled, (g, h))):
+        if u.dtype != dtypes.float32:
+            raise Mismatch(f"unscaled gradient {k + 1} is {u.dtype}; it should be float32")
+        assert_matches(u.numpy(), x.astype(np.float32) / 2 ** 27, what=f"unscaled gradient {k + 1} of 2 "
+                       f"({x.dtype} input, S = 2^27: divide in float32)", rtol=1e-6, atol=0)
+
+
 def test_underflow_is_rescued_by_scaling():
     if not mine.underflows(2.0 ** -26) or mine.underflows(2.0 ** -23) or mine.underflows(0.25, dtypes.float32):
         raise Mismatch("underflows(value): expected True for 2^-26 and False for 2^-23 in float16, and False "
                        "for 0.25 in float32")
     if mine.underflows(1e-30, dtypes.float32) or not mine.underflows(1e-50, dtypes.float32):
         raise Mismatch("underflows in float32: 1e-30 fits, 1e-50 does not")
+    # storing rounds to the nearest value: just above half the smallest subnormal rounds up to it
+    for value, dtype, tiny in ((0.6 * 2.0 ** -24, dtypes.float16, "2^-24"), (-0.6 * 2.0 ** -24, dtypes.float16, "2^-24"),
+                               (0.6 * 2.0 ** -149, dtypes.float32, "2^-149")):
+        if mine.underflows(value, dtype):
+            raise Mismatch(f"underflows({value:.3g}, {dtype}) is True, but 0.6 * {tiny} rounds to {tiny} "
+                           "when stored. Underflow means it rounds to 0.")
+    for value, dtype in ((0.4 * 2.0 ** -24, dtypes.float16), (0.4 * 2.0 ** -149, dtypes.float32)):
+        if not mine.underflows(value, dtype):
+            raise Mismatch(f"underflows({value:.3g}, {dtype}) is False; it rounds to 0 when stored")
     a = Tensor([2.0 ** -14], dtype=dtypes.float16).reshape(())     # a buffer, so no constant folding
     master = Tensor([0.5, -1.5, 2.0, 1.0]).contiguous()
     for scale, expected, what in ((1.0, 0.0, "without scaling (2^-28 is below float16's range)"),

@@ -1,7 +1,7 @@
 """Hidden checks for Exercise 6.3: INT8 scales and codes, observers, the int32 matmul, QuantizedLinear
 and the straight-through fake quantisation against NumPy oracles (float64 or int64 arithmetic)."""
 import numpy as np
-from tinygrad import Tensor
+from tinygrad import Tensor, dtypes
 
 from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.target import exercise
@@ -65,6 +65,20 @@ def test_scales_and_codes_per_tensor_and_per_channel():
     assert_raises(ValueError, mine.quantize, Tensor(w), axis=-3, what="quantize of a 2-D w with axis=-3")
     assert_raises(ValueError, mine.quantize, Tensor(np.ones((IN, OUT), np.int32)),
                   what="quantize of an int32 tensor")
+
+
+
+def test_quantize_float16_weights_gives_float32_scales():
+    w = _weight(np.random.default_rng(62)).astype(np.float16)
+    for axis in (1, None):
+        q, scale = mine.quantize(Tensor(w), axis=axis)
+        name = "per-tensor" if axis is None else f"axis={axis}"
+        if scale.dtype != dtypes.float32:
+            raise Mismatch(f"quantize(w, {name}) of a float16 w gave a {scale.dtype} scale. "
+                           "The docstring: scale is float32.")
+        want = _np_scale(w.astype(np.float32), axis)
+        assert_matches(scale, want, rtol=1e-6, atol=0, what=f"scale of quantize(w, {name}), float16 w")
+        _assert_codes(q, w.astype(np.float32), want, what=f"codes of quantize(w, {name}), float16 w")
 
 
 def test_boundaries_exact_maximum_ties_negative_maximum_and_zero_channel():
@@ -156,6 +170,18 @@ def test_minmax_observer_over_batches():
     zeros.observe(Tensor(np.zeros((N, IN), np.float32)))
     assert_matches(zeros.scale(), 1.0, rtol=0, what="MinMaxObserver.scale() after an all-zero batch")
     assert_raises(ValueError, mine.MinMaxObserver().scale, what="MinMaxObserver.scale() before any batch")
+    # a running min or max of exactly 0 is a value, not "nothing seen yet"
+    rng = np.random.default_rng(65)
+    first = rng.uniform(0, 1, (N, IN)).astype(np.float32)
+    first[0, 0], first[1, 1] = 0.0, 1.0
+    for sign, name in ((1, "lo"), (-1, "hi")):
+        obs = mine.MinMaxObserver()
+        obs.observe(Tensor(sign * first))                           # [0, 1], then [-1, 0]
+        obs.observe(Tensor(sign * (first * 1.5 + 0.5)))             # [0.5, 2], then [-2, -0.5]
+        want = np.array([0.0, 2.0] if sign > 0 else [-2.0, 0.0])
+        assert_matches(np.array([obs.lo, obs.hi], np.float64), want, rtol=1e-6, atol=0,
+                       what=f"(lo, hi) after batches {'[0, 1], [0.5, 2]' if sign > 0 else '[-1, 0], [-2, -0.5]'}"
+                            f" ({name} = 0 must stay)")
 
 
 def test_percentile_observer_matches_numpy_percentile_of_all_batches():
@@ -173,6 +199,14 @@ def test_percentile_observer_matches_numpy_percentile_of_all_batches():
     assert_raises(ValueError, mine.PercentileObserver, percentile=101.0,
                   what="PercentileObserver(percentile=101)")
     assert_raises(ValueError, mine.PercentileObserver().scale, what="PercentileObserver.scale() before any batch")
+    # observe records a copy: writing new values into the batch's buffer afterwards changes nothing
+    x = Tensor(batches[0].copy()).realize()
+    obs = mine.PercentileObserver(percentile=90.0)
+    obs.observe(x)
+    x.assign(Tensor(batches[0] * 100.0)).realize()
+    assert_matches(obs.scale(), float(np.percentile(np.abs(batches[0]), 90.0)) / 127, rtol=1e-6,
+                   what="PercentileObserver(90).scale() after the observed tensor was changed by assign "
+                        "(observe keeps a copy)")
 
 
 def _layer_inputs(rng):
@@ -226,6 +260,12 @@ def test_nbytes_counts_int8_codes_scales_and_bias():
         raise Mismatch("nbytes() must return a Python int")
     assert_matches(got, np.array([IN * OUT + 4 * OUT + 4 * OUT, IN * OUT + 4 * OUT]),
                    what="nbytes() of a (6, 5) QuantizedLinear with and without a bias")
+    half = mine.QuantizedLinear(Tensor(w.astype(np.float16)), Tensor(b.astype(np.float16)))
+    if half.bias.dtype != dtypes.float32 or half.scale.dtype != dtypes.float32:
+        raise Mismatch(f"QuantizedLinear of a float16 W and bias stores bias {half.bias.dtype}, scale "
+                       f"{half.scale.dtype}. The docstring: both float32.")
+    assert_matches(np.array([half.nbytes()]), np.array([IN * OUT + 4 * OUT + 4 * OUT]),
+                   what="nbytes() of a (6, 5) QuantizedLinear from a float16 W and bias")
 
 
 def test_fake_quantize_forward_and_straight_through_gradient():
@@ -248,3 +288,25 @@ def test_fake_quantize_forward_and_straight_through_gradient():
                        what=f"gradient of sum(g * fake_quantize(x, {name})) (straight through inside "
                             f"the range, 0 where x was clipped)")
     assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
+
+
+
+def test_straight_through_gradient_includes_the_boundary():
+    # d out / d x = 1 for -127 s <= x <= 127 s: the two ends themselves count as inside
+    rng = np.random.default_rng(72)
+    upstream = rng.normal(size=(N, OUT)).astype(np.float32)
+    for scale, name in ((np.float32(0.01), "scale 0.01"),
+                        (np.array([[0.01, 0.02, 0.005, 0.015, 0.008]], np.float32), "a (1, 5) scale")):
+        limit = (np.broadcast_to(scale, (1, OUT)) * np.float32(127)).astype(np.float32)
+        x = (rng.uniform(-0.9, 0.9, (N, OUT)) * limit).astype(np.float32)
+        x[1], x[2] = limit[0], -limit[0]                   # exactly +-127 * scale
+        x[3, :2] = 1.01 * limit[0, :2]                     # just outside
+        xt = Tensor(x)
+        out = mine.fake_quantize(xt, float(scale) if scale.ndim == 0 else Tensor(scale))
+        (out * Tensor(upstream)).sum().backward()
+        if xt.grad is None:
+            raise Mismatch(f"fake_quantize(x, {name}): no gradient reached x")
+        inside = (np.abs(x) <= limit).astype(np.float32)
+        assert_matches(xt.grad, upstream * inside, rtol=1e-6, atol=1e-7,
+                       what=f"straight-through gradient of fake_quantize(x, {name}) with x at exactly "
+                            "+-127 * scale (inside: gradient 1)")

@@ -4,7 +4,7 @@ and clipping against NumPy."""
 import math
 
 import numpy as np
-from tinygrad import Context, Tensor, TinyJit
+from tinygrad import Context, Tensor, TinyJit, dtypes
 from tinygrad.nn import optim
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -140,6 +140,12 @@ def test_adamw_skips_missing_gradients_and_validates():
                            what=f"AdamW.{name} of parameter {k + 1}, which never had a gradient", atol=0)
     if any(p.dtype != ps[0].dtype for p in opt.m + opt.v):
         raise Mismatch("AdamW's moments should be float32 like the parameters")
+    half = Tensor(B0.astype(np.float16)).contiguous().realize()
+    opt = mine.AdamW([ps[0], half], lr=0.1)
+    wrong = [p.dtype for p in opt.m + opt.v if p.dtype != dtypes.float32]
+    if wrong:
+        raise Mismatch(f"AdamW's m and v for a float16 parameter are {wrong[0]}. "
+                       "The docstring: same shape, float32.")
     opt.zero_grad()
     if any(p.grad is not None for p in ps):
         raise Mismatch("after zero_grad() every parameter's .grad should be None")
@@ -168,6 +174,10 @@ def test_step_decay():
     for args in ((-1, 0.3, 7), (3, 0.3, 0), (3, -0.3, 7)):
         assert_raises(ValueError, mine.step_decay, *args, what=f"step_decay{args}")
     assert_raises(ValueError, mine.step_decay, 3, 0.3, 7, 0.0, what="step_decay(gamma=0)")
+    for gamma in (1.5, 1.0 + 1e-9):
+        assert_raises(ValueError, mine.step_decay, 3, 0.3, 7, gamma,
+                      what=f"step_decay(gamma={gamma!r}): gamma must lie in (0, 1]")
+    _number(mine.step_decay(20, 0.3, 7, 1.0), 0.3, "step_decay(20, base 0.3, step_size 7, gamma 1.0) (valid)")
 
 
 def _cosine(step, total, base, warmup, floor):
@@ -361,3 +371,18 @@ def test_clip_below_max_and_missing_gradients():
         raise Mismatch("a parameter without .grad should be skipped by clip_grad_norm and keep None")
     _number(mine.clip_grad_norm([skipped], 1.0), 0.0, "clip_grad_norm over parameters without gradients")
     assert_raises(ValueError, mine.clip_grad_norm, ps, 0.0, what="clip_grad_norm(max_norm=0)")
+
+
+def test_clip_half_gradients():
+    # float16 gradients: the global norm must not overflow (300^2 > 65504) and they stay float16
+    grads = [np.array([300.0, 400.0, 0.0, 0.0], np.float16), np.array([0.0, 0.0, 0.0, 0.0], np.float16)]
+    ps = _with_grads(grads)
+    got = mine.clip_grad_norm(ps, 1.0)
+    _number(got, 500.0, "clip_grad_norm of float16 grads [300, 400, 0, 0] (the norm of float16 "
+            "values can exceed float16's range)", rtol=1e-4)
+    if ps[0].grad.dtype != dtypes.float16:
+        raise Mismatch(f"a float16 gradient came out of clip_grad_norm as {ps[0].grad.dtype}. "
+                       "The docstring: the clipped gradients keep their dtype.")
+    assert_matches(ps[0].grad.numpy().astype(np.float32), np.array([0.6, 0.8, 0, 0], np.float32),
+                   what="float16 grads [300, 400, 0, 0] clipped to max_norm 1", rtol=2e-3, atol=1e-4,
+                   check_dtype=False)

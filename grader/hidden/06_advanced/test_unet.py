@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
-from tinygrad import Tensor, dtypes
+from tinygrad import Context, Tensor, dtypes, nn
 from tinygrad.nn.state import get_state_dict
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -337,3 +337,62 @@ def test_loss_of_the_logits_and_gradients_reach_every_parameter():
     for name, t in get_state_dict(model).items():      # every parameter is in the loss's graph
         if not name.endswith(STATS + ("num_batches_tracked",)) and t.grad is None:
             raise Mismatch(f"{name} got no gradient from the loss (is the layer used in the forward pass?)")
+
+
+def _documented_build(in_channels, n_classes, width, depth):
+    """The random tensors of the documented construction, by name, made with tinygrad's layers in
+    the documented order: encoders, bottleneck, decoders (deepest first), head."""
+    out = {}
+
+    def block(prefix, a, b):
+        for k, (c_in, c_out) in enumerate(((a, b), (b, b)), start=1):
+            out[f"{prefix}conv{k}.weight"] = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False).weight
+            nn.BatchNorm(c_out)
+    channels = [in_channels] + [width * 2 ** i for i in range(depth)]
+    for i in range(depth):
+        block(f"encoders.{i}.", channels[i], channels[i + 1])
+    block("bottleneck.", channels[-1], 2 * channels[-1])
+    for j in range(depth):
+        hi, lo = width * 2 ** (depth - j), width * 2 ** (depth - j - 1)
+        up = nn.ConvTranspose2d(hi, lo, 2, stride=2)
+        out[f"decoders.{j}.up.weight"], out[f"decoders.{j}.up.bias"] = up.weight, up.bias
+        block(f"decoders.{j}.block.", 2 * lo, lo)
+    head = nn.Conv2d(width, n_classes, 1)
+    out["head.weight"], out["head.bias"] = head.weight, head.bias
+    return out
+
+
+def test_manual_seed_reproduces_the_documented_build_order():
+    config = (1, 2, 1, 1)                  # the smallest U-Net: a few tiny random tensors
+    Tensor.manual_seed(7)
+    state = _check_layout(mine.UNet(*config), config)
+    Tensor.manual_seed(7)
+    want = _documented_build(*config)
+    for name, t in want.items():
+        assert_matches(state[name].numpy(), t.numpy(), rtol=0, atol=0,
+                       what=f"{name} of UNet{config} after Tensor.manual_seed(7). "
+                            "Build the attributes in the documented order")
+
+
+def test_batchnorm_running_statistics_use_the_default_momentum():
+    # nn.BatchNorm(c_out): momentum 0.1, so one training call moves the running mean 10 % of the way
+    rng = np.random.default_rng(656)
+    block = mine.ConvBlock(IN, WIDTH)
+    p = {name: _put(t, name, _random_values(name, t.shape, rng))
+         for name, t in get_state_dict(block).items() if not name.endswith("num_batches_tracked")}
+    x = rng.normal(size=(2, IN, 4, 4)).astype(np.float32)
+    with Context(TRAINING=1):
+        block(Tensor(x)).realize()
+    h = x.astype(np.float64)
+    for k in (1, 2):
+        z = _conv3(h, p[f"conv{k}.weight"])
+        mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
+        n = z.size / z.shape[1]
+        got = np.concatenate([get_state_dict(block)[f"bn{k}.{s}"].numpy() for s in STATS])
+        want = np.concatenate([0.9 * p[f"bn{k}.running_mean"] + 0.1 * mean,
+                               0.9 * p[f"bn{k}.running_var"] + 0.1 * var * n / (n - 1)])
+        assert_matches(got, want.astype(np.float32), rtol=1e-3, atol=1e-4,
+                       what=f"bn{k} (running_mean, running_var) after one ConvBlock call in training "
+                            "mode (nn.BatchNorm's default momentum 0.1)")
+        z = (z - mean[:, None, None]) / np.sqrt(var[:, None, None] + EPS)
+        h = np.maximum(z * p[f"bn{k}.weight"][:, None, None] + p[f"bn{k}.bias"][:, None, None], 0.0)

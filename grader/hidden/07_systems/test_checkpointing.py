@@ -3,7 +3,7 @@ splits and sqrt_segments against the reference, checkpointed gradients (loss, dx
 against the grader's own plain backpropagation for several k, and the peak memory of
 checkpointed_grads measured by the grader's watcher, not by the learner's code."""
 import numpy as np
-from tinygrad import Tensor
+from tinygrad import GlobalCounters, Tensor
 from tinygrad.device import Buffer
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -12,6 +12,7 @@ from grader.target import exercise, reference
 mine, ref = exercise("7.3"), reference("7.3")
 B, D = 256, 64                  # the visible tests' shapes: their kernels are compiled already
 MEMORY_FACTOR = 0.7             # L = 12, k = 3: measured 0.53 of plain (reference, tinygrad 0.14 CPU)
+OPS_FACTOR = 1.25               # 7 layers, k = 7: lazy saved inputs ran 1.72 (default) to 1.77 (NOOPT)
 
 
 def _counted(buf) -> bool:
@@ -248,8 +249,18 @@ def test_gradients_equal_plain_backprop_for_every_k():
     loss_fn = lambda h: ((h - target) ** 2).mean() + (h * target).sum() * 1e-3       # noqa: E731
     want = _plain([Seg(layers)], x, loss_fn)
     for k in (1, 7):                             # the extremes: plain order, one layer per segment
+        GlobalCounters.reset()
+        ref.checkpointed_grads(_split(layers, k), x, loss_fn)
+        budget = OPS_FACTOR * GlobalCounters.global_ops
+        GlobalCounters.reset()
         got = mine.checkpointed_grads(_split(layers, k), x, loss_fn)
+        ops = GlobalCounters.global_ops
         _check_grads(got, want, f"checkpointed_grads(7 layers, {k} segments)")
+        if ops > budget:
+            raise Mismatch(f"checkpointed_grads(7 layers, {k} segments) ran {ops / 1e6:.1f}M ops, "
+                           f"{ops * OPS_FACTOR / budget:.2f} times the grader's own checkpointing. "
+                           "It costs one extra forward: realize each saved segment input, "
+                           "or every segment recomputes all the ones before it")
     got = mine.checkpointed_grads(_split(layers, 3), x, loss_fn)          # 3, 2, 2 layers
     if not isinstance(got, (tuple, list)) or len(got) != 3 or tuple(got[0].shape) != ():
         raise Mismatch("checkpointed_grads must return (loss, dx, grads) with the loss a scalar Tensor")

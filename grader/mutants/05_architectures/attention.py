@@ -45,6 +45,22 @@ MUTANTS = [
          replace="Tensor.randn(max_len, d_model)"),
     Edit("learned positions copied out of the graph (no gradient reaches the weight)",
          find="        return x + self.weight[:x.shape[1]]", replace="        return x + Tensor(self.weight.numpy()[:x.shape[1]])"),
+    Edit("q, k, v projections without bias",
+         find="""        self.q_proj = nn.Linear(d_model, d_model)
+        self.k_proj = nn.Linear(d_model, d_model)
+        self.v_proj = nn.Linear(d_model, d_model)""",
+         replace="""        self.q_proj = nn.Linear(d_model, d_model, bias=False)
+        self.k_proj = nn.Linear(d_model, d_model, bias=False)
+        self.v_proj = nn.Linear(d_model, d_model, bias=False)"""),
+    Edit("block MLP without bias",
+         find="self.fc1, self.fc2 = nn.Linear(d_model, d_ff), nn.Linear(d_ff, d_model)",
+         replace="self.fc1, self.fc2 = nn.Linear(d_model, d_ff, bias=False), nn.Linear(d_ff, d_model, bias=False)"),
+    Edit("a 3-D mask is taken to be (N, T, T) (a (N, 1, T) padding mask breaks)",
+         find="            mask = mask.unsqueeze(1)",
+         replace="            mask = mask.reshape(x.shape[0], 1, x.shape[1], x.shape[1])"),
+    Edit("LayerNorms with eps 1e-6",
+         find="self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)",
+         replace="self.ln1, self.ln2 = nn.LayerNorm(d_model, eps=1e-6), nn.LayerNorm(d_model, eps=1e-6)"),
 ]
 
 ALTERNATIVES = [

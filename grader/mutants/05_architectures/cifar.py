@@ -29,6 +29,11 @@ MUTANTS = [
          find="            x = x + self.residual[1](self.residual[0](x))", replace="            x = self.residual[1](self.residual[0](x))"),
     Edit("no zero_grad: gradients accumulate across steps", find="        optimizer.zero_grad()\n", replace=""),
     Edit("evaluate in training mode", find="        correct += int((model(x)", replace="        with Context(TRAINING=1):\n            logits = model(x)\n        correct += int((logits"),
+    Edit("flip and crop offsets from one shared uniform draw (right marginals, correlated)",
+         find="    dy = rng.integers(0, 2 * PAD + 1, size=n)\n    dx = rng.integers(0, 2 * PAD + 1, size=n)\n"
+              "    flip = rng.random(n) < 0.5\n",
+         replace="    r = rng.random((2, n))\n    dy = (r[0] * (2 * PAD + 1)).astype(np.int64)\n"
+                 "    dx = (r[1] * (2 * PAD + 1)).astype(np.int64)\n    flip = r[0] < 0.5\n"),
 ]
 
 ALTERNATIVES = [

@@ -39,6 +39,25 @@ MUTANTS = [
          find="    return np.where(span > 0, (w - lo) / np.where(span > 0, span, 1.0), 0.0).astype(np.float32)",
          replace="    with np.errstate(invalid=\"ignore\", divide=\"ignore\"):\n"
                  "        return ((w - lo) / span).astype(np.float32)"),
+    Edit("dropout applied to the logits instead of the features", find=FORWARD_TAIL,
+         replace="        return self.fc(x.flatten(1)).dropout(self.dropout)"),
+    Edit("head built for 10 classes whatever n_classes says",
+         find="self.fc = nn.Linear(16 * c2, self.n_classes)", replace="self.fc = nn.Linear(16 * c2, 10)"),
+    Edit("dropout drops whole channels (one draw per channel, not per feature)", find=FORWARD_TAIL,
+         replace="        from tinygrad.helpers import TRAINING\n"
+                 "        if TRAINING.value and self.dropout > 0:\n"
+                 "            keep = (Tensor.rand(x.shape[0], x.shape[1], 1, 1) >= self.dropout)\n"
+                 "            x = keep.where(x, 0) / (1 - self.dropout)\n"
+                 "        return self.fc(x.flatten(1))"),
+    Edit("evaluate keeps one module-level TinyJit (replays the first model it saw)",
+         find="""    @TinyJit
+    def predict(x: Tensor) -> Tensor:
+        return model(x).argmax(axis=1).realize()
+""", replace="""    global _PREDICT
+    if "_PREDICT" not in globals():
+        _PREDICT = TinyJit(lambda x: model(x).argmax(axis=1).realize())
+    predict = _PREDICT
+"""),
 ]
 
 ALTERNATIVES = [

@@ -45,6 +45,38 @@ MUTANTS = [
     Edit("Conv2d layer forgets its stride, padding, dilation and groups",
          find="return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)",
          replace="return conv2d(x, self.weight, self.bias)"),
+    Edit("Conv2d draws the bias before the weight",
+         find="        self.weight = Tensor.uniform(out_channels, in_channels // groups, kh, kw, low=-bound, high=bound)\n"
+              "        self.bias = Tensor.uniform(out_channels, low=-bound, high=bound) if bias else None\n",
+         replace="        self.bias = Tensor.uniform(out_channels, low=-bound, high=bound) if bias else None\n"
+                 "        self.weight = Tensor.uniform(out_channels, in_channels // groups, kh, kw, low=-bound, high=bound)\n"),
+    Edit("Conv2d fan_in ignores groups",
+         find="bound = 1 / math.sqrt(in_channels // groups * kh * kw)",
+         replace="bound = 1 / math.sqrt(in_channels * kh * kw)"),
+    Edit("Conv2d bias initialised to zeros",
+         find="self.bias = Tensor.uniform(out_channels, low=-bound, high=bound) if bias else None",
+         replace="self.bias = Tensor.zeros(out_channels) if bias else None"),
+    Edit("max_pool2d allows padding up to kernel - 1 (windows of padding alone)",
+         find='''    if any(p > k // 2 for p, k in zip(pad, kernel)):
+        raise ValueError(f"padding {padding!r} must be at most half of kernel_size {kernel_size!r}")
+    strides = kernel if stride is None else _pair(stride, "stride", 1)
+    return _windows(''',
+         replace='''    if any(p >= k for p, k in zip(pad, kernel)):
+        raise ValueError(f"padding {padding!r} must be at most half of kernel_size {kernel_size!r}")
+    strides = kernel if stride is None else _pair(stride, "stride", 1)
+    return _windows('''),
+    Edit("avg_pool2d(count_include_pad=False) counts the nonzero cells",
+         find="counts = _windows(x.ones_like(), kernel, strides, pad, (1, 1), 0.0).sum(axis=(-2, -1))",
+         replace="counts = (_windows(x, kernel, strides, pad, (1, 1), 0.0) != 0).sum(axis=(-2, -1))"),
+    Edit("receptive_field validates the stride only",
+         find='''        if len(layer) != 3 or not all(isinstance(v, int) for v in layer) or min(layer) < 1:
+            raise ValueError(f"each layer is (kernel, stride, dilation) with ints >= 1, got {layer!r}")
+        kernel, stride, dilation = layer
+''',
+         replace='''        kernel, stride, dilation = layer
+        if stride < 1:
+            raise ValueError(f"each layer is (kernel, stride, dilation) with ints >= 1, got {layer!r}")
+'''),
 ]
 
 ALTERNATIVES = [

@@ -28,6 +28,34 @@ MUTANTS = [
     Edit("vocabulary in order of first appearance", find="self.chars = sorted(set(text))", replace="self.chars = list(dict.fromkeys(text))"),
     Edit("tied matrix listed twice in parameters()", find="            unique.setdefault(id(t), t)\n        return list(unique.values())",
          replace="            unique.setdefault(id(t), t)\n        return nn.state.get_parameters(self)"),
+    Edit("train step without zero_grad (stale gradients added)", find="        optimizer.zero_grad()\n", replace=""),
+    Edit("train step with a summed loss",
+         find="sparse_categorical_crossentropy(y.reshape(-1)).backward()",
+         replace="sparse_categorical_crossentropy(y.reshape(-1), reduction=\"sum\").backward()"),
+    Edit("train step outside Context(TRAINING=1)", find="    @TinyJit\n    @Context(TRAINING=1)\n    def step(",
+         replace="    @TinyJit\n    def step("),
+    Edit("top_k by argsort (drops ties at the k-th value)",
+         find="        z = np.where(z < np.sort(z)[-top_k], -np.inf, z)",
+         replace="        z = z.copy()\n        z[np.argsort(z)[:-top_k]] = -np.inf"),
+    Edit("top_k >= V not guarded", find="    if top_k is not None and top_k < len(z):",
+         replace="    if top_k is not None:"),
+    Edit("decode accepts negative ids", find="            if not 0 <= i < len(self.chars):",
+         replace="            if i >= len(self.chars):"),
+    Edit("parameters() hand-written without the Linear biases",
+         find="""        unique = {}
+        for t in nn.state.get_parameters(self):
+            unique.setdefault(id(t), t)
+        return list(unique.values())""",
+         replace="""        params = [self.tok_emb.weight, self.pos_emb.weight, self.ln_f.weight, self.ln_f.bias]
+        for b in self.blocks:
+            params += [b.ln1.weight, b.ln1.bias, b.ln2.weight, b.ln2.bias,
+                       b.qkv.weight, b.proj.weight, b.fc.weight, b.fc_out.weight]
+        if self.head.weight is not self.tok_emb.weight:
+            params.append(self.head.weight)
+        return params"""),
+    Edit("get_batch keeps the data's dtype",
+         find="    return data[rows].astype(np.int32), data[rows + 1].astype(np.int32)",
+         replace="    return data[rows], data[rows + 1]"),
 ]
 
 ALTERNATIVES = [

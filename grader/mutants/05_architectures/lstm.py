@@ -32,6 +32,22 @@ MUTANTS = [
         return ref(x, hc)
         h, c = hc
         gates"""),
+    Edit("LSTM keeps its last state and starts from it when hc is None",
+         find="""        hs = []
+        for t in range(xs.shape[0]):""", replace="""        if hc is None:
+            hc = getattr(self, "_state", None)
+        hs = []
+        for t in range(xs.shape[0]):""", then=Edit("(store the state)",
+         find="        return Tensor.stack(*hs), hc\n",
+         replace="        self._state = (hc[0].detach(), hc[1].detach())\n        return Tensor.stack(*hs), hc\n")),
+    Edit("forget-gate 1s in bias_hh instead of bias_ih",
+         find="""            self.bias_ih = Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H)).contiguous()
+            self.bias_hh = Tensor.zeros(4 * H).contiguous()""",
+         replace="""            self.bias_ih = Tensor.zeros(4 * H).contiguous()
+            self.bias_hh = Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H)).contiguous()"""),
+    Edit("parameters() lists the biases first",
+         find="(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh) if t is not None]",
+         replace="(self.bias_ih, self.bias_hh, self.weight_ih, self.weight_hh) if t is not None]"),
 ]
 
 ALTERNATIVES = [

@@ -40,6 +40,9 @@ MUTANTS = [
     Edit("loss summed instead of averaged over tokens",
          find="sparse_categorical_crossentropy(target.reshape(-1))",
          replace="sparse_categorical_crossentropy(target.reshape(-1), reduction=\"sum\")"),
+    Edit("loss one-hots with the module constant VOCAB, not logits.shape[-1]",
+         find="    return logits.reshape(-1, logits.shape[-1]).sparse_categorical_crossentropy(target.reshape(-1))",
+         replace="    return -(logits.log_softmax(axis=-1) * target.one_hot(VOCAB)).sum(axis=-1).mean()"),
 ]
 
 ALTERNATIVES = [

@@ -32,6 +32,11 @@ MUTANTS = [
          replace="        return self.mu(h), self.logvar(h).relu()"),
     Edit("sample ignores the seed", find="    z = np.random.default_rng(seed).standard_normal((n, decoder.latent)).astype(np.float32)",
          replace="    z = np.random.default_rng(0).standard_normal((n, decoder.latent)).astype(np.float32)"),
+    Edit("KL summed over axis 1: a (d,) input fails", find=KL,
+         replace="    return -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(axis=1)"),
+    Edit("latent grid spacing divides by n - 1 (NaN codes for n = 1)",
+         find="    v = np.linspace(-span, span, n, dtype=np.float32)",
+         replace="    v = (-span + 2 * span * np.arange(n) / (n - 1)).astype(np.float32)"),
     Edit("latent grid with rows and columns swapped", find="    z[:, :, a] = v[None, :]\n    z[:, :, b] = v[:, None]",
          replace="    z[:, :, a] = v[:, None]\n    z[:, :, b] = v[None, :]"),
 ]
@@ -42,5 +47,7 @@ ALTERNATIVES = [
     Edit("BCE through softplus: log(1 + e^z) - z x", find=BCE, replace="    per_pixel = logits.softplus() - logits * x"),
     Edit("BCE through log-sigmoid identities", find=BCE,
          replace="    per_pixel = -(x * logits.logsigmoid() + (1 - x) * (-logits).logsigmoid())"),
+    Edit("BCE with relu(z) for max(z, 0)", find=BCE,
+         replace="    per_pixel = logits.relu() - logits * x + (-logits.abs()).exp().add(1).log()"),
     Edit("standard deviation as sqrt(exp(logvar))", find=REPARAM, replace="    return mu + logvar.exp().sqrt() * eps"),
 ]

@@ -56,6 +56,18 @@ MUTANTS = [
     Edit("pack forgets [SEP]", find="ids = [CLS] + self.encode(text)[:length - 2] + [SEP]",
          replace="ids = [CLS] + self.encode(text)[:length - 1]"),
     Edit("weights initialised with std 1", find="INIT_STD = 0.02", replace="INIT_STD = 1.0"),
+    Edit("inputs share memory with int32 ids (the caller's ids are masked in place)",
+         find="    inputs = ids.astype(np.int32).copy()", replace="    inputs = np.asarray(ids, dtype=np.int32)"),
+    Edit("the first character (id N_SPECIAL) is never chosen",
+         find="chosen = (ids >= N_SPECIAL) & (rng.random(ids.shape) < mask_prob)",
+         replace="chosen = (ids > N_SPECIAL) & (rng.random(ids.shape) < mask_prob)"),
+    Edit("a random replacement never draws the original token",
+         find="    random_ids = rng.integers(N_SPECIAL, vocab_size, size=ids.shape)",
+         replace="    random_ids = rng.integers(N_SPECIAL, vocab_size - 1, size=ids.shape)\n"
+                 "    random_ids = np.where(random_ids >= ids, random_ids + 1, random_ids)"),
+    Edit("classifier head with nn.Linear's default initialisation",
+         find="        self.head = init_linear(bert.d_model, n_classes)",
+         replace="        self.head = nn.Linear(bert.d_model, n_classes)"),
 ]
 
 ALTERNATIVES = [

@@ -41,6 +41,10 @@ MUTANTS = [
     Edit("ranked by the signed value instead of the magnitude (the most negative weights go)",
          find="    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]",
          replace="    magnitudes = [w.numpy().ravel() for w in weights.values()]"),
+    Edit("structured count truncated: int(sparsity * n_slices) slices pruned",
+         find="    keep = _keep_mask(norms, sparsity).astype(np.float32)\n",
+         replace="    order = np.argsort(norms, kind=\"stable\")\n    keep = np.ones(norms.size, np.float32)\n"
+                 "    keep[order[:int(sparsity * norms.size)]] = 0.0\n"),
     Edit("structured pruning by the L1 norm", find="    norms = np.sqrt((w * w).sum(axis=others))",
          replace="    norms = np.abs(w).sum(axis=others)"),
     Edit("sparsity counts the zero biases too",
@@ -102,6 +106,8 @@ MUTANTS = [
 ]
 
 ALTERNATIVES = [
+    Edit("structured slices ranked by the squared norm (same order)",
+         find="    norms = np.sqrt((w * w).sum(axis=others))\n", replace="    norms = (w * w).sum(axis=others)\n"),
     Edit("ranks from np.lexsort on (position, magnitude)", find=KEEP,
          replace="""    order = np.lexsort((np.arange(magnitudes.size), magnitudes))
     keep = np.ones(magnitudes.size, dtype=bool)

@@ -90,6 +90,12 @@ MUTANTS = [
          replace="    start = clock()\n    for _ in range(repeats):\n        fn()\n"
                  "    timings = [(clock() - start) * 1000.0 / repeats] * repeats"),
     Edit("report shows accuracy as a fraction", find="f\"{100 * acc:.2f}%\"", replace="f\"{acc:.4f}\""),
+    Edit("report: every cell left-aligned (numbers too)",
+         find="        lines.append(line(c.ljust(w) if i < 2 else c.rjust(w)",
+         replace="        lines.append(line(c.ljust(w)"),
+    Edit("report: only the text cells are checked against their widths",
+         find="        for cell, width in zip(cells, REPORT_WIDTHS):\n            if len(cell) > width:",
+         replace="        for cell, width in zip(cells[:2], REPORT_WIDTHS):\n            if len(cell) > width:"),
 ]
 
 ALTERNATIVES = [

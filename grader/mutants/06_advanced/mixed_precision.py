@@ -18,8 +18,18 @@ UPDATE = """        if found_inf:
             self.scale = min(self.scale * self.growth_factor, self.max_scale)
             self.good_steps = 0
 """
+UNDERFLOW = ("    stored = Tensor([value]).cast(dtype).contiguous().realize()\n"
+             "    return value != 0 and stored.float().item() == 0.0\n")
 
 MUTANTS = [
+    Edit("underflow as |value| < smallest subnormal (ignores rounding up to it)",
+         find=UNDERFLOW,
+         replace="    import numpy as np\n"
+                 "    tiny = float(np.finfo(np.float16 if dtype == dtypes.float16 else np.float32).smallest_subnormal)\n"
+                 "    return value != 0 and abs(value) < tiny\n"),
+    Edit("unscale divides in the gradients' dtype (float16: S = 2^27 gives 0)",
+         find="        unscaled = [g.float() * inv for g in grads]\n",
+         replace="        unscaled = [(g / self.scale).float() for g in grads]\n"),
     Edit("never skips: the optimizer steps on inf gradients", find="    if not found_inf:\n", replace="    if True:\n"),
     Edit("overflow handled by zeroing the gradients and stepping anyway", find=STEP,
          replace="""    for p, g in zip(master, unscaled):
@@ -81,6 +91,11 @@ ALTERNATIVES = [
             self.good_steps, self.skipped = 0, self.skipped + 1
             self.scale = max(self.min_scale, self.scale * self.backoff_factor)
 """),
+    Edit("underflow checked by a NumPy cast",
+         find=UNDERFLOW,
+         replace="    import numpy as np\n"
+                 "    np_dt = {dtypes.float16: np.float16, dtypes.float32: np.float32, dtypes.float64: np.float64}[dtype]\n"
+                 "    return value != 0 and float(np_dt(value)) == 0.0\n"),
     Edit("gradients through backward() and .grad",
          find="    grads = scaler.scale_loss(loss).gradient(*copies)\n",
          replace="    scaler.scale_loss(loss).backward()\n    grads = [c.grad for c in copies]\n"),

@@ -63,6 +63,23 @@ MUTANTS = [
     Edit("PercentileObserver on x instead of |x|",
          find="        self._seen.append(np.abs(x.numpy().astype(np.float32).ravel()))",
          replace="        self._seen.append(x.numpy().astype(np.float32).ravel())"),
+    Edit("quantize without the float32 cast (float16 w gives a float16 scale)",
+         find="    w = w.cast(dtypes.float32)\n    if axis is None:", replace="    if axis is None:"),
+    Edit("MinMaxObserver tests lo/hi by truthiness (a running 0 is forgotten)", find=MINMAX,
+         replace="        self.lo = lo if not self.lo else min(self.lo, lo)\n"
+                 "        self.hi = hi if not self.hi else max(self.hi, hi)"),
+    Edit("PercentileObserver keeps the tensor, not a copy",
+         find="        self._seen.append(np.abs(x.numpy().astype(np.float32).ravel()))",
+         replace="        self._seen.append(x)",
+         then=Edit("", find="        p = float(np.percentile(np.concatenate(self._seen), self.percentile))",
+                   replace="        p = float(np.percentile(np.concatenate([np.abs(t.numpy().astype(np.float32).ravel())"
+                           " for t in self._seen]), self.percentile))")),
+    Edit("QuantizedLinear keeps the bias's dtype (float16 stays float16)",
+         find="        self.bias = None if bias is None else bias.cast(dtypes.float32).contiguous().realize()",
+         replace="        self.bias = None if bias is None else bias.contiguous().realize()"),
+    Edit("STE gradient 0 at the boundary |x| = 127 * scale", find=STE,
+         replace="    xf = x.cast(dtypes.float32)\n    inside = (xf.abs() < limit).cast(dtypes.float32)\n"
+                 "    return xf * inside + (rounded - xf * inside).detach()"),
     Edit("STE that blocks all gradient (round has zero gradient)", find=STE, replace="    return rounded"),
     Edit("STE that passes the gradient everywhere, also where x was clipped", find=STE,
          replace="    return x + (rounded - x).detach()"),

@@ -79,6 +79,19 @@ MUTANTS = [
     Edit("global norm as the sum of the tensors' norms",
          find="    total = sum(p.grad.float().square().sum() for p in with_grad).sqrt()\n",
          replace="    total = sum(p.grad.float().square().sum().sqrt() for p in with_grad)\n"),
+    Edit("clipped gradients not cast back (float16 grads become float32)",
+         find="        p.grad = (p.grad * factor).cast(p.grad.dtype)\n", replace="        p.grad = p.grad * factor\n"),
+    Edit("global norm summed in the gradients' dtype (float16 overflows)",
+         find="    total = sum(p.grad.float().square().sum() for p in with_grad).sqrt()\n",
+         replace="    total = sum(p.grad.square().sum() for p in with_grad).sqrt()\n"),
+    Edit("step decay accepts gamma > 1",
+         find="    if step < 0 or step_size < 1 or base_lr < 0 or not (0 < gamma <= 1):\n",
+         replace="    if step < 0 or step_size < 1 or base_lr < 0 or gamma <= 0:\n"),
+    Edit("moments built with zeros_like (float16 for a float16 parameter)",
+         find="        self.m = [Tensor.zeros(*p.shape, device=p.device).contiguous() for p in self.params]\n"
+              "        self.v = [Tensor.zeros(*p.shape, device=p.device).contiguous() for p in self.params]\n",
+         replace="        self.m = [p.zeros_like().contiguous() for p in self.params]\n"
+                 "        self.v = [p.zeros_like().contiguous() for p in self.params]\n"),
     Edit("parameters without a gradient get zeros", find="    with_grad = [p for p in params if p.grad is not None]\n",
          replace="    params = list(params)\n    for p in params:\n        if p.grad is None:\n            p.grad = p.detach().zeros_like()\n"
                  "    with_grad = params\n"),
@@ -100,6 +113,10 @@ ALTERNATIVES = [
             p.grad = g if p.grad is None else p.grad + g
         Tensor.realize(loss, *[p.grad for p in params if p.grad is not None])
 """),
+    Edit("clipping skipped when the norm is below max_norm",
+         find="    for p in with_grad:\n        p.grad = (p.grad * factor).cast(p.grad.dtype)\n",
+         replace="    if total.item() + 1e-6 > max_norm:\n        for p in with_grad:\n"
+                 "            p.grad = (p.grad * factor).cast(p.grad.dtype)\n"),
     Edit("global norm and factor computed in NumPy", find=CLIP,
          replace="""    import numpy as np
     total = Tensor(float(np.sqrt(sum((p.grad.numpy().astype(np.float64) ** 2).sum() for p in with_grad))))

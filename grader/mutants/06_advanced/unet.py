@@ -24,6 +24,18 @@ MUTANTS = [
          replace="        x = self.bn1(self.conv1(x).relu())\n        return self.bn2(self.conv2(x).relu())"),
     Edit("no size check: tinygrad fails somewhere inside the decoder",
          find="        if x.shape[2] % step or x.shape[3] % step:\n", replace="        if False:\n"),
+    Edit("head built before the encoders (Tensor.manual_seed gives other weights)",
+         find="        self.head = nn.Conv2d(width, n_classes, 1)\n", replace="",
+         then=Edit("", find="        channels = [in_channels] + [width * 2 ** i for i in range(depth)]\n",
+                   replace="        self.head = nn.Conv2d(width, n_classes, 1)\n"
+                           "        channels = [in_channels] + [width * 2 ** i for i in range(depth)]\n")),
+    Edit("BatchNorm with momentum 0.01",
+         find="        self.conv1, self.bn1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm(c_out)\n",
+         replace="        self.conv1, self.bn1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), "
+                 "nn.BatchNorm(c_out, momentum=0.01)\n",
+         then=Edit("", find="        self.conv2, self.bn2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm(c_out)\n",
+                   replace="        self.conv2, self.bn2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), "
+                           "nn.BatchNorm(c_out, momentum=0.01)\n")),
     Edit("bottleneck skipped", find="        x = self.bottleneck(x)\n", replace=""),
     Edit("loss flattens the logits without moving the class axis last",
          find="logits.permute(0, 2, 3, 1).reshape(-1, n_classes)", replace="logits.reshape(-1, n_classes)"),

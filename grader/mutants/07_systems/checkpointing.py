@@ -92,6 +92,9 @@ MUTANTS = [
         peak = max(peak, start + self.nbytes)
         return out
 """),
+    Edit("saved segment inputs left lazy (each segment recomputes every one before it)",
+         find="        inputs.append(seg(inputs[-1]).detach().realize())",
+         replace="        inputs.append(seg(inputs[-1]).detach())"),
 ]
 
 ALTERNATIVES = [
