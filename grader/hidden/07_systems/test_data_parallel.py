@@ -92,10 +92,12 @@ def test_allreduce_mean_is_a_weighted_mean_on_every_device():
 def test_allreduce_mean_bad_input():
     a, b = Tensor(np.ones(3, np.float32)).realize(), Tensor(np.ones(3, np.float32), device="CPU:1").realize()
     assert_raises(ValueError, mine.allreduce_mean, [], what="allreduce_mean([])")
-    for w in ([0.5, 0.4], [1.5, -0.5], [1.0], [0.5, 0.25, 0.25], [1.0, 1.0]):
+    for w in ([0.5, 0.4], [1.5, -0.5], [1.0], [0.5, 0.25, 0.25], [1.0, 1.0], [0.5, 0.499]):
         assert_raises(ValueError, mine.allreduce_mean, [a, b], w, what=f"allreduce_mean with weights {w}")
     c = Tensor(np.ones(4, np.float32), device="CPU:1").realize()
     assert_raises(ValueError, mine.allreduce_mean, [a, c], what="allreduce_mean of shapes (3,) and (4,)")
+    h = Tensor(np.ones(3, np.float16), device="CPU:1").realize()
+    assert_raises(ValueError, mine.allreduce_mean, [a, h], what="allreduce_mean of dtypes float32 and float16")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -161,6 +163,26 @@ def test_bucketed_allreduce_bad_input():
         assert_raises(ValueError, mine.bucketed_allreduce, g, limit, what=f"bucket_bytes={limit}")
     bad = [[Tensor(np.ones(3, np.float32))], [Tensor(np.ones(4, np.float32), device="CPU:1")]]
     assert_raises(ValueError, mine.bucketed_allreduce, bad, 64, what="replicas with gradients of shapes (3,) and (4,)")
+    extra = [g[0], [g[1][0], Tensor(np.ones(3, np.float32), device="CPU:1")]]
+    assert_raises(ValueError, mine.bucketed_allreduce, extra, 64, what="replicas with 1 and 2 gradients")
+    mixed = [[g[0][0], Tensor(np.ones(3, np.float16))],
+             [g[1][0], Tensor(np.ones(3, np.float16), device="CPU:1")]]
+    assert_raises(ValueError, mine.bucketed_allreduce, mixed, 64, what="gradients of float32 and float16")
+
+
+def test_bucketed_allreduce_counts_bytes_of_the_gradients_dtype():
+    # float16: 6, 8, 10, 2, 12, 8 bytes. bucket_bytes=14 gives [0, 1], [2, 3], [4], [5]
+    rng = np.random.default_rng(12)
+    arrays = [[rng.normal(size=s).astype(np.float16) for s in SHAPES] for _ in D2]
+    grads = [[Tensor(a, device=d).realize() for a in arrs] for arrs, d in zip(arrays, D2)]
+    reduced, layout = mine.bucketed_allreduce(grads, 14, [0.5, 0.5])
+    if [list(b) for b in layout] != _layout([int(np.prod(s)) * 2 for s in SHAPES], 14):
+        raise Mismatch(f"bucketed_allreduce of float16 gradients, bucket_bytes=14: layout {layout}. "
+                       "A gradient's size is numel * itemsize of its dtype (2 for float16)")
+    for i, (g, a, b) in enumerate(zip(reduced[1], *arrays)):
+        want = (0.5 * a.astype(np.float64) + 0.5 * b.astype(np.float64)).astype(np.float16)
+        assert_matches(np.asarray(g.numpy(), np.float32), want.astype(np.float32), rtol=2e-3, atol=2e-3,
+                       what=f"bucketed_allreduce of float16 gradients: gradient {i} of replica 1")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -89,6 +89,13 @@ def test_conv2d_output_size_matches_tinygrad():
         if got is None or tuple(int(v) for v in got) != tuple(want):
             raise Mismatch(f"conv2d_output_size({h}, {w}, kernel {(kh, kw)}, stride={stride}, padding={padding}, "
                            f"dilation={dilation}) differs from the shape tinygrad's Conv2d produces")
+    for h, w, k, pad, dil in ((2, 3, 3, 1, 1), (1, 1, 3, 1, 1), (3, 3, 3, 2, 2), (2, 2, (3, 2), (1, 0), 1)):
+        want = nn.Conv2d(1, 1, k, padding=pad, dilation=dil)(Tensor.empty(1, 1, h, w)).shape[2:]
+        got = mine.conv2d_output_size(h, w, k, padding=pad, dilation=dil)
+        if got is None or tuple(int(v) for v in got) != tuple(want):
+            raise Mismatch(f"conv2d_output_size({h}, {w}, kernel {k}, padding={pad}, dilation={dil}): "
+                           "the padded input fits the kernel. Only a padded input smaller than the "
+                           "dilated kernel raises")
     assert_raises(ValueError, mine.conv2d_output_size, 4, 4, 5, what="conv2d_output_size: 5x5 kernel on a 4x4 input")
     assert_raises(ValueError, mine.conv2d_output_size, 5, 5, 3, dilation=3,
                   what="conv2d_output_size: 3x3 kernel with dilation 3 (spans 7) on a 5x5 input")
@@ -126,6 +133,10 @@ def test_analytic_flops_linear_rows_and_bias():
     _same_int(mine.analytic_flops([], (3, 5)), 0, what="analytic_flops of no layers")
     assert_raises(ValueError, mine.analytic_flops, [l1, nn.Linear(6, 2)], (3, 5),
                   what="analytic_flops: Linear(5, 7) followed by Linear(6, 2)")
+    assert_raises(ValueError, mine.analytic_flops, [nn.Conv2d(4, 6, 3)], (2, 3, 9, 9),
+                  what="analytic_flops: Conv2d(4, 6, 3) on 3 input channels")
+    assert_raises(ValueError, mine.analytic_flops, [nn.Conv2d(3, 5, 3, padding=1), nn.Conv2d(4, 4, 3)],
+                  (2, 3, 9, 9), what="analytic_flops: Conv2d(3, 5) followed by Conv2d(4, 4)")
 
 
 def test_analytic_flops_within_ten_percent_of_global_ops():
@@ -165,6 +176,7 @@ def test_step_counters_against_the_graders_own_reading():
     cases = [("a + b (lazy result)", lambda: a + b),
              ("p @ q (lazy result)", lambda: p @ q),
              ("(a * 2, p @ q) (a tuple of lazy results)", lambda: (a * 2, p @ q)),
+             ("[a * 2, p @ q] (a list of lazy results)", lambda: [a * 2, p @ q]),
              ("fn realizing a + b itself, returning None", realized_inside)]
     for label, fn in cases:
         (a - b).realize()                       # earlier work that must not leak into the count
@@ -206,7 +218,8 @@ def test_roofline_min_and_knee():
             raise Mismatch(f"bound({x}, peak 200, bandwidth 50): the knee is at 4 FLOP/byte; got {got!r}")
     for fn, args in ((mine.roofline, (1.0, 0.0, 10.0)), (mine.roofline, (1.0, 10.0, -1.0)),
                      (mine.roofline, (-1.0, 10.0, 10.0)), (mine.ridge_point, (0.0, 1.0)),
-                     (mine.bound, (1.0, 10.0, 0.0))):
+                     (mine.bound, (1.0, 10.0, 0.0)), (mine.bound, (-1.0, 10.0, 10.0)),
+                     (mine.roofline, (np.array([1.0, -0.5, 2.0]), 10.0, 10.0))):
         assert_raises(ValueError, fn, *args, what=f"{fn.__name__}{args}")
 
 
@@ -239,7 +252,8 @@ def test_measure_peak_and_bandwidth_with_scripted_clocks():
     assert_matches(got, 2 * 4096 / 1e-6 / 1e9, what="measure_bandwidth(nbytes=4096) with timed copies of 2, 3, 1 us",
                    rtol=1e-6, check_dtype=False)
     for fn, kwargs in ((mine.measure_peak_gflops, dict(repeats=0)), (mine.measure_peak_gflops, dict(n=0)),
-                       (mine.measure_bandwidth, dict(repeats=0)), (mine.measure_bandwidth, dict(nbytes=0))):
+                       (mine.measure_bandwidth, dict(repeats=0)), (mine.measure_bandwidth, dict(nbytes=0)),
+                       (mine.measure_bandwidth, dict(nbytes=3))):
         assert_raises(ValueError, fn, **kwargs, what=f"{fn.__name__}({kwargs})")
     for fn, kwargs in ((mine.measure_peak_gflops, dict(n=64, repeats=2)), (mine.measure_bandwidth, dict(nbytes=1 << 16))):
         v = fn(**kwargs)
@@ -273,6 +287,9 @@ class FakeDevice:
 def _check_result(r, samples, what):
     s = np.asarray(samples, dtype=np.float64)
     got = getattr(r, "samples", None)
+    if not isinstance(got, np.ndarray) or got.dtype != np.float64:
+        raise Mismatch(f"{what}: samples should be a float64 NumPy array. "
+                       f"Got {type(got).__name__}")
     if got is None or np.asarray(got).shape != s.shape:
         raise Mismatch(f"{what}: samples should hold the {s.size} timed repeats only (warm-up excluded), in order")
     assert_matches(np.asarray(got, dtype=np.float64), s, what=f"{what}: samples (in call order)", rtol=1e-9, atol=1e-12)
@@ -364,6 +381,10 @@ def test_bootstrap_ci_contains_narrows_and_repeats():
         raise Mismatch("bootstrap_ci with the same seed gave different intervals")
     if tuple(a) == tuple(c):
         raise Mismatch("bootstrap_ci gave the same interval for seeds 99 and 100 (is the seed used?)")
+    lo, hi = mine.bootstrap_ci(small, stat=np.mean, n_resamples=1, seed=4)
+    if not lo == hi:
+        raise Mismatch("bootstrap_ci(n_resamples=1) gave an interval of width > 0. "
+                       "It draws n_resamples resamples: one statistic, low == high")
     lo95, hi95 = mine.bootstrap_ci(large, stat=np.mean, level=0.95, n_resamples=1000, seed=1)
     lo50, hi50 = mine.bootstrap_ci(large, stat=np.mean, level=0.5, n_resamples=1000, seed=1)
     if not lo95 < lo50 < hi50 < hi95:

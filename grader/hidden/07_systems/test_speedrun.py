@@ -74,6 +74,9 @@ def test_calls_are_independent():
     _check("a second call with hidden width 8", X, Y, _params(6, 8, 3), 4, 3)
     _check("a third call, hidden width 5 again, other values", X, Y, _params(6, 5, 3, scale=0.3), 4, 3)
     _check("a fourth call with another learning rate", X, Y, P2, 4, 3, lr=0.05)
+    # the same shapes, other data: nothing of X or Y may be kept on the device between calls
+    _check("a fifth call on other rows and labels of the same shape", X[::-1].copy(), Y[::-1].copy(),
+           P2, 4, 3)
 
 
 def test_the_callers_arrays_are_not_changed():
