@@ -66,14 +66,7 @@ def test_scale_loss_is_float32_and_unscale_finds_inf_and_nan():
     rng = np.random.default_rng(7)
     g = (rng.normal(size=(3, 4)) * 2 ** 10).astype(np.float16)
     h = (rng.normal(size=4) * 2 ** 10).astype(np.float16)
-    unscaled, found = scaler.unscale([Tensor(g), Tensor(h)])
-    if found is not False and found is not np.False_:
-        raise Mismatch(f"unscale reported found_inf={found!r} for finite gradients")
-    for k, (u, x) in enumerate(zip(unscaled, (g, h))):
-        if u.dtype != dtypes.float32:
-            raise Mismatch(f"unscaled gradient {k + 1} is {u.dtype}; it should be float32")
-        assert_matches(u.numpy(), x.astype(np.float32) / 2 ** 16, what=f"unscaled gradient {k + 1} of 2 "
-                       "(float16 input, S = 2^16)", rtol=1e-6, atol=0)
+    _check_unscale(scaler, g, h, 16)
     for bad, name in ((np.inf, "inf"), (-np.inf, "-inf"), (np.nan, "NaN")):
         h2 = h.copy()
         h2[2] = bad
@@ -84,21 +77,26 @@ def test_scale_loss_is_float32_and_unscale_finds_inf_and_nan():
         raise Mismatch("unscale changed the scaler's state; only update() should")
 
 
-
 def test_unscale_divides_in_float32_for_large_scales():
     # S = 2^27 is beyond float16's range (and 1/S below it): the division must happen in float32
     scaler = mine.DynamicLossScaler(init_scale=2.0 ** 27, max_scale=2.0 ** 27)
     rng = np.random.default_rng(9)
     g = (rng.normal(size=(3, 4)) * 2 ** 10).astype(np.float16)
     h = (rng.normal(size=4) * 2 ** 10).astype(np.float32)
+    _check_unscale(scaler, g, h, 27)
+
+
+def _check_unscale(scaler, g, h, log2_scale):
+    """unscale of the finite gradients g and h by S = 2^log2_scale: float32 results, no inf found."""
     unscaled, found = scaler.unscale([Tensor(g), Tensor(h)])
     if found is not False and found is not np.False_:
-        raise Mismatch(f"unscale with S = 2^27 reported found_inf={found!r} for finite gradients")
+        raise Mismatch(f"unscale with S = 2^{log2_scale} reported found_inf={found!r} for finite gradients")
     for k, (u, x) in enumerate(zip(unscaled, (g, h))):
         if u.dtype != dtypes.float32:
             raise Mismatch(f"unscaled gradient {k + 1} is {u.dtype}; it should be float32")
-        assert_matches(u.numpy(), x.astype(np.float32) / 2 ** 27, what=f"unscaled gradient {k + 1} of 2 "
-                       f"({x.dtype} input, S = 2^27: divide in float32)", rtol=1e-6, atol=0)
+        assert_matches(u.numpy(), x.astype(np.float32) / 2 ** log2_scale, rtol=1e-6, atol=0,
+                       what=f"unscaled gradient {k + 1} of 2 ({x.dtype} input, S = 2^{log2_scale}: "
+                       "divide in float32)")
 
 
 def test_underflow_is_rescued_by_scaling():
