@@ -284,6 +284,7 @@ def test_train_step_two_sgd_steps_against_the_models_own_gradients():
         logits = model(Tensor(x))
         loss = logits.reshape(-1, V).sparse_categorical_crossentropy(Tensor(y).reshape(-1))
         grads = loss.gradient(*params)
+        Tensor.realize(loss, *grads)  # one schedule for all of them, not one per .numpy()
         want_loss = loss.item()
         want = [p.numpy() - 0.5 * g.numpy() for p, g in zip(params, grads)]
         seen.clear()
