@@ -67,7 +67,6 @@ def test_scales_and_codes_per_tensor_and_per_channel():
                   what="quantize of an int32 tensor")
 
 
-
 def test_quantize_float16_weights_gives_float32_scales():
     w = _weight(np.random.default_rng(62)).astype(np.float16)
     for axis in (1, None):
@@ -288,7 +287,6 @@ def test_fake_quantize_forward_and_straight_through_gradient():
                        what=f"gradient of sum(g * fake_quantize(x, {name})) (straight through inside "
                             f"the range, 0 where x was clipped)")
     assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
-
 
 
 def test_straight_through_gradient_includes_the_boundary():

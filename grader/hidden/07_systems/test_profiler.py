@@ -382,7 +382,7 @@ def test_bootstrap_ci_contains_narrows_and_repeats():
     if tuple(a) == tuple(c):
         raise Mismatch("bootstrap_ci gave the same interval for seeds 99 and 100 (is the seed used?)")
     lo, hi = mine.bootstrap_ci(small, stat=np.mean, n_resamples=1, seed=4)
-    if not lo == hi:
+    if lo != hi:
         raise Mismatch("bootstrap_ci(n_resamples=1) gave an interval of width > 0. "
                        "It draws n_resamples resamples: one statistic, low == high")
     lo95, hi95 = mine.bootstrap_ci(large, stat=np.mean, level=0.95, n_resamples=1000, seed=1)
