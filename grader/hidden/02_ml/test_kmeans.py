@@ -189,3 +189,40 @@ def test_fit_twice_starts_afresh_and_leaves_inputs_alone():
     again = model.fit(other)
     assert_matches(again.cluster_centers_, fresh.cluster_centers_, what="cluster_centers_ of a third fit, same data and seed "
                    "(default_rng(seed) is created in every fit)", rtol=1e-9)
+
+
+def test_stopping_rule_across_tolerances():
+    # the shift is the SUM over centres of the SQUARED move, compared with tol * mean of the per-column
+    # variances; the second data set has columns with very different means (a flattened variance differs)
+    start = X[[3, 4, 5, 6, 7, 8]]
+    for data in (X, X + [0.0, 40.0]):
+        init = start + (data[0] - X[0])
+        for tol in (1e-6, 1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0):
+            a, b = mine.KMeans(6, tol=tol).fit(data, init=init), ref.KMeans(6, tol=tol).fit(data, init=init)
+            assert_matches(a.n_iter_, b.n_iter_,
+                           what=f"n_iter_ with tol={tol} (stop once sum over centres of ||new - old||^2 <= "
+                                "tol * mean(var(X, axis=0)))")
+            assert_matches(a.cluster_centers_, b.cluster_centers_,
+                           what=f"cluster_centers_ with tol={tol} (the centres moved in the last iteration are "
+                                "the ones kept)", rtol=1e-7, atol=1e-9)
+
+
+def test_one_iteration_with_empty_clusters():
+    # after a single iteration the centres show the refill rule exactly: the farthest row whose cluster keeps
+    # another row moves to the empty centre and counts only there
+    start = np.vstack([X[[0, 30, 60, 90, 110]], [[500.0, 500.0]]])
+    a, b = mine.KMeans(6, max_iter=1).fit(X, init=start), ref.KMeans(6, max_iter=1).fit(X, init=start)
+    assert_matches(a.cluster_centers_, b.cluster_centers_,
+                   what="cluster_centers_ after one iteration with an empty cluster (the moved row leaves its old "
+                        "cluster's mean)", rtol=1e-9, atol=1e-12)
+    # the farthest row is alone in its cluster: taking it would empty that cluster, so the next farthest moves
+    pts = np.array([[0.0, 0.0], [0.0, 1.0], [2.0, 0.0], [20.0, 0.0]])  # no ties in the distances
+    init = np.array([[0.3, 0.3], [30.0, 0.0], [500.0, 500.0]])
+    with np.errstate(all="ignore"):
+        a = mine.KMeans(3, max_iter=1).fit(pts, init=init)
+    b = ref.KMeans(3, max_iter=1).fit(pts, init=init)
+    assert_matches(a.cluster_centers_, b.cluster_centers_,
+                   what="cluster_centers_ after one iteration when the farthest row is the only row of its "
+                        "cluster (refill from rows whose cluster keeps another row)", rtol=1e-9, atol=1e-12)
+    assert_raises(ValueError, mine.KMeans(4).fit, pts[:3], init=pts, what="KMeans(4).fit of 3 rows with a 4-row init "
+                  "(n_clusters > N)")

@@ -21,6 +21,9 @@ def test_mse_on_matrices_averages_every_entry():
     assert_matches(mine.mse(pred, target), ref.mse(pred, target), what="mse on a 7x3 batch", rtol=1e-9)
     assert_matches(mine.mse_grad(pred, target), ref.mse_grad(pred, target), what="mse_grad on a 7x3 batch", rtol=1e-9, n=21)
     assert_raises(ValueError, mine.mse, np.zeros(3), np.zeros(4), what="mse with shapes (3,) and (4,)")
+    assert_raises(ValueError, mine.mse, np.zeros(3), np.ones((3, 1)),
+                  what="mse with shapes (3,) and (3, 1) (NumPy would broadcast them to (3, 3): compare the "
+                       "shapes, do not rely on broadcasting)")
 
 
 def test_mse_grad_is_the_gradient_of_mse():
@@ -90,6 +93,9 @@ def test_categorical_cross_entropy_averages_over_samples():
     soft = ref.softmax(rng.normal(size=(8, 5)))
     assert_matches(mine.categorical_cross_entropy(logits, soft), ref.categorical_cross_entropy(logits, soft),
                    what="categorical_cross_entropy with probability rows as targets", rtol=1e-9)
+    assert_matches(mine.categorical_cross_entropy_grad(logits, soft), ref.categorical_cross_entropy_grad(logits, soft),
+                   what="categorical_cross_entropy_grad with probability rows as targets (softmax - t, not an index "
+                        "subtraction of an argmax)", rtol=1e-7, atol=1e-12, n=8)
     assert_matches(mine.categorical_cross_entropy_grad(logits, labels), ref.categorical_cross_entropy_grad(logits, labels),
                    what="categorical_cross_entropy_grad, 8 x 5", rtol=1e-7, atol=1e-12, n=8)
     assert_matches(mine.categorical_cross_entropy_grad(logits, labels),
@@ -113,6 +119,13 @@ def test_categorical_cross_entropy_extreme_logits():
 def test_bad_label_shape_raises():
     assert_raises(ValueError, mine.categorical_cross_entropy, np.zeros((4, 3)), np.zeros((4, 2)),
                   what="categorical_cross_entropy with (4, 2) targets for (4, 3) logits")
+    # a column of labels broadcasts against the logits unless the shape is checked
+    column = np.array([[0.0], [2.0], [1.0], [0.0]])
+    for name in ("categorical_cross_entropy", "categorical_cross_entropy_grad"):
+        assert_raises(ValueError, getattr(mine, name), np.zeros((4, 3)), column,
+                      what=f"{name} with (4, 1) labels for (4, 3) logits (labels are (N,) or (N, K))")
+    assert_raises(ValueError, mine.categorical_cross_entropy_grad, np.zeros((4, 3)), np.zeros((4, 2)),
+                  what="categorical_cross_entropy_grad with (4, 2) targets for (4, 3) logits")
 
 
 def test_penalties_and_gradients():

@@ -68,6 +68,9 @@ def test_softmax_regression_matches_reference(kw):
 def test_predict_before_fit_raises():
     for name in ("LinearRegression", "SoftmaxRegression"):
         assert_raises(mine.NotFittedError, getattr(mine, name)().predict, X, what=f"{name}().predict before fit")
+    for name in ("LogisticRegression", "SoftmaxRegression"):  # the probabilities need the weights too
+        assert_raises(mine.NotFittedError, getattr(mine, name)().predict_proba, X,
+                      what=f"{name}().predict_proba before fit")
 
 
 MODELS = {"LinearRegression": (dict(lr=0.05, n_iters=15, l1=0.1, l2=0.1), Y_REG),
@@ -92,6 +95,20 @@ def test_second_fit_starts_afresh(name):
                    "fit (one entry per step of this fit only)", rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_zero_iterations_leave_the_zero_model(name):
+    # n_iters=0 takes no step: the fitted model is the all-zero one, with an empty loss history
+    kw, y = MODELS[name]
+    a, b = getattr(mine, name)(**{**kw, "n_iters": 0}).fit(X, y), getattr(ref, name)(**{**kw, "n_iters": 0}).fit(X, y)
+    assert_matches(a.coef_, b.coef_,
+                   what=f"{name}.coef_ after fit with n_iters=0 (set the weights after the loop, not in it)")
+    assert_matches(np.asarray(a.loss_history_, dtype=np.float64), np.zeros(0),
+                   what=f"{name}.loss_history_ with n_iters=0")
+    method = "predict" if name == "LinearRegression" else "predict_proba"
+    assert_matches(getattr(a, method)(X[:3]), getattr(b, method)(X[:3]),
+                   what=f"{name}.{method} after fit with n_iters=0")
+
+
 def test_softmax_regression_with_huge_inputs_stays_finite():
     Xh, yh = X * 400.0, Y_MULTI
     with np.errstate(all="ignore"):
@@ -99,6 +116,22 @@ def test_softmax_regression_with_huge_inputs_stays_finite():
     b = ref.SoftmaxRegression(lr=0.5, n_iters=6).fit(Xh, yh)
     assert_matches(np.asarray(a.loss_history_), np.asarray(b.loss_history_), what="SoftmaxRegression.loss_history_ with logits in "
                    "the thousands (log-softmax with the row maximum subtracted, never log of a probability)", rtol=1e-6)
+    with np.errstate(all="ignore"):
+        got = a.predict_proba(Xh[:6])
+    assert_matches(got, b.predict_proba(Xh[:6]),
+                   what="SoftmaxRegression.predict_proba with logits in the thousands (subtract the row maximum "
+                        "before exp)", rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_regression_classes_run_to_the_largest_label():
+    # label 1 never occurs: K is still max(y) + 1 = 4 and class 1 keeps its own column
+    y = np.where(Y_MULTI == 1, 0, Y_MULTI)
+    a, b = mine.SoftmaxRegression(lr=0.1, n_iters=10).fit(X, y), ref.SoftmaxRegression(lr=0.1, n_iters=10).fit(X, y)
+    assert_matches(a.coef_, b.coef_,
+                   what="SoftmaxRegression.coef_ when a label below the largest never occurs (K = max(y) + 1, "
+                        "not the number of distinct labels)", rtol=1e-6, atol=1e-9)
+    assert_matches(a.predict_proba(X[:4]), b.predict_proba(X[:4]),
+                   what="SoftmaxRegression.predict_proba with an absent label", rtol=1e-6, atol=1e-9)
 
 
 def test_prediction_conventions_and_dtypes():

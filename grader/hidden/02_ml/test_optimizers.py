@@ -60,6 +60,36 @@ def test_shape_mismatch_raises():
     for name, make in CONFIGS.items():
         assert_raises(ValueError, make(mine).step, [np.zeros((2, 2))], [np.zeros(4)], what=f"{name}.step with a (4,) gradient for a (2, 2) parameter")
         assert_raises(ValueError, make(mine).step, [np.zeros(2)], [np.zeros(2), np.zeros(2)], what=f"{name}.step with 1 parameter and 2 gradients")
+        # shapes that NumPy would broadcast silently still differ
+        assert_raises(ValueError, make(mine).step, [np.zeros((3, 2))], [np.ones(2)],
+                      what=f"{name}.step with a (2,) gradient for a (3, 2) parameter (NumPy broadcasting does "
+                           "not make the shapes equal: compare them)")
+        assert_raises(ValueError, make(mine).step, [np.zeros(3)], [np.ones(1)],
+                      what=f"{name}.step with a (1,) gradient for a (3,) parameter")
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_a_rejected_step_changes_nothing(name):
+    # a call that raises must leave the params and the state (velocities, moments, t) as they were
+    def run(module, bad):
+        rng = np.random.default_rng(11)
+        params = [rng.normal(size=3), rng.normal(size=(2, 2))]
+        opt = CONFIGS[name](module)
+        for t in range(4):
+            if t == 2 and bad:
+                before = [p.copy() for p in params]
+                assert_raises(ValueError, opt.step, params, [np.ones(3), np.ones(3)],
+                              what=f"{name}.step with a (3,) gradient for the (2, 2) second parameter")
+                if not all(np.array_equal(a, b) for a, b in zip(params, before)):
+                    raise Mismatch(f"{name}: a step that raised ValueError still changed a parameter "
+                                   "(check every shape before updating anything)")
+            opt.step(params, [np.cos(t + p) for p in params])
+        return params
+    got, exp = run(mine, True), run(ref, False)
+    for i in range(2):
+        assert_matches(got[i], exp[i],
+                       what=f"{name}: parameter {i} after a rejected step and 4 valid ones (did the rejected "
+                            "call change the state, e.g. advance t or the moments?)", rtol=1e-7, atol=1e-10)
 
 
 def _run(module, make, params, grad_seq):

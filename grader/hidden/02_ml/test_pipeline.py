@@ -28,6 +28,17 @@ class Spy:
         return self.fit(X).transform(X)
 
 
+class Shift:
+    """A transformer that subtracts the column mean it saw in fit (it does not commute with Spy's scaling)."""
+
+    def fit(self, X):
+        self.mean = X.mean(axis=0)
+        return self
+
+    def transform(self, X):
+        return X - self.mean
+
+
 class Nearest:
     """A 1-nearest-mean classifier (predict_proba: softmax of negative distances)."""
 
@@ -135,3 +146,36 @@ def test_learning_curve_fresh_model_per_size_prefixes_and_dtypes():
     assert_matches(np.asarray(got[0]), ref.learning_curve(FirstLabel, X_TRAIN, y, X_TEST, y[:8], [3, 10, 30], first_prediction)[0],
                    what="learning_curve train scores of a model that remembers its first training label (train on the first n "
                         "rows, unshuffled)")
+
+
+def test_predict_applies_the_transformers_in_fit_order():
+    make = lambda m: m.Pipeline([Shift(), Spy([], "scale"), Nearest()]).fit(X_TRAIN, Y_TRAIN)
+    assert_matches(np.asarray(make(mine).predict_proba(X_TEST)), make(ref).predict_proba(X_TEST),
+                   what="Pipeline.predict_proba with a centring then a scaling transformer (predict must apply the "
+                        "transformers in the same order as fit)", rtol=1e-9, atol=1e-12)
+
+
+def test_learning_curve_keeps_sizes_as_given_and_scores_all_validation_rows():
+    sizes = [12, 3, 12, 30]  # unsorted, with a repeat: one score per entry, in this order
+    first_prediction = lambda t, p: p[0]
+    got = mine.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
+    exp = ref.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], sizes, first_prediction)
+    for name, g, e in (("train", got[0], exp[0]), ("validation", got[1], exp[1])):
+        if not isinstance(g, np.ndarray):
+            raise Mismatch(f"learning_curve returned its {name} scores as {type(g).__name__}, expected a float64 "
+                           "NumPy array")
+        assert_matches(g, e,
+                       what=f"learning_curve {name} scores for sizes {sizes} (one score per entry of sizes, in "
+                            "the given order: no sorting, no removing repeats)")
+    rows_scored = lambda t, p: len(t)
+    got = mine.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], [4, 20], rows_scored)
+    exp = ref.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], [4, 20], rows_scored)
+    assert_matches(np.asarray(got[0]), exp[0],
+                   what="learning_curve train scores of a metric that counts the rows it is given (the train "
+                        "score uses exactly the n training rows)")
+    assert_matches(np.asarray(got[1]), exp[1],
+                   what="learning_curve validation scores of a metric that counts the rows it is given (the "
+                        "validation score uses every validation row, whatever n is)")
+    got = mine.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], [], rows_scored)
+    for name, g in zip(("train", "validation"), got):
+        assert_matches(np.asarray(g), np.zeros(0), what=f"learning_curve {name} scores for an empty list of sizes")

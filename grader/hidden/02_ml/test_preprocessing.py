@@ -31,7 +31,13 @@ def test_scaler_statistics_and_feature_range():
     assert_matches(a.scale_, b.scale_, what="StandardScaler.scale_ (population std, zero replaced by 1)", rtol=1e-9)
     a, b = mine.MinMaxScaler((-2.0, 3.0)).fit(TRAIN), ref.MinMaxScaler((-2.0, 3.0)).fit(TRAIN)
     assert_matches(a.transform(TEST), b.transform(TEST), what="MinMaxScaler(feature_range=(-2, 3)).transform(test)", rtol=1e-9, atol=1e-12)
+    assert_matches(a.inverse_transform(a.transform(TEST)), TEST,
+                   what="MinMaxScaler(feature_range=(-2, 3)).inverse_transform(transform(test)) (undo the "
+                        "feature_range too)", rtol=1e-9, atol=1e-9)
     assert_raises(mine.NotFittedError, mine.MinMaxScaler().transform, TEST, what="MinMaxScaler.transform before fit")
+    for name in ("StandardScaler", "MinMaxScaler"):
+        assert_raises(mine.NotFittedError, getattr(mine, name)().inverse_transform, TEST,
+                      what=f"{name}.inverse_transform before fit")
 
 
 @pytest.mark.parametrize("n, test_size", [(17, 0.2), (50, 0.33), (9, 0.5)])
@@ -48,6 +54,8 @@ def test_split_partitions_rows(n, test_size):
     if np.array_equal(np.sort(other), np.sort(y_te)) and n > 9:
         raise Mismatch("train_test_split: seeds 3 and 4 give the same test rows (is the seed used?)")
     assert_raises(ValueError, mine.train_test_split, X, y, 1.0, what="train_test_split with test_size=1.0")
+    assert_raises(ValueError, mine.train_test_split, X, np.arange(n + 1), test_size,
+                  what=f"train_test_split with {n} rows of X and {n + 1} labels")
 
 
 def test_stratified_split_per_class_counts():
@@ -96,6 +104,10 @@ def test_metrics_match_reference():
     assert_matches(mine.accuracy(t, p), ref.accuracy(t, p), what="accuracy on 60 labels", rtol=1e-12)
     assert_matches(mine.confusion_matrix(t, p), ref.confusion_matrix(t, p), what="confusion_matrix on 3 classes (rows: true class)")
     assert_matches(mine.confusion_matrix(t, p, n_classes=5), ref.confusion_matrix(t, p, n_classes=5), what="confusion_matrix with n_classes=5")
+    t, p = np.array([0, 1, 1, 0, 1]), np.array([0, 3, 1, 2, 1])
+    assert_matches(mine.confusion_matrix(t, p), ref.confusion_matrix(t, p),
+                   what="confusion_matrix when a predicted label is above every true label (K = 1 + the largest "
+                        "label of y_true and y_pred)")
     for positive in (0, 2):
         assert_matches(np.array(mine.precision_recall_f1(t, p, positive=positive)), np.array(ref.precision_recall_f1(t, p, positive=positive)),
                        what=f"(precision, recall, f1) with positive={positive}", rtol=1e-12)
@@ -195,6 +207,12 @@ def test_constant_columns_are_recognised_by_their_values():
                    "is rounding noise, not 0; test whether all values are equal)", atol=1e-9)
     assert_matches(mine.MinMaxScaler((-1.0, 1.0)).fit(X).transform(X)[:, :2], np.full((7, 2), -1.0),
                    what="MinMaxScaler((-1, 1)) on constant columns (they map to lo)", atol=1e-12)
+    # columns whose values differ by very little are not constant: no tolerance on the std or the range
+    X = np.column_stack([1e-9 * np.arange(7.0), 1000.0 + 1e-6 * np.arange(7.0)])
+    for name in ("StandardScaler", "MinMaxScaler"):
+        assert_matches(getattr(mine, name)().fit(X).transform(X), getattr(ref, name)().fit(X).transform(X),
+                       what=f"{name} on columns with a tiny spread (1e-9 and 1e-6 steps; not constant, so they are "
+                            "scaled: no tolerance on the std or the range)", rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("name", ["StandardScaler", "MinMaxScaler"])

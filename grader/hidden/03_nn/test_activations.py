@@ -129,3 +129,28 @@ def test_backward_functions_keep_float32():
     z, g = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4)).astype(np.float32)
     for name in ("softmax_backward", "log_softmax_backward"):
         assert_matches(getattr(mine, name)(z, g), getattr(ref, name)(z, g), what=f"{name} of float32 z and grad_out", rtol=1e-4, atol=1e-6)
+
+
+def test_no_function_modifies_a_float_z_or_grad_out():
+    # an integer z is copied by the cast to float64; a float z is the caller's own array
+    for dtype in (np.float64, np.float32):
+        z = np.array([[-2.5, 0.0, 1.5], [3.0, -0.5, 0.25]], dtype=dtype)
+        g = np.array([[0.5, -1.0, 2.0], [1.0, 0.25, -0.75]], dtype=dtype)
+        for name in sorted(ALL) + ["softmax_backward", "log_softmax_backward"]:
+            zc, gc = z.copy(), g.copy()
+            getattr(mine, name)(zc, gc) if name.endswith("backward") else getattr(mine, name)(zc)
+            assert_matches(zc, z, atol=0,
+                           what=f"the caller's {dtype.__name__} z after {name}(z) (shifted or clipped in place?)")
+            assert_matches(gc, g, what=f"the caller's grad_out after {name}", atol=0)
+
+
+def test_log_softmax_shifts_each_slice_by_its_own_max():
+    # rows about 1000 apart: one shift for the whole array underflows every row but the largest
+    z = np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 999.0], [-1000.0, -999.0, -1001.5]])
+    with np.errstate(all="ignore"):
+        for axis in (-1, 0):
+            zz = z if axis == -1 else z.T
+            assert_matches(mine.log_softmax(zz, axis=axis), ref.log_softmax(zz, axis=axis), rtol=1e-9,
+                           what=f"log_softmax(z, axis={axis}) with slices about 1000 apart (max per slice?)")
+            assert_matches(mine.softmax(zz, axis=axis), ref.softmax(zz, axis=axis), rtol=1e-9, atol=1e-300,
+                           what=f"softmax(z, axis={axis}) with slices about 1000 apart (max per slice?)")

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from grader.compare import Mismatch, assert_matches
+from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.numeric import numerical_gradient
 from grader.target import exercise, reference
 
@@ -172,3 +172,26 @@ def test_accuracy_counts_a_zero_score_as_negative():
     model = lambda x: mine.Value(x[0])  # noqa: E731 - the score is the first coordinate
     X, y = [[0.0], [2.0], [-1.0], [0.0]], [-1, 1, -1, -1]
     assert_matches(mine.accuracy(model, X, y), 1.0, what="accuracy with scores exactly 0 (documented: > 0 means +1)")
+
+
+def test_train_classifier_uses_its_alpha():
+    # alpha=1e-4 (the default) barely moves the loss; a larger one shows a missing or partial L2 term
+    X, y = ref.make_moons(10, noise=0.1, seed=4)
+    got = mine.train_classifier(mine.MLP(2, [4, 1], seed=5), X, y, steps=3, lr=0.3, alpha=0.05)
+    expected = ref.train_classifier(ref.MLP(2, [4, 1], seed=5), X, y, steps=3, lr=0.3, alpha=0.05)
+    assert_matches(np.array(got, dtype=np.float64), np.array(expected), rtol=1e-9,
+                   what="losses of train_classifier(alpha=0.05) (alpha * sum of p^2 over every parameter, as a Value)")
+
+
+def test_power_rejects_a_value_exponent_and_tanh_saturates():
+    assert_raises(TypeError, lambda: mine.Value(2.0) ** mine.Value(3.0),
+                  what="Value(2.0) ** Value(3.0) (documented: only plain-number exponents)")
+    for data in (-400.0, 400.0):
+        x = mine.Value(data)
+        try:
+            y = x.tanh()
+            y.backward()
+        except OverflowError:
+            raise Mismatch(f"Value({data}).tanh() overflowed (tanh from exp(2x)?): tanh is finite everywhere") from None
+        assert_matches(y.data, math.tanh(data), what=f"Value({data}).tanh().data", rtol=1e-12)
+        assert_matches(x.grad, 0.0, what=f"d tanh / dx at x = {data}", atol=1e-12)

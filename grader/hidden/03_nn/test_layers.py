@@ -192,3 +192,37 @@ def test_batchnorm_state_dtype_and_repeated_evaluation():
     stats = a.running_mean.copy(), a.running_var.copy()
     assert_matches(a.forward(x, training=False), first, what="BatchNorm evaluation forward called twice", atol=0)
     assert_matches(a.running_var, stats[1], what="running_var after evaluation passes (must not change)", atol=0)
+
+
+def test_forward_and_backward_leave_their_arguments_alone():
+    x, G = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    makers = ((mine.ReLU, True), (lambda: mine.Dropout(0.4, seed=1), True), (lambda: mine.BatchNorm(3), True),
+              (lambda: mine.BatchNorm(3), False), (lambda: mine.Dense(3, 3, seed=1), True))
+    for make, training in makers:
+        layer, xc, Gc = make(), x.copy(), G.copy()
+        name = f"{type(layer).__name__} ({'training' if training else 'evaluation'})"
+        layer.forward(xc, training)
+        assert_matches(xc, x, what=f"the caller's x after {name} forward (modified in place?)", atol=0)
+        layer.backward(Gc)
+        assert_matches(Gc, G, what=f"the caller's dout after {name} backward (modified in place?)", atol=0)
+
+
+def test_batchnorm_honours_eps():
+    # features of variance about 0.01: eps=0.05 changes every normalised value
+    x = rng.normal(0, 0.1, size=(6, 3))
+    a, b = mine.BatchNorm(3, eps=0.05), ref.BatchNorm(3, eps=0.05)
+    for training in (True, False):
+        assert_matches(a.forward(x, training), b.forward(x, training), rtol=1e-9, atol=1e-12,
+                       what=f"BatchNorm(3, eps=0.05) {'training' if training else 'evaluation'} forward")
+
+
+def test_dropout_masks_come_from_its_own_seeded_generator():
+    # same seed: the same sequence of masks; another seed: other masks (whatever way the coins are drawn)
+    x = np.ones((20, 10))
+    a, b, c = mine.Dropout(0.4, seed=7), mine.Dropout(0.4, seed=7), mine.Dropout(0.4, seed=8)
+    for call in (1, 2):
+        out_a, out_b, out_c = (np.asarray(d.forward(x, training=True)) for d in (a, b, c))
+        assert_matches(out_b, out_a, atol=0,
+                       what=f"call {call} of two Dropout(0.4, seed=7) layers (same seed, same masks)")
+        if np.array_equal(out_c, out_a):
+            raise Mismatch("Dropout(0.4, seed=8) drew the same mask as seed=7: use np.random.default_rng(seed)")

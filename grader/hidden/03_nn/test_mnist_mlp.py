@@ -90,3 +90,40 @@ def test_evaluate_twice_leaves_the_model_unchanged():
     first, second = mine.evaluate(model, X, y, batch_size=15), mine.evaluate(model, X, y, batch_size=15)
     assert_matches(np.asarray(second, dtype=np.float64), np.asarray(first, dtype=np.float64), what="evaluate called twice (evaluation mode is deterministic)", atol=0)
     assert_matches(model[1].running_mean, stats[0], what="BatchNorm running_mean after evaluate (must not change)", atol=0)
+
+
+def test_build_model_dropout_layers_draw_their_documented_masks():
+    # Dropout has no parameters, so only a training-mode pass shows its rate and seed (one generator per layer)
+    X = rng.normal(size=(6, 10))
+    a = mine.build_model(layers, sizes=(10, 8, 6, 3), dropout=0.3, seed=2)
+    b = ref.build_model(layers, sizes=(10, 8, 6, 3), dropout=0.3, seed=2)
+    for call in (1, 2):
+        assert_matches(ref.forward(a, X, training=True), ref.forward(b, X, training=True), rtol=1e-10,
+                       what=f"training-mode logits of build_model(dropout=0.3, seed=2), call {call} "
+                            "(Dropout i gets p=dropout and seed + 100 + i)")
+
+
+def test_sgd_step_velocity_state_with_other_momentum_and_a_changed_lr():
+    # the state holds v = momentum v + g, so a learning rate changed between calls scales the whole step
+    a, b = ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0), ref.build_model(layers, sizes=(6, 5, 3), dropout=0.0)
+    sa = sb = None
+    for lr in (0.1, 0.02):
+        for la, lb in zip(a, b):
+            for k in lb.params:
+                la.grads[k] = lb.grads[k] = rng.normal(size=lb.params[k].shape)
+        sa = mine.sgd_step(a, lr=lr, momentum=0.5, state=sa)
+        sb = ref.sgd_step(b, lr=lr, momentum=0.5, state=sb)
+    steps = "after two steps (momentum 0.5, lr 0.1 then 0.02)"
+    for i in (0, 4):
+        assert_matches(a[i].params["W"], b[i].params["W"], what=f"layer {i} W {steps}", rtol=1e-9)
+    for key in sb:
+        if key not in sa:
+            raise Mismatch(f"sgd_step state has no entry {key!r} (layer i's velocity of `name` is state[(i, name)])")
+        assert_matches(np.asarray(sa[key]), sb[key], what=f"velocity state[{key!r}] {steps}", rtol=1e-9)
+
+
+def test_cross_entropy_leaves_the_logits_alone():
+    logits, y = rng.normal(0, 2, size=(4, 3)), np.array([0, 2, 1, 2])
+    before = logits.copy()
+    mine.cross_entropy(logits, y)
+    assert_matches(logits, before, what="the caller's logits after cross_entropy (max-shift done in place?)", atol=0)

@@ -108,3 +108,18 @@ def test_backward_uses_the_last_forward_and_training_twice_continues():
     b = ref.NeuralNetwork([3, 5, 2], "sigmoid", seed=7)
     want = list(b.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=1)) + list(b.train(X, y, epochs=1, lr=0.3, batch_size=6, seed=2))
     assert_matches(np.asarray(got, dtype=np.float64), np.asarray(want), what="losses of two successive train() calls on one network (the second continues)", rtol=1e-8)
+
+
+def test_backward_leaves_the_forward_logits_alone_and_can_be_repeated():
+    # the max-shift of the softmax must work on a copy: the cached last-layer output is what forward returned
+    net = mine.NeuralNetwork([3, 4, 3], "tanh", seed=8)
+    X, y = rng.normal(size=(5, 3)), rng.integers(0, 3, 5)
+    logits = net.forward(X)
+    before = np.array(logits, dtype=np.float64, copy=True)
+    first = net.backward(y)
+    assert_matches(np.asarray(logits, dtype=np.float64), before, atol=0,
+                   what="the logits forward returned, after backward (shifted in place by the softmax?)")
+    second = net.backward(y)
+    for i in range(2):
+        assert_matches(second[0][i], first[0][i], rtol=1e-12,
+                       what=f"dL/dW{i} from a second backward after the same forward")

@@ -16,8 +16,10 @@ def test_forward_and_loss_match_reference():
     assert_matches(mine.bce_loss(p, y), ref.bce_loss(p, y), what="bce_loss on 9 points", rtol=1e-10)
     edge = np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0])
     assert_matches(mine.bce_loss(*edge), ref.bce_loss(*edge), what="bce_loss with p exactly 0 and 1 (clipped)", rtol=1e-6)
-    assert_matches(mine.neuron_forward(np.array([1.0]), 0.0, np.array([[-900.0], [900.0]])),
-                   ref.neuron_forward(np.array([1.0]), 0.0, np.array([[-900.0], [900.0]])), what="neuron_forward at |z| = 900", atol=1e-300)
+    # atol 1e-100: exactly 0 and a sigmoid of z clipped to [-500, 500] (about 7e-218) both pass; NaN does not
+    far = np.array([[-900.0], [900.0]])
+    assert_matches(mine.neuron_forward(np.array([1.0]), 0.0, far), ref.neuron_forward(np.array([1.0]), 0.0, far),
+                   what="neuron_forward at |z| = 900", atol=1e-100)
 
 
 def test_neuron_gradients_vs_central_differences():
@@ -85,3 +87,19 @@ def test_gradient_functions_leave_their_inputs_alone_and_train_is_repeatable():
     for k in first:
         assert_matches(np.asarray(second[k], dtype=np.float64), np.asarray(first[k], dtype=np.float64),
                        what=f"trained {k} from a second identical train_xor call (no state kept between calls)", atol=0)
+
+
+def test_train_xor_uses_its_learning_rate():
+    # lr=1.0 is the default and what the other checks use; a step without the lr factor would pass them
+    settings = dict(n_hidden=4, lr=0.3, steps=40, seed=5)
+    got, expected = mine.train_xor(**settings), ref.train_xor(**settings)
+    for k in expected:
+        assert_matches(np.asarray(got[k], dtype=np.float64), expected[k], rtol=1e-6, atol=1e-9,
+                       what=f"trained {k} after train_xor(lr=0.3, steps=40) (is every step scaled by lr?)")
+
+
+def test_bce_loss_does_not_clip_the_callers_array():
+    p, y = np.array([0.0, 1.0, 0.4, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    before = p.copy()
+    mine.bce_loss(p, y, eps=1e-3)
+    assert_matches(p, before, what="the caller's p after bce_loss (clip a copy, not the argument in place)", atol=0)

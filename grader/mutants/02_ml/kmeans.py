@@ -53,10 +53,51 @@ MUTANTS = [
     Edit("Lloyd moves the caller's init centres in place", find="""        centers = centers.copy()
         for n_iter""", replace="""        for n_iter""",
          then=Edit("in place", find="            centers = new\n", replace="            centers[...] = new\n")),
+    # the stopping rule
+    Edit("stopping threshold from the variance of the flattened X",
+         find="        threshold = self.tol * np.mean(np.var(X, axis=0))",
+         replace="        threshold = self.tol * np.var(X)"),
+    Edit("shift is the largest squared move of one centre, not the sum",
+         find="            shift = float(((new - centers) ** 2).sum())",
+         replace="            shift = float(((new - centers) ** 2).sum(axis=1).max())"),
+    Edit("shift is the Euclidean norm of the move, not its square",
+         find="            shift = float(((new - centers) ** 2).sum())",
+         replace="            shift = float(np.sqrt(((new - centers) ** 2).sum()))"),
+    Edit("converged run keeps the centres from before the last update",
+         find="""            shift = float(((new - centers) ** 2).sum())
+            centers = new
+            if shift <= threshold:
+                break""", replace="""            shift = float(((new - centers) ** 2).sum())
+            if shift <= threshold:
+                break
+            centers = new"""),
+    # the refill rule for empty clusters
+    Edit("empty cluster takes the farthest row even when it is alone in its cluster",
+         find="                    i = next(i for i in far if counts[labels[i]] > 1)",
+         replace="                    i, far = far[0], far[1:]"),
+    Edit("the moved row still counted in its old cluster's size",
+         find="                    counts[labels[i]] -= 1\n", replace=""),
+    Edit("fit without the n_clusters > N check", find="""        if self.n_clusters > len(X):
+            raise ValueError(f"n_clusters={self.n_clusters} is more than the {len(X)} samples")
+""", replace=""),
+    # restarts
+    Edit("restarts seeded seed + r instead of sharing one generator",
+         find="""            rng = np.random.default_rng(self.seed)
+            starts = [kmeans_plusplus(X, self.n_clusters, rng) for _ in range(self.n_init)]""",
+         replace="""            starts = [kmeans_plusplus(X, self.n_clusters, np.random.default_rng(self.seed + r))
+                      for r in range(self.n_init)]"""),
+    Edit("on equal inertia the later run wins",
+         find="        best = min((self._lloyd(X, c) for c in starts), key=lambda run: run[2])",
+         replace="""        best = None
+        for c in starts:
+            run = self._lloyd(X, c)
+            if best is None or run[2] <= best[2]:
+                best = run"""),
 ]
 
 ALTERNATIVES = [
-    Edit("distances by broadcasting", find="""    d = (X * X).sum(axis=1)[:, None] - 2.0 * X @ centers.T + (centers * centers).sum(axis=1)[None, :]
+    Edit("distances by broadcasting",
+         find="""    d = (X * X).sum(axis=1)[:, None] - 2.0 * X @ centers.T + (centers * centers).sum(axis=1)[None, :]
     return np.maximum(d, 0.0)""", replace="""    return ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=-1)"""),
     Edit("centre update with a loop over clusters", find="""            new = np.zeros_like(centers)
             np.add.at(new, labels, X)
@@ -65,4 +106,31 @@ ALTERNATIVES = [
          find="i = rng.choice(len(X), p=closest / total) if total > 0 else rng.integers(len(X))",
          replace="i = min(int(np.searchsorted(np.cumsum(closest), rng.random() * total, side='right')), len(X) - 1) "
                  "if total > 0 else rng.integers(len(X))"),
+    Edit("stopping rule with X.var(0).mean() and np.square, explicit best-run loop",
+         find="""        threshold = self.tol * np.mean(np.var(X, axis=0))""",
+         replace="""        threshold = self.tol * X.var(axis=0).mean()""",
+         then=Edit("square", find="            shift = float(((new - centers) ** 2).sum())",
+                   replace="            shift = float(np.sum(np.square(new - centers)))",
+                   then=Edit("loop",
+                             find="        best = min((self._lloyd(X, c) for c in starts), key=lambda run: run[2])",
+                             replace="""        best = None
+        for c in starts:
+            run = self._lloyd(X, c)
+            if best is None or run[2] < best[2]:
+                best = run"""))),
+    Edit("empty clusters refilled through a boolean mask of eligible rows",
+         find="""                far = np.argsort(dist[np.arange(len(X)), labels])[::-1]
+                for j in np.flatnonzero(counts == 0):
+                    i = next(i for i in far if counts[labels[i]] > 1)
+                    counts[labels[i]] -= 1
+                    labels[i], counts[j] = j, 1""",
+         replace="""                own = dist[np.arange(len(X)), labels].copy()
+                for j in range(len(centers)):
+                    if counts[j]:
+                        continue
+                    eligible = counts[labels] > 1
+                    i = int(np.flatnonzero(eligible)[np.argmax(own[eligible])])
+                    counts[labels[i]] -= 1
+                    labels[i], counts[j] = j, 1
+                    own[i] = -np.inf"""),
 ]

@@ -25,12 +25,14 @@ MUTANTS = [
     Edit("L1 gradient with the wrong sign", find="return lam * np.sign(np.asarray(w, dtype=np.float64))",
          replace="return -lam * np.sign(np.asarray(w, dtype=np.float64))"),
     # extremes
-    Edit("BCE gradient at the unclipped p (inf at p = 0 or 1)", find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    Edit("BCE gradient at the unclipped p (inf at p = 0 or 1)",
+         find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
     y = np.asarray(y, dtype=np.float64)
     return (p - y)""", replace="""    p = np.asarray(p, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     return (p - y)"""),
-    Edit("BCE clips with a fixed 1e-7, ignoring eps", find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    Edit("BCE clips with a fixed 1e-7, ignoring eps",
+         find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
     y = np.asarray(y, dtype=np.float64)
     return float(""", replace="""    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1.0 - 1e-7)
     y = np.asarray(y, dtype=np.float64)
@@ -39,7 +41,8 @@ MUTANTS = [
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))""", replace="""    e = np.exp(z - z.max(axis=-1, keepdims=True))
     return np.log(e / e.sum(axis=-1, keepdims=True))"""),
     # dtypes
-    Edit("mse gradient keeps float32", find="""    y_pred, y_true = np.asarray(y_pred, dtype=np.float64), np.asarray(y_true, dtype=np.float64)
+    Edit("mse gradient keeps float32",
+         find="""    y_pred, y_true = np.asarray(y_pred, dtype=np.float64), np.asarray(y_true, dtype=np.float64)
     return 2.0""", replace="""    y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
     return 2.0"""),
     Edit("sigmoid keeps float32", find="""    z = np.asarray(z, dtype=np.float64)
@@ -66,6 +69,31 @@ MUTANTS = [
         return np.float64(1.0 / (1.0 + math.exp(-z)))
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))"""),
+    # shapes that broadcast silently
+    Edit("mse without its shape check ((N,) against (N, 1) broadcasts to (N, N))",
+         find="""    if y_pred.shape != y_true.shape:
+        raise ValueError(f"shapes differ: y_pred {y_pred.shape}, y_true {y_true.shape}")
+""", replace=""),
+    Edit("cross-entropy gradient builds its own one-hot without checking the label shape",
+         find="""    t = one_hot(labels, logits.shape)
+    return (softmax(logits) - t) / logits.shape[0]""", replace="""    labels = np.asarray(labels)
+    t = labels.astype(np.float64) if labels.ndim == 2 else np.eye(logits.shape[1])[labels]
+    return (softmax(logits) - t) / logits.shape[0]"""),
+    Edit("cross-entropy gradient by subtracting 1 at the argmax label (soft targets lost)",
+         find="""    t = one_hot(labels, logits.shape)
+    return (softmax(logits) - t) / logits.shape[0]""", replace="""    g = softmax(logits)
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    g[np.arange(len(g)), labels.astype(np.int64)] -= 1.0
+    return g / logits.shape[0]"""),
+    # stability
+    Edit("sigmoid as np.where of the two forms, each computed on every z (exp overflows)",
+         find="""    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))""",
+         replace="""    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))"""),
+    Edit("log_softmax shifted by the maximum of the whole array, not of each row",
+         find="    shifted = z - z.max(axis=-1, keepdims=True)", replace="    shifted = z - z.max()"),
 ]
 
 ALTERNATIVES = [
@@ -85,4 +113,16 @@ ALTERNATIVES = [
     Edit("log_softmax with np.logaddexp.reduce", find="""    shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))""",
          replace="""    return z - np.logaddexp.reduce(z, axis=-1, keepdims=True)"""),
+    Edit("mse comparing np.shape and squaring with np.square", find="""    if y_pred.shape != y_true.shape:
+        raise ValueError(f"shapes differ: y_pred {y_pred.shape}, y_true {y_true.shape}")
+    return float(np.mean((y_pred - y_true) ** 2))""", replace="""    if np.shape(y_pred) != np.shape(y_true):
+        raise ValueError("y_pred and y_true differ in shape")
+    return float(np.square(y_pred - y_true).sum() / y_pred.size)"""),
+    Edit("cross-entropy gradient from exp(log_softmax) and a one-hot copy",
+         find="""    t = one_hot(labels, logits.shape)
+    return (softmax(logits) - t) / logits.shape[0]""", replace="""    t = one_hot(labels, logits.shape)
+    g = np.exp(log_softmax(logits))
+    g -= t
+    g /= len(logits)
+    return g"""),
 ]

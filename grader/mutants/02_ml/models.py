@@ -60,6 +60,41 @@ MUTANTS = [
             z = X @ w + b"""),
     Edit("softmax regression fixes n_classes at the first fit", find="        k = self.n_classes or int(y.max()) + 1",
          replace="        k = self.n_classes = self.n_classes or int(y.max()) + 1"),
+    Edit("linear regression sets coef_ inside the loop (n_iters=0 leaves it unfitted)",
+         find="""            w, b = w - self.lr * grad_w, b - self.lr * r.mean()
+        self.coef_, self.intercept_ = w, float(b)""",
+         replace="""            w, b = w - self.lr * grad_w, b - self.lr * r.mean()
+            self.coef_, self.intercept_ = w, float(b)"""),
+    Edit("linear regression's intercept step uses the already-updated weights",
+         find="            w, b = w - self.lr * grad_w, b - self.lr * r.mean()",
+         replace="            w = w - self.lr * grad_w\n            b = b - self.lr * (X @ w + b - y).mean()"),
+    Edit("R^2 centred on the mean prediction instead of the mean target",
+         find="        return float(1.0 - residual @ residual / np.sum((y - y.mean()) ** 2))",
+         replace="        return float(1.0 - residual @ residual / np.sum((y - self.predict(X).mean()) ** 2))"),
+    # classes
+    Edit("softmax K is the number of distinct labels", find="        k = self.n_classes or int(y.max()) + 1",
+         replace="        k = self.n_classes or len(np.unique(y))"),
+    Edit("softmax relabels the classes that occur to 0..K'-1",
+         find="        k = self.n_classes or int(y.max()) + 1\n        T = np.eye(k)[y]",
+         replace="        classes, y = np.unique(y, return_inverse=True)\n"
+                 "        k = self.n_classes or len(classes)\n        T = np.eye(k)[y]"),
+    # extremes and unfitted models
+    Edit("softmax predict_proba without the max shift",
+         find="        return softmax(np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_)",
+         replace="        e = np.exp(np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_)\n"
+                 "        return e / e.sum(axis=1, keepdims=True)"),
+    Edit("logistic predict_proba before fit is not a NotFittedError (only predict checks)",
+         find="""        if self.coef_ is None:
+            raise NotFittedError("LogisticRegression.predict_proba called before fit")
+""", replace="", then=Edit("check moved into predict",
+                              find="        return (self.predict_proba(X) >= 0.5).astype(np.int64)",
+                              replace="        if self.coef_ is None:\n"
+                                      "            raise NotFittedError(\"not fitted\")\n"
+                                      "        return (self.predict_proba(X) >= 0.5).astype(np.int64)")),
+    Edit("softmax predict_proba before fit is not a NotFittedError",
+         find="""        if self.coef_ is None:
+            raise NotFittedError("SoftmaxRegression.predict_proba called before fit")
+""", replace=""),
 ]
 
 ALTERNATIVES = [
@@ -79,6 +114,14 @@ ALTERNATIVES = [
             r = Xa @ theta - y""",
          then=Edit("augmented update", find="            w, b = w - self.lr * grad_w, b - self.lr * r.mean()\n",
                    replace="            theta = theta - self.lr * np.append(grad_w, r.mean())\n        w, b = theta[:d], theta[d]\n")),
+    Edit("logistic loss with np.logaddexp",
+         find="            bce = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))",
+         replace="            bce = np.mean(np.logaddexp(0.0, z) - z * y)"),
+    Edit("softmax K from np.bincount and the gradient as a sum over rows",
+         find="        k = self.n_classes or int(y.max()) + 1",
+         replace="        k = self.n_classes or len(np.bincount(y))",
+         then=Edit("einsum gradient", find="W - self.lr * (X.T @ R / n + self.l2 * W)",
+                   replace="W - self.lr * (np.einsum('nd,nk->dk', X, R) / n + self.l2 * W)")),
     Edit("softmax one-hot via fancy assignment", find="        T = np.eye(k)[y]",
          replace="        T = np.zeros((n, k))\n        T[np.arange(n), y] = 1.0"),
 ]

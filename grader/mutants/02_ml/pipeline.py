@@ -27,6 +27,20 @@ MUTANTS = [
     # dtypes
     Edit("learning curve scores in the metric's own type", find="    return np.array(train_scores, dtype=np.float64), np.array(val_scores, dtype=np.float64)",
          replace="    return np.array(train_scores), np.array(val_scores)"),
+    Edit("learning curve returns plain lists",
+         find="    return np.array(train_scores, dtype=np.float64), np.array(val_scores, dtype=np.float64)",
+         replace="    return [float(s) for s in train_scores], [float(s) for s in val_scores]"),
+    # order of the transformers and of the sizes
+    Edit("predict applies the transformers in reverse order",
+         find="        for step in self.steps[:-1]:\n            X = step.transform(X)\n        return X",
+         replace="        for step in reversed(self.steps[:-1]):\n"
+                 "            X = step.transform(X)\n        return X"),
+    Edit("learning curve sorts the sizes", find="    for n in sizes:", replace="    for n in sorted(sizes):"),
+    Edit("learning curve drops repeated sizes", find="    for n in sizes:",
+         replace="    for n in dict.fromkeys(sizes):"),
+    Edit("validation score on the first n validation rows only",
+         find="        val_scores.append(metric(y_val, model.predict(X_val)))",
+         replace="        val_scores.append(metric(y_val[:n], model.predict(X_val[:n])))"),
 ]
 
 ALTERNATIVES = [
@@ -35,4 +49,29 @@ ALTERNATIVES = [
          replace="        for i in range(len(self.steps) - 1):\n            self.steps[i].fit(X)\n            X = self.steps[i].transform(X)\n        self.steps[-1].fit(X, y)"),
     Edit("score via np.count_nonzero", find="        return float(np.mean(self.predict(X) == np.asarray(y)))",
          replace="        y = np.asarray(y)\n        return np.count_nonzero(self.predict(X) == y) / len(y)"),
+    Edit("transform by reduce over the fitted transformers",
+         find="        for step in self.steps[:-1]:\n            X = step.transform(X)\n        return X",
+         replace="        import functools\n"
+                 "        return functools.reduce(lambda Z, step: step.transform(Z), self.steps[:-1], X)"),
+    Edit("learning curve validating every size first, filling preallocated arrays",
+         find="""    train_scores, val_scores = [], []
+    for n in sizes:
+        if not 1 <= n <= len(X_train):
+            raise ValueError(f"size {n} outside 1..{len(X_train)}")
+        model = make_model()
+        model.fit(X_train[:n], y_train[:n])
+        train_scores.append(metric(y_train[:n], model.predict(X_train[:n])))
+        val_scores.append(metric(y_val, model.predict(X_val)))
+    return np.array(train_scores, dtype=np.float64), np.array(val_scores, dtype=np.float64)""",
+         replace="""    sizes = [int(n) for n in sizes]
+    if any(n < 1 or n > len(X_train) for n in sizes):
+        raise ValueError("every size must be in 1..len(X_train)")
+    train_scores, val_scores = np.empty(len(sizes)), np.empty(len(sizes))
+    for i, n in enumerate(sizes):
+        Xn, yn = X_train[:n], y_train[:n]
+        model = make_model()
+        model.fit(Xn, yn)
+        train_scores[i] = metric(yn, model.predict(Xn))
+        val_scores[i] = metric(y_val, model.predict(X_val))
+    return train_scores, val_scores"""),
 ]

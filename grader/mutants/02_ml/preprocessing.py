@@ -62,6 +62,32 @@ MUTANTS = [
     Edit("StandardScaler.transform centres the caller's array in place",
          find="        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_",
          replace="        X = np.asarray(X, dtype=np.float64)\n        X -= self.mean_\n        X /= self.scale_\n        return X"),
+    # constant columns told apart by a tolerance (a tiny but real spread is not constant)
+    Edit("constant columns found by std < 1e-8", find="        self.scale_ = np.where(constant, 1.0, std)",
+         replace="        self.scale_ = np.where(std < 1e-8, 1.0, std)"),
+    Edit("constant columns found by np.isclose to the first row", find="        constant = np.all(X == X[:1], axis=0)",
+         replace="        constant = np.all(np.isclose(X, X[:1]), axis=0)"),
+    Edit("min-max range treated as 0 below 1e-8", find="        self.data_range_ = np.where(span > 0, span, 1.0)",
+         replace="        self.data_range_ = np.where(span > 1e-8, span, 1.0)"),
+    # inverses and unfitted scalers
+    Edit("min-max inverse ignores feature_range",
+         find="        return (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo) * self.data_range_ + self.data_min_",
+         replace="        return np.asarray(Z, dtype=np.float64) * self.data_range_ + self.data_min_"),
+    Edit("StandardScaler.inverse_transform before fit is not a NotFittedError", find="""        if self.mean_ is None:
+            raise NotFittedError("StandardScaler.inverse_transform called before fit")
+""", replace=""),
+    # checks and conventions
+    Edit("split without the len(X) == len(y) check", find="""    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+""", replace=""),
+    Edit("confusion matrix sized by y_true alone",
+         find="    k = n_classes if n_classes is not None else int(max(t.max(initial=-1), p.max(initial=-1))) + 1",
+         replace="    k = n_classes if n_classes is not None else int(t.max()) + 1"),
+    Edit("confusion matrix by fancy-index += (repeated pairs counted once)", find="    np.add.at(C, (t, p), 1)",
+         replace="    C[t, p] += 1"),
+    Edit("F1 as the arithmetic mean of precision and recall",
+         find="    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0",
+         replace="    f1 = (precision + recall) / 2"),
 ]
 
 ALTERNATIVES = [
@@ -82,4 +108,13 @@ ALTERNATIVES = [
          find="        constant = np.all(X == X[:1], axis=0)", replace="        constant = np.ptp(X, axis=0) == 0",
          then=Edit("np.round", find="test.append(rows[: int(round(test_size * len(rows)))])",
                    replace="test.append(rows[: int(np.round(test_size * len(rows)))])")),
+    Edit("F1 from the counts, confusion matrix by a loop",
+         find="    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0",
+         replace="    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0",
+         then=Edit("loop", find="    np.add.at(C, (t, p), 1)",
+                   replace="    for i, j in zip(t, p):\n        C[i, j] += 1")),
+    Edit("min-max inverse through the unit interval",
+         find="        return (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo) * self.data_range_ + self.data_min_",
+         replace="        unit = (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo)\n"
+                 "        return self.data_min_ + unit * self.data_range_"),
 ]

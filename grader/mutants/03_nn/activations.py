@@ -26,6 +26,20 @@ MUTANTS = [
     Edit("sigmoid with both branches evaluated by np.where (exp overflows)",
          find="    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype)",
          replace="    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))).astype(z.dtype)"),
+    Edit("softmax shifts the caller's z in place", find="""    z = _float(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))""", replace="""    z = _float(z)
+    z -= z.max(axis=axis, keepdims=True)
+    e = np.exp(z)"""),
+    Edit("log_softmax shifts the caller's z in place",
+         find="    shifted = z - z.max(axis=axis, keepdims=True)\n    return shifted",
+         replace="    z -= z.max(axis=axis, keepdims=True)\n    shifted = z\n    return shifted"),
+    Edit("log_softmax shifted by the maximum of the whole array",
+         find="    shifted = z - z.max(axis=axis, keepdims=True)\n    return shifted",
+         replace="    shifted = z - z.max()\n    return shifted"),
+    Edit("relu zeroes the caller's negatives in place", find="""    z = _float(z)
+    return np.maximum(z, 0).astype(z.dtype)""", replace="""    z = _float(z)
+    z[z < 0] = 0
+    return z"""),
 ]
 
 ALTERNATIVES = [
@@ -36,4 +50,10 @@ ALTERNATIVES = [
          replace="""    s_last, g_last = np.moveaxis(s, axis, -1), np.moveaxis(grad_out, axis, -1)
     jac = s_last[..., :, None] * (np.eye(s_last.shape[-1], dtype=s.dtype) - s_last[..., None, :])
     return np.moveaxis(np.einsum("...ij,...i->...j", jac, g_last), -1, axis)"""),
+    Edit("leaky relu as max(z, alpha z); sigmoid' as e / (1 + e)^2 with e = exp(-|z|)",
+         find="return np.where(z > 0, z, alpha * z).astype(z.dtype)",
+         replace="return np.maximum(z, alpha * z).astype(z.dtype)",
+         then=Edit("sigmoid_grad", find="    s = sigmoid(z)\n    return s * (1 - s)",
+                   replace="    z = _float(z)\n    e = np.exp(-np.abs(z))\n"
+                           "    return (e / (1 + e) ** 2).astype(z.dtype)")),
 ]

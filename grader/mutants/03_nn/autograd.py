@@ -149,6 +149,26 @@ MUTANTS = [
          replace="        s = 1 / (1 + math.exp(-x))"),
     Edit("gradients never zeroed between training steps", find="        model.zero_grad()\n        loss.backward()", replace="        loss.backward()"),
     Edit("a zero score counted as +1", find="    return sum((model(x).data > 0) == (yi > 0)", replace="    return sum((model(x).data >= 0) == (yi > 0)"),
+    Edit("L2 weight fixed at the default 1e-4 (alpha ignored)", find="loss = data_loss + alpha * sum(",
+         replace="loss = data_loss + 1e-4 * sum("),
+    Edit("L2 term added as a plain float (no gradient reaches the parameters)",
+         find="alpha * sum((p * p for p in model.parameters()), Value(0.0))",
+         replace="alpha * sum(p.data * p.data for p in model.parameters())"),
+    Edit("a Value exponent silently unwrapped (its gradient is lost)",
+         find="""        if not isinstance(k, (int, float)):
+            raise TypeError("only plain-number exponents are supported")""",
+         replace="        k = k.data if isinstance(k, Value) else k"),
+    Edit("tanh as (e^2x - 1) / (e^2x + 1) (math.exp overflows past x = 355)",
+         find='        out = Value(math.tanh(self.data), (self,), "tanh")',
+         replace='        e2 = math.exp(2 * self.data)\n        out = Value((e2 - 1) / (e2 + 1), (self,), "tanh")'),
+    Edit("topological order by a breadth-first walk", find=_ITERATIVE_SORT,
+         replace="""        order, seen, queue = [], {self}, [self]
+        for node in queue:
+            for child in node._prev:
+                if child not in seen:
+                    seen.add(child)
+                    queue.append(child)
+        order = queue[::-1]"""),
 ]
 
 ALTERNATIVES = [
@@ -169,4 +189,10 @@ ALTERNATIVES = [
                 if users[child] == 0:
                     ready.append(child)
         order = backwards[::-1]"""),
+    Edit("hinge as the larger of two Values, tanh from exp(-2|x|)",
+         find="((1 - yi * s).relu() for yi, s in zip(y, scores))",
+         replace="(max(1 - yi * s, Value(0.0), key=lambda v: v.data) for yi, s in zip(y, scores))",
+         then=Edit("tanh", find='        out = Value(math.tanh(self.data), (self,), "tanh")',
+                   replace='        e = math.exp(-2 * abs(self.data))\n'
+                           '        out = Value(math.copysign((1 - e) / (1 + e), self.data), (self,), "tanh")')),
 ]

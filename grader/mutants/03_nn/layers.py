@@ -33,6 +33,18 @@ MUTANTS = [
     Edit("BatchNorm running statistics start in float64",
          find="self.running_mean, self.running_var = np.zeros(dim, dtype=dtype), np.ones(dim, dtype=dtype)",
          replace="self.running_mean, self.running_var = np.zeros(dim), np.ones(dim)"),
+    Edit("ReLU zeroes the caller's negatives in place", find="""        self._mask = x > 0
+        return x * self._mask""", replace="""        self._mask = x > 0
+        x[~self._mask] = 0
+        return x"""),
+    Edit("BatchNorm eps fixed at its default 1e-5", find="self._inv_std = 1.0 / np.sqrt(var + self.eps)",
+         replace="self._inv_std = 1.0 / np.sqrt(var + 1e-5)"),
+    Edit("Dropout generator not seeded", find="self.p, self.rng = p, np.random.default_rng(seed)",
+         replace="self.p, self.rng = p, np.random.default_rng()"),
+    Edit("Dropout coins from NumPy's global generator", find="self._scale = ((self.rng.random(x.shape) >= self.p)",
+         replace="self._scale = ((np.random.random(x.shape) >= self.p)"),
+    Edit("BatchNorm centres the caller's x in place", find="        self._x_hat = (x - mu) * self._inv_std",
+         replace="        x -= mu\n        self._x_hat = x * self._inv_std"),
     Edit("BatchNorm running variance unbiased (n / (n - 1))", find="self.running_var = (1 - m) * self.running_var + m * var",
          replace="self.running_var = (1 - m) * self.running_var + m * var * len(x) / (len(x) - 1)"),
 ]
@@ -58,4 +70,17 @@ ALTERNATIVES = [
          replace="        self._scale = (self.rng.binomial(1, 1 - self.p, size=x.shape) / (1 - self.p)).astype(x.dtype)"),
     Edit("Kaiming as standard normals times the standard deviation",
          find="rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))", replace="rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)"),
+    Edit("Dropout keeps where u < 1 - p; ReLU through np.maximum and a saved input",
+         find="self._scale = ((self.rng.random(x.shape) >= self.p) / (1 - self.p))",
+         replace="self._scale = ((self.rng.random(x.shape) < 1 - self.p) / (1 - self.p))",
+         then=Edit("relu", find="""        self._mask = x > 0
+        return x * self._mask""", replace="""        self._x = x
+        return np.maximum(x, 0)""", then=Edit("relu back", find="        return dout * self._mask",
+                                                replace="        return np.where(self._x > 0, dout, 0)"))),
+    Edit("BatchNorm variance as the mean squared deviation, normalised by division",
+         find="""            mu, var = x.mean(axis=0), x.var(axis=0)""",
+         replace="""            mu = x.mean(axis=0)
+            var = ((x - mu) ** 2).mean(axis=0)""",
+         then=Edit("divide", find="        self._x_hat = (x - mu) * self._inv_std",
+                   replace="        self._x_hat = (x - mu) / np.sqrt(var + self.eps)")),
 ]

@@ -11,10 +11,50 @@ MUTANTS = [
     Edit("same permutation every epoch", find="            order, losses = rng.permutation(len(X)), []", replace="            order, losses = np.random.default_rng(seed).permutation(len(X)), []"),
     Edit("relu derivative 1 at exactly zero", find="            return (z > 0).astype(z.dtype)", replace="            return (z >= 0).astype(z.dtype)"),
     Edit("backward's softmax without the max-shift", find="        p = np.exp(logits - logits.max(axis=1, keepdims=True))", replace="        p = np.exp(logits)"),
+    Edit("max-shift done in place on the cached logits (edits what forward returned)",
+         find="        p = np.exp(logits - logits.max(axis=1, keepdims=True))\n",
+         replace="        logits -= logits.max(axis=1, keepdims=True)\n        p = np.exp(logits)\n"),
+    Edit("last, smaller batch of each epoch dropped", find="for start in range(0, len(X), batch_size):",
+         replace="for start in range(0, len(X) - batch_size + 1, batch_size):"),
+    Edit("epoch loss recorded after each update", find="""                losses.append(self.loss(X[idx], y[idx]))
+                gW, gb = self.backward(y[idx])
+                for W, b, dW, db in zip(self.weights, self.biases, gW, gb):
+                    W -= lr * dW
+                    b -= lr * db""", replace="""                self.forward(X[idx])
+                gW, gb = self.backward(y[idx])
+                for W, b, dW, db in zip(self.weights, self.biases, gW, gb):
+                    W -= lr * dW
+                    b -= lr * db
+                losses.append(self.loss(X[idx], y[idx]))"""),
+    Edit("loss as the log of clipped softmax probabilities", find="""\
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))""", replace="""\
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        logp = np.log(np.clip(e / e.sum(axis=1, keepdims=True), 1e-12, None))"""),
 ]
 
 ALTERNATIVES = [
     Edit("gradient of the output through a one-hot matrix",
          find="        p[np.arange(len(y)), y] -= 1\n        dout = p / len(y)",
          replace="        dout = (p - np.eye(p.shape[1])[y]) / len(y)"),
+    Edit("act' applied at the top of each hidden layer's step", find="""\
+            gW[i], gb[i] = hs[i].T @ dout, dout.sum(axis=0)
+            if i > 0:
+                dout = (dout @ self.weights[i].T) * self._act_grad(zs[i - 1], hs[i])""", replace="""\
+            if i < len(self.weights) - 1:
+                dout = dout * self._act_grad(zs[i], hs[i + 1])
+            gW[i], gb[i] = hs[i].T @ dout, dout.sum(axis=0)
+            dout = dout @ self.weights[i].T"""),
+    Edit("shuffled index array; weight lists rebuilt after each batch",
+         find="            order, losses = rng.permutation(len(X)), []",
+         replace="            order, losses = np.arange(len(X)), []\n            rng.shuffle(order)",
+         then=Edit("rebuild", find="""                for W, b, dW, db in zip(self.weights, self.biases, gW, gb):
+                    W -= lr * dW
+                    b -= lr * db""", replace="""\
+                self.weights = [W - lr * dW for W, dW in zip(self.weights, gW)]
+                self.biases = [b - lr * db for b, db in zip(self.biases, gb)]""")),
+    Edit("scaled standard normals; sigmoid as 1 / (1 + exp(-z))",
+         find="rng.normal(0.0, np.sqrt(gain / n_in), size=(n_in, n_out))",
+         replace="rng.standard_normal((n_in, n_out)) * np.sqrt(gain / n_in)",
+         then=Edit("sigmoid", find="return 0.5 * (1 + np.tanh(0.5 * z))", replace="return 1 / (1 + np.exp(-z))")),
 ]

@@ -11,6 +11,20 @@ MUTANTS = [
     Edit("clipping ignores the eps argument", find="    p = np.clip(p, eps, 1 - eps)", replace="    p = np.clip(p, 1e-12, 1 - 1e-12)"),
     Edit("gradient as dL/dp * dp/dz (0/0 when the sigmoid saturates)", find="    dz = (neuron_forward(w, b, X) - y) / len(y)",
          replace="    p = neuron_forward(w, b, X)\n    dz = (-y / p + (1 - y) / (1 - p)) * p * (1 - p) / len(y)"),
+    Edit("train_xor steps without the learning rate", find="params[k] = params[k] - lr * grads[k]",
+         replace="params[k] = params[k] - grads[k]"),
+    Edit("loss clips the caller's p in place", find="    p = np.clip(p, eps, 1 - eps)\n",
+         replace="    p[p < eps] = eps\n    p[p > 1 - eps] = 1 - eps\n"),
+    Edit("parameters updated one at a time, each with gradients of the half-updated net",
+         find="""        grads = two_layer_gradients(params, XOR_X, XOR_Y)
+        for k in params:
+            params[k] = params[k] - lr * grads[k]""", replace="""        for k in params:
+            params[k] = params[k] - lr * two_layer_gradients(params, XOR_X, XOR_Y)[k]"""),
+    Edit("sigmoid kept finite by clipping z to [-30, 30]", find="    z = X @ w + b\n",
+         replace="    z = np.clip(X @ w + b, -30, 30)\n"),
+    Edit("output delta with an extra sigmoid derivative (MSE habit)",
+         find='    dz2 = (neuron_forward(params["W2"], params["b2"], h) - y) / len(y)',
+         replace='    p = neuron_forward(params["W2"], params["b2"], h)\n    dz2 = (p - y) * p * (1 - p) / len(y)'),
 ]
 
 ALTERNATIVES = [
@@ -22,4 +36,12 @@ ALTERNATIVES = [
         dw += (pn - yn) * xn / len(y)
         db += (pn - yn) / len(y)
     return dw, float(db)"""),
+    Edit("sigmoid as 0.5 (1 + tanh(z / 2))", find="""    z = X @ w + b
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))""", replace="    return 0.5 * (1 + np.tanh(0.5 * (X @ w + b)))"),
+    Edit("sigmoid kept finite by clipping z to [-500, 500]", find="    z = X @ w + b\n",
+         replace="    z = np.clip(X @ w + b, -500, 500)\n"),
+    Edit("in-place update and a Python float for db2", find="params[k] = params[k] - lr * grads[k]",
+         replace="params[k] -= lr * grads[k]",
+         then=Edit("b2 float", find="np.asarray(dz2.sum())", replace="float(dz2.sum())")),
 ]
