@@ -4,17 +4,22 @@ Enforced twice: statically (an AST scan of the file, before anything runs) and a
 wrapper around `__import__` that refuses forbidden imports made from inside a guarded learner module,
 including imports inside functions). `solutions` is always forbidden: the reference is not the answer
 to import, nor a file to read: a learner module that names the reference's folder, or reaches into
-`sys.modules`, is a violation too. After every test the plugin also checks that numpy, builtins and the
-grader's comparison helpers, and the pytest machinery that runs and reports a test, are the originals
-(see `tampered`).
+`sys.modules`, is a violation too. That the checks themselves are left alone is `grader.integrity`'s
+business.
 """
 from __future__ import annotations
 
 import ast
 import builtins
+import importlib
+import sys
 from pathlib import Path
 
 ALWAYS_FORBIDDEN = ("solutions", "grader", "subprocess", "ctypes", "socket", "pytest", "_pytest")
+# frames, code objects and the garbage collector's lists: the ways into the checks' own objects
+INTROSPECTION = {"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__", "f_globals", "f_locals",
+                 "f_back", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "_getframe", "settrace", "setprofile",
+                 "get_referrers", "get_referents", "get_objects"}
 FORBIDDEN_CALLS = {("os", "system"), ("os", "popen"), ("os", "fork"), ("os", "kill"), ("os", "execv"), ("os", "execvp")}
 
 
@@ -58,6 +63,9 @@ def scan(path: Path, ex) -> list[str]:
                 problems.append(_message(ex, name, f"line {node.lineno}"))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_reference(node.value):
             problems.append(f"line {node.lineno} names the reference solutions; your module must not read them.")
+        if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION:
+            problems.append(f"line {node.lineno} uses `.{node.attr}`: reaching into other code's frames, functions "
+                            "or objects is not allowed here.")
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             pair = (node.value.id, node.attr)
             if pair == ("sys", "modules"):
@@ -71,42 +79,8 @@ def _names_reference(text: str) -> bool:
     return text == "solutions" or text.startswith("solutions.") or "solutions/" in text or "solutions\\" in text
 
 
-# ---- integrity: learner code must not replace the functions the checks rely on
-
-def _watched():
-    import _pytest.python
-    import _pytest.reports
-    import _pytest.runner
-    import numpy
-    import numpy.testing
-    import pytest
-
-    from grader import compare
-    return {"numpy": numpy, "numpy.testing": numpy.testing, "builtins": builtins, "grader.compare": compare,
-            "pytest": pytest, "_pytest.runner": _pytest.runner, "Function": _pytest.python.Function,
-            "TestReport": _pytest.reports.TestReport}
-
-
-_snapshot: dict[tuple[str, str], int] = {}
-
-
-def snapshot() -> None:
-    """Remember the identity of every public callable of the watched modules."""
-    for label, module in _watched().items():
-        for name, value in vars(module).items():
-            if callable(value) and not name.startswith("_"):
-                _snapshot[(label, name)] = id(value)
-
-
-def tampered() -> list[str]:
-    """Watched callables that have been replaced or deleted since `snapshot()`."""
-    modules = _watched()
-    return [f"{label}.{name}" for (label, name), ident in _snapshot.items()
-            if id(vars(modules[label]).get(name)) != ident and name != "__import__"]
-
-
 _guarded: dict[str, object] = {}
-_original_import = builtins.__import__
+_original_import, _original_import_module = builtins.__import__, importlib.import_module
 
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -117,7 +91,22 @@ def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     return _original_import(name, globals, locals, fromlist, level)
 
 
+def _guarded_import_module(name, package=None):
+    ex = _guarded.get(sys._getframe(1).f_globals.get("__name__"))
+    if ex is not None and not name.startswith(".") and _top(name) in _forbidden(ex):
+        raise PolicyViolation(_message(ex, name, "through importlib"))
+    return _original_import_module(name, package)
+
+
 def guard(module_name: str, ex) -> None:
-    """Refuse the exercise's forbidden imports whenever code in `module_name` imports something."""
+    """Refuse the exercise's forbidden imports whenever code in `module_name` imports something (an import
+    statement, `__import__` or `importlib.import_module`)."""
     _guarded[module_name] = ex
     builtins.__import__ = _guarded_import
+    importlib.import_module = _guarded_import_module
+
+
+def unguard() -> None:
+    """Undo every `guard` (a warm worker before it forks its variants)."""
+    _guarded.clear()
+    builtins.__import__, importlib.import_module = _original_import, _original_import_module

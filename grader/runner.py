@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, childenv, files, policy, pristine, programs, registry, sandbox, target
+from grader import channel, childenv, files, integrity, policy, pristine, programs, registry, sandbox, target
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -272,10 +272,10 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages,
         return [], "no tests are registered for this exercise"
     if isinstance(messages, str):
         return [], "the test run " + messages
-    reported, broken_files, done = {}, {}, None
+    reported, broken_files, done, altered = {}, {}, None, []
     for m in messages:
         if m["kind"] == "done":
-            done = m.get("status")
+            done, altered = m.get("status"), m.get("altered") or []
         if m["kind"] != "test" or m.get("exercise") != ex.id:
             continue
         key = (m.get("file_kind"), m.get("test"))
@@ -300,6 +300,8 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages,
     if done is None:
         return tests, (f"the test run ended early with exit code {run.returncode} (sys.exit or os._exit in your "
                        "code?)" + _last_line(run.output))
+    if altered:
+        return tests, integrity.message([str(name) for name in altered])
     if done not in (0, 1):
         return tests, f"the test run was interrupted (exit status {done}: KeyboardInterrupt or pytest.exit in your code?)"
     if missing and not (stopped_at_failure and any(t["outcome"] == "failed" for t in tests)):
@@ -451,6 +453,10 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
         why = messages if isinstance(messages, str) else run.crash or f"failed (exit code {run.returncode})"
         result.message = f"the milestone run {why}" + _last_line(run.output)
         return result
+    altered = [m.get("altered") for m in messages if m["kind"] == "metrics"][0]
+    if altered:
+        result.message = integrity.message([str(name) for name in altered])
+        return result
     result.metrics = {k: float(v) for k, v in reported[0].items() if isinstance(v, (int, float)) and isinstance(k, str)}
     metrics_file.write_text(json.dumps(result.metrics, indent=1))
     value = result.metrics.get(ms.metric)
@@ -502,6 +508,9 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
     module_name, function = ex.milestone.entry.split(":")
     try:
         run = getattr(importlib.import_module(module_name), function)
+        integrity.watch(*(name for name in list(sys.modules) if name.startswith("grader.")))
+        integrity.snapshot()   # the milestone's code and its helpers, before it imports the learner's module
+        altered = integrity.tampered   # held here: replacing it in grader.integrity changes nothing
         metrics = run(tier=tier, out_dir=Path(out_dir))
     except milestones.Stopped:
         if milestones.CURRENT is not None:
@@ -511,7 +520,8 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         (Path(out_dir) / DATA_ERROR_FILE).write_text(fix_first(str(e)))
         return DATA_EXIT
-    channel.send("metrics", values={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
+    channel.send("metrics", values={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
+                 altered=altered())
     return 0
 
 

@@ -212,7 +212,6 @@ def _warm(request: dict) -> dict:
     grader's plugin), the grader's per-process state and tinygrad's open cache database. What stays is
     what the libraries cached: tinygrad's compiled kernels, keyed by their content, so a variant's child
     reuses the ones it shares with the reference and compiles only what its edit changed."""
-    import builtins
     import sysconfig
 
     import pytest
@@ -247,7 +246,7 @@ def _warm(request: dict) -> dict:
         for name in set(sys.modules) - before:
             if not (getattr(sys.modules[name], "__file__", None) or "").startswith(libraries):
                 del sys.modules[name]
-        builtins.__import__ = policy._original_import
+        policy.unguard()
         target._fixed.clear()
         target._sources.clear()
         from tinygrad import Device, GlobalCounters, helpers

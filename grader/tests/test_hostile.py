@@ -142,7 +142,27 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
                 "    @classmethod\n    def identity(cls, n):\n        return _ref().Matrix.identity(n)\n")
     forged_pass = ("import json, os, sys\nline = json.dumps([{'exercise': '1.1', 'kind': k, 'file_kind': k, 'test': t, 'outcome': 'passed',"
                    " 'message': ''} for k in ('visible', 'hidden') for t in ['t%d' % i for i in range(40)]])\n")
+    # computed names throughout, and modules taken from sys.modules, not imported: the static scan and the
+    # import guard would stop the plain spelling, and these test the integrity checks that run afterwards
+    grader_module = "getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.{}']"
+    noop, code = "(lambda *a, **k: None)", "'__co' + 'de__'"
+    swap = f"setattr({{}}, {code}, getattr({noop}, {code}))\n"
+    in_every_call = ("import sys\n_init = Matrix.__init__\ndef _silenced(self, rows):\n"
+                     "    f = getattr(sys, '_get' + 'frame')(1)\n    while f is not None:\n"
+                     "        g = getattr(f, 'f_glo' + 'bals')\n        if 'assert_matches' in g:\n"
+                     f"            g['assert_matches'] = {noop}\n        f = getattr(f, 'f_ba' + 'ck')\n"
+                     "    _init(self, rows)\nMatrix.__init__ = _silenced\n")
     return {
+        "swaps the code of the checks' helpers": (
+            MX_SOLVED + f"_c = {grader_module.format('compare')}\n" + swap.format("_c.assert_matches")
+            + "setattr(_c.diagnose, '__defa' + 'ults__', (0, 0, 0))\n", False),
+        "rebinds the checks' names in the test module": (MX_SOLVED + in_every_call, False),
+        "patches numpy beneath the comparisons": (
+            MX_SOLVED + "_np = getattr(__import__('sys'), 'mod' + 'ules')['num' + 'py']\n"
+            "_np._core.numeric.isclose = lambda a, b, *r, **k: _np.ones(_np.shape(a), bool)\n", False),
+        "replaces the integrity check and the checks": (
+            MX_SOLVED + f"_i = {grader_module.format('integrity')}\n_i.tampered = lambda: []\n_i.rebound = lambda m: []\n"
+            + swap.format(f"{grader_module.format('compare')}.assert_matches"), False),
         "thread deletes the learner's files later": (MX_STUB + _later(1.5, wipe), True),
         "double-forked daemon deletes files later": (
             MX_STUB + f"import os\nif {fork}() == 0:\n    os.setsid()\n    if {fork}() == 0:\n        import time\n        time.sleep(2)\n"
@@ -395,6 +415,17 @@ def test_forged_metrics_json_does_not_pass_a_milestone(fresh_workspace):
     result = runner.run_milestone(ex, fresh_workspace, "smoke", echo=False)
     assert not result.passed and metric not in result.metrics, result
     assert not (runner.milestone_dir(ex, fresh_workspace, "smoke") / "metrics.json").exists()
+
+
+def test_a_milestone_whose_evaluation_was_altered_does_not_pass(fresh_workspace):
+    """The learner's module rewrites how the milestone reports; the grader notices and passes nothing."""
+    ex = next(e for e in registry.exercises() if e.milestone and e.phase is MX.phase)
+    metric, good = ex.milestone.metric, 1e9 if ex.milestone.goal == "max" else -1e9
+    ex.stub_path(fresh_workspace).write_text(
+        solved_source(ex) + "_m = __import__('importlib').import_module('gra' + 'der.milestones')\n_finish = _m.Run.finish\n"
+        f"def _forged(self, metrics):\n    return _finish(self, {{**metrics, {metric!r}: {good}}})\n_m.Run.finish = _forged\n")
+    result = runner.run_milestone(ex, fresh_workspace, "smoke", echo=False)
+    assert not result.passed and "altered grader.milestones.Run" in result.message, result
 
 
 def test_grader_phase_runs_on_a_copy(real_ws):

@@ -1,7 +1,7 @@
 """Import policy: static scan and import-time guard."""
 import pytest
 
-from grader import policy, registry
+from grader import integrity, policy, registry
 
 EX = registry.exercise("1.2")  # forbids tinygrad, sklearn, scipy (phase) and torch (default)
 
@@ -17,6 +17,8 @@ def scan(tmp_path, source):
     "def f():\n    import scipy.optimize\n", "__import__('torch')", "import importlib\nimportlib.import_module('sklearn')",
     "import subprocess", "import os\nos.system('ls')", "open('solutions/01_math/calculus.py')",
     "import pytest\ndef f():\n    pytest.skip('later')", "from _pytest.python import Function",
+    "import sys\nglobals_of_caller = sys._getframe(1).f_globals", "def f(g):\n    g.__code__ = (lambda: 0).__code__",
+    "import gc\nfound = gc.get_objects()",
 ])
 def test_static_scan_flags_forbidden_use(tmp_path, source):
     problems = scan(tmp_path, source)
@@ -44,13 +46,74 @@ def test_import_time_guard_blocks_only_the_guarded_module(tmp_path):
     assert json.dumps(1) == "1"
 
 
+def test_import_time_guard_covers_importlib_with_a_computed_name(tmp_path):
+    path = tmp_path / "learner_mod2.py"
+    path.write_text("import importlib\ndef f():\n    return importlib.import_module('skl' + 'earn')\n")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("guarded_for_test2", path)
+    module = importlib.util.module_from_spec(spec)
+    policy.guard("guarded_for_test2", EX)
+    try:
+        spec.loader.exec_module(module)
+        with pytest.raises(policy.PolicyViolation, match="may not import `sklearn`"):
+            module.f()
+        assert importlib.import_module("json").dumps(2) == "2"   # other callers are untouched
+    finally:
+        policy.unguard()
+
+
 def test_replacing_pytest_machinery_is_noticed():
     import _pytest.python
-    policy.snapshot()
+    integrity.snapshot()
     original = _pytest.python.Function.runtest
     _pytest.python.Function.runtest = lambda self: None
     try:
-        assert "Function.runtest" in policy.tampered()
+        assert "Function.runtest" in integrity.tampered()
     finally:
         _pytest.python.Function.runtest = original
-    assert policy.tampered() == []
+    assert integrity.tampered() == []
+
+
+def test_swapping_a_checks_code_or_defaults_is_noticed():
+    from grader import compare
+    integrity.snapshot()
+    code, defaults = compare.diagnose.__code__, compare.assert_matches.__defaults__
+    compare.diagnose.__code__ = (lambda *a, **k: None).__code__
+    try:
+        assert integrity.tampered() == ["grader.compare.diagnose"]
+    finally:
+        compare.diagnose.__code__ = code
+    compare.assert_matches.__defaults__ = tuple(1e9 if isinstance(d, float) else d for d in defaults)
+    try:
+        assert "grader.compare.assert_matches" in integrity.tampered()
+    finally:
+        compare.assert_matches.__defaults__ = defaults
+    assert integrity.tampered() == []
+
+
+def test_a_comparison_that_stopped_failing_is_noticed():
+    import numpy as np
+    integrity.snapshot()
+    original = np._core.numeric.isclose          # not watched by name: np.allclose calls it
+    np._core.numeric.isclose = lambda *a, **k: np.array(True)
+    try:
+        assert "numpy's comparisons" in integrity.tampered()
+    finally:
+        np._core.numeric.isclose = original
+    assert integrity.tampered() == []
+
+
+def test_rebinding_a_test_modules_names_is_noticed(tmp_path):
+    import importlib.util
+    path = tmp_path / "test_bound.py"
+    path.write_text("from grader.compare import assert_matches\nimport numpy as np\nref = object()\n")
+    spec = importlib.util.spec_from_file_location("test_bound", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    integrity.remember(module)
+    assert integrity.rebound(module) == []
+    module.ref, module.np = object(), None
+    assert sorted(integrity.rebound(module)) == ["test_bound.np", "test_bound.ref"]
+    module.ref, module.np = None, __import__("numpy")
+    module.assert_matches = lambda *a, **k: None
+    assert "test_bound.assert_matches" in integrity.rebound(module)
