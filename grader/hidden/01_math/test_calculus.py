@@ -119,3 +119,46 @@ def test_gradient_check_extremes():
 def test_gradient_check_compares_shapes_not_sizes():
     assert_raises(ValueError, mine.gradient_check, lambda v: float(v.sum()), np.ones((1, 4)), np.ones(4),
                   what="gradient_check with a (1, 4) gradient for a (4,) x (same size, different shape)")
+
+
+# --- the step h is the caller's, in every function ---
+
+def test_step_size_reaches_gradient_jacobian_and_gradient_check():
+    # with h = 0.1 the central difference of v^3 is 3 v^2 + h^2: a fixed or default step gives 3 v^2
+    x = np.array([1.0, -0.5, 2.0])
+    f = lambda v: float(np.sum(v ** 3))
+    hint = " (pass h on: a fixed step, or a call to derivative/gradient without h, ignores it)"
+    assert_matches(mine.gradient(f, x, h=0.1), ref.gradient(f, x, h=0.1), what="gradient(sum v^3, h=0.1)" + hint,
+                   rtol=1e-9)
+    g = lambda v: v ** 3
+    assert_matches(mine.jacobian(g, x, h=0.1), ref.jacobian(g, x, h=0.1), what="jacobian(v^3, h=0.1)" + hint, rtol=1e-9,
+                   atol=1e-12)
+    exact = 3 * x ** 2
+    assert_matches(mine.gradient_check(f, exact, x, h=0.1), ref.gradient_check(f, exact, x, h=0.1),
+                   what="gradient_check(sum v^3, exact gradient, h=0.1)" + hint, rtol=1e-6)
+
+
+# --- any shape, any memory layout ---
+
+def test_gradient_of_any_shape_and_layout():
+    f = lambda v: float(np.sum(np.sin(v) * np.arange(1, v.size + 1).reshape(v.shape)))
+    base = np.random.default_rng(8).normal(size=(3, 4))
+    for x, label in ((np.array(0.7), "a 0-d point"), (np.array([0.7]), "a (1,) point"),
+                     (base.reshape(2, 3, 2), "a 2x3x2 point"), (base.T, "a transposed (Fortran-order) 4x3 point"),
+                     (base[:, ::2], "a strided 3x2 slice")):
+        before = x.copy()
+        assert_matches(mine.gradient(f, x), ref.gradient(f, x), what=f"gradient at {label} (perturb the array f sees, "
+                       "not a reshaped copy of it)", rtol=1e-6, atol=1e-9)
+        assert_matches(x, before, what=f"the caller's x after gradient at {label}", rtol=0, atol=0)
+
+
+# --- gradient_check: the largest error over the largest gradient, not the largest per-entry ratio ---
+
+def test_gradient_check_divides_by_one_global_scale():
+    # a tiny component (3e-6) computed wrong: large relative to itself, negligible next to the largest (12)
+    x = np.array([1e-3, 1.0, 2.0])
+    f = lambda v: float(np.sum(v ** 3))
+    analytic = np.array([0.0, 3.0, 12.0])
+    assert_matches(mine.gradient_check(f, analytic, x), ref.gradient_check(f, analytic, x),
+                   what="gradient_check with one tiny component off (max |a - n| / max(max |a|, max |n|), one scale "
+                        "for all entries)", rtol=1e-3, atol=1e-9)

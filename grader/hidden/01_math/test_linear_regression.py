@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from grader.compare import assert_matches, assert_raises
+from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.probes import refuse_calls
 from grader.target import exercise, reference
 
 mine, ref = exercise("1.4"), reference("1.4")
@@ -111,3 +112,59 @@ def test_gradient_descent_twice_starts_afresh():
     assert len(history) == 4, "the second call of fit_gradient_descent returned a history that is not `epochs` long (state kept between calls?)"
     assert_matches(np.asarray(history), np.asarray(history_ref), what="loss history of a second fit_gradient_descent call", rtol=1e-9)
     assert_matches(w, w_ref, what="weights of a second fit_gradient_descent call (each call starts from w = 0)", rtol=1e-9, atol=1e-12)
+
+
+# --- shapes and settings the docstrings rule out ---
+
+def test_targets_must_be_one_dimensional():
+    X, y = problem(12, 2, 13)
+    for fit in (mine.fit_normal_equations, mine.fit_gradient_descent):
+        name = fit.__name__
+        assert_raises(ValueError, fit, X, y[:, None], what=f"{name} with y of shape (12, 1) (y must be (N,): a column "
+                      "broadcasts against Xb w into an N x N residual)")
+        assert_raises(ValueError, fit, X[:, 0], y, what=f"{name} with a 1-D X (X must be (N, D))")
+
+
+def test_negative_learning_rate_is_rejected():
+    X, y = problem(10, 2, 4)
+    assert_raises(ValueError, mine.fit_gradient_descent, X, y, lr=-0.1, what="fit_gradient_descent with lr=-0.1 "
+                  "(lr <= 0 is an error, not only lr == 0)")
+
+
+# --- normal equations: solved exactly, without an explicit inverse ---
+
+def test_normal_equations_use_a_solver_not_an_inverse():
+    X, y = problem(30, 3, 14)
+    rule = "solve Xb^T Xb w = Xb^T y with np.linalg.solve, never form an inverse"
+    with refuse_calls(np.linalg, ["inv", "pinv"], rule):
+        mine.fit_normal_equations(X, y)
+
+
+def test_normal_equations_at_a_small_feature_scale():
+    # features about 1e-3: Xb^T Xb has eigenvalues about N * 1e-6, so a ridge term added "for stability"
+    # (even 1e-10 * I) moves the weights far more than rounding does
+    X, y = problem(25, 3, 15)
+    X = 1e-3 * X
+    assert_matches(mine.fit_normal_equations(X, y), ref.fit_normal_equations(X, y), what="fit_normal_equations with "
+                   "features about 1e-3 (the exact least-squares weights: no ridge or epsilon term)", rtol=1e-7,
+                   atol=1e-9)
+
+
+# --- R^2 in float64, and a small spread is not a constant ---
+
+def test_r2_score_is_computed_in_float64():
+    rng = np.random.default_rng(16)
+    y = rng.normal(10.0, 3.0, size=100).astype(np.float32)
+    pred = (y + rng.normal(0, 1.0, size=100)).astype(np.float32)
+    got = mine.r2_score(y, pred)
+    assert_matches(got, ref.r2_score(y, pred), what="r2_score of float32 arrays (convert to float64 before summing)",
+                   rtol=1e-10)
+    if not isinstance(got, float):
+        raise Mismatch(f"r2_score should return a Python float, got {type(got).__name__}")
+
+
+def test_r2_score_of_a_tiny_but_real_spread():
+    y = 1e-13 * np.array([1.0, -2.0, 0.5, 3.0, -1.5])
+    pred = y + 1e-14 * np.array([0.3, -0.2, 0.1, 0.4, -0.6])
+    assert_matches(mine.r2_score(y, pred), ref.r2_score(y, pred), what="r2_score for targets about 1e-13 apart (only "
+                   "all-equal values are constant: no tolerance on the spread)", rtol=1e-9)

@@ -7,7 +7,7 @@ negated, scaled), never the expected entries.
 import numpy as np
 import pytest
 
-from grader.compare import assert_matches, assert_raises
+from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.target import exercise
 
 Matrix = exercise("1.1").Matrix
@@ -259,3 +259,112 @@ def test_power_iteration_start_is_not_orthogonal_to_the_answer(a, label):
     value, _ = M(a).power_iteration(iters=2000, tol=1e-12)
     assert_matches(value, _eig_reference(np.array(a))[0], what=f"dominant eigenvalue of {label}; a start vector like all-ones or "
                    "e_1 is an eigenvector of the other eigenvalue here (start from random.Random(0).gauss)", rtol=1e-7)
+
+
+# --- pivoting by magnitude, and the singularity scale, with negative entries ---
+
+NEG_TINY_PIVOT = np.array([[1e-18, 1.0, 2.0], [-1.0, 1.0, 0.5], [-2.0, -1.0, 1.0]])  # det 6, well conditioned
+
+
+def test_pivot_is_the_largest_magnitude_not_the_largest_value():
+    # in column 0 the largest *value* is the tiny 1e-18; the pivot must be the -2 (largest |entry|)
+    a = NEG_TINY_PIVOT
+    hint = " (choose the pivot by |entry|: max(..., key=abs); a tiny pivot destroys the accuracy)"
+    label = "a 3x3 with a 1e-18 corner and negative entries below"
+    assert_matches(M(a).determinant(), float(np.linalg.det(a)), what=f"determinant of {label}{hint}", rtol=1e-8)
+    assert_matches(M(a).inverse(), np.linalg.inv(a), what=f"inverse of {label}{hint}", rtol=1e-8, atol=1e-10)
+    b = [1.0, -2.0, 0.5]
+    assert_matches(M(a).solve(b), np.linalg.solve(a, b), what=f"solve with {label}{hint}", rtol=1e-8, atol=1e-10,
+                   check_dtype=False)
+
+
+def test_determinant_of_a_matrix_with_a_zero_column_is_zero():
+    for a, label in (([[0.0, 1.0], [0.0, 2.0]], "a 2x2 with a zero first column"),
+                     ([[1.0, 2.0, 3.0], [2.0, 4.0, 7.0], [1.0, 2.0, 5.0]], "a 3x3 whose second column is 2x the first"),
+                     ([[0.0, 0.0], [0.0, 0.0]], "the zero 2x2")):
+        try:
+            got = M(a).determinant()
+        except ZeroDivisionError:
+            raise Mismatch(f"determinant of {label} raised ZeroDivisionError: a column with no nonzero pivot "
+                           "means the determinant is 0.0") from None
+        assert_matches(got, 0.0, what=f"determinant of {label}", atol=1e-12)
+
+
+def test_singularity_scale_uses_absolute_values():
+    # all entries negative: max(A) is negative, max |A| is not
+    for a, label in ((-np.array([[1.0, 2.0], [2.0, 4.0]]), "-[[1, 2], [2, 4]]"), (-HUGE_RANK_2, "a negated rank-2 3x3 "
+                                                                                            "with entries about -1e6")):
+        for method, args in (("inverse", ()), ("solve", ([1.0] * len(a),))):
+            try:
+                getattr(M(a), method)(*args)
+            except ValueError:
+                continue
+            except ZeroDivisionError:
+                pass
+            raise Mismatch(f"{method} of the singular matrix {label} did not raise ValueError('matrix is singular'): "
+                           "the threshold is 1e-12 * max |A[i, j]| (absolute values)")
+
+
+def test_solve_scale_ignores_the_right_hand_side():
+    # the pivot test compares with max |A| only; a large b must not make a well-conditioned tiny A singular
+    b = [1.0, -2.0, 0.5]
+    assert_matches(M(TINY).solve(b), np.linalg.solve(TINY, b), what="solve with entries about 1e-13 and b of order 1 "
+                   "(is b part of the scale of the singularity test?)", rtol=1e-8, check_dtype=False)
+
+
+def test_solve_takes_any_sequence_and_leaves_it_alone():
+    a = np.array([[0.0, 2.0, 1.0], [1.0, 1.0, 1.0], [3.0, 0.0, -1.0]])
+    expected = np.linalg.solve(a, [1.0, 2.0, 3.0])
+    assert_matches(M(a).solve((1, 2, 3)), expected, what="solve with b given as a tuple of ints", rtol=1e-8, atol=1e-12,
+                   check_dtype=False)
+    b = [1, 2, 3]
+    M(a).solve(b)
+    if b != [1, 2, 3] or {type(v) for v in b} != {int}:
+        raise Mismatch("solve changed the caller's list b: work on a copy")
+
+
+# --- exact equality, strict indexing ---
+
+def test_equality_is_exact():
+    a = random((2, 2)) + 5.0
+    b = a.copy()
+    b[0, 1] = np.nextafter(b[0, 1], np.inf)
+    if M(a) == M(b):
+        raise Mismatch("matrices that differ by one unit in the last place compare equal (== is exact, no tolerance)")
+
+
+def test_column_index_out_of_range_raises():
+    m = M(random((4, 5)))
+    for key in ((0, 5), (1, -6), (3, 5)):
+        assert_raises(IndexError, lambda: m[key], what=f"m[{key[0]}, {key[1]}] of a 4x5 matrix (a column out of range "
+                      "must not run into the next row)")
+
+
+# --- power iteration: the stopping rule and a matrix that maps v to 0 ---
+
+@pytest.mark.parametrize("tol", [1e-6, 1e-10])
+def test_power_iteration_stops_on_the_residual(tol):
+    q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    a = q @ np.diag([4.0, 3.0, 1.0, -0.5]) @ q.T
+    value, vector = M(a).power_iteration(iters=5000, tol=tol)
+    v = np.asarray(vector, dtype=float)
+    residual = float(np.linalg.norm(a @ v - value * v))
+    if not residual <= 2 * tol * max(1.0, abs(value)) + 1e-14:
+        raise Mismatch(f"power_iteration(tol={tol:g}) returned a pair whose residual ||A v - lam v|| is above "
+                       "tol * max(1, |lam|): stop on that residual, not on a change in lam or in v")
+
+
+def test_power_iteration_when_a_v_becomes_zero():
+    for a, label in (([[0.0, 0.0], [0.0, 0.0]], "the zero 2x2"), ([[0.0, 1.0], [0.0, 0.0]], "[[0, 1], [0, 0]]"),
+                     ([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]], "a nilpotent 3x3")):
+        try:
+            value, vector = M(a).power_iteration()
+        except ZeroDivisionError:
+            raise Mismatch(f"power_iteration of {label} divided by ||A v|| = 0: return (0.0, v) when A v is 0") \
+                from None
+        assert_matches(value, 0.0, what=f"eigenvalue from power_iteration of {label}", atol=1e-12)
+        assert_matches(float(np.linalg.norm(vector)), 1.0, what=f"norm of the vector from power_iteration of {label}",
+                       rtol=1e-9)
+    _, vector = M([[0.0, 1.0], [0.0, 0.0]]).power_iteration()
+    assert_matches(np.asarray(vector, dtype=float), np.array([1.0, 0.0]), what="eigenvector from power_iteration of "
+                   "[[0, 1], [0, 0]] (unit norm, largest entry positive)", atol=1e-12, check_dtype=False)

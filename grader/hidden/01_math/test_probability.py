@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from grader.compare import assert_matches, assert_raises
+from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.target import exercise, reference
 
 mine, ref = exercise("1.3"), reference("1.3")
@@ -180,3 +180,65 @@ def test_inputs_are_left_unchanged():
     mine.bayes(prior, likelihood)
     for name, a, b in zip(("p", "q", "data", "prior", "likelihood"), (p, q, data, prior, likelihood), copies):
         assert np.array_equal(a, b), f"the caller's {name} array was changed (work on a copy, not in place)"
+
+
+# --- parameters and inputs at their edges ---
+
+def test_constructor_rejects_every_non_finite_parameter():
+    for mu, sigma in ((0.0, math.nan), (math.inf, 1.0), (-math.inf, 1.0), (1.0, -math.inf)):
+        assert_raises(ValueError, mine.GaussianDistribution, mu, sigma, what=f"GaussianDistribution({mu}, {sigma}) "
+                      "(both parameters must be finite: math.isfinite covers nan and inf)")
+
+
+def test_densities_take_lists_and_keep_one_element_arrays():
+    g, r = mine.GaussianDistribution(-1.0, 1.5), ref.GaussianDistribution(-1.0, 1.5)
+    for name in ("pdf", "logpdf", "cdf"):
+        assert_matches(getattr(g, name)([0.5, -2.0, 1.0]), getattr(r, name)([0.5, -2.0, 1.0]),
+                       what=f"{name} of a Python list (an array-like: convert it with np.asarray)", rtol=1e-9,
+                       atol=1e-15)
+        assert_matches(getattr(g, name)(np.array([0.25])), getattr(r, name)(np.array([0.25])),
+                       what=f"{name} of an array of shape (1,) (only a scalar x gives a float)", rtol=1e-9)
+
+
+def test_sample_draws_are_independent():
+    # 400 batches of 5 from one generator: the batch means spread with variance sigma^2 / 5. Draws rescaled
+    # to the exact mean and std in each call have no spread at all. The variance ratio is chi^2(399) / 399:
+    # outside [0.7, 1.3] with probability below 1e-6.
+    rng_ = np.random.default_rng(31)
+    g = mine.GaussianDistribution(2.0, 3.0)
+    batches = np.array([g.sample(5, rng_) for _ in range(400)])
+    ratio = float(batches.mean(axis=1).var(ddof=1) / (9.0 / 5))
+    if not 0.7 < ratio < 1.3:
+        raise Mismatch("the means of 400 batches of 5 samples do not vary as independent normal draws would: "
+                       "return the draws as they come, without rescaling them to the exact mean and std")
+
+
+def test_fit_at_a_tiny_scale():
+    data = 1e-13 * np.array([0.3, -1.2, 2.5, 0.8, -0.4])
+    g, r = mine.GaussianDistribution.fit(data), ref.GaussianDistribution.fit(data)
+    assert_matches(g.sigma, r.sigma, what="fitted sigma for 5 values about 1e-13 apart (only sigma == 0 is an error, "
+                   "not a small sigma)", rtol=1e-9)
+
+
+def test_kl_gaussians_rejects_two_negative_sigmas():
+    assert_raises(ValueError, mine.kl_gaussians, 0.0, -1.0, 0.5, -2.0, what="kl_gaussians with s1 = -1 and s2 = -2 "
+                  "(log(s2 / s1) is defined, but both must be > 0)")
+
+
+def test_bayes_with_tiny_likelihoods():
+    prior, likelihood = np.array([0.2, 0.5, 0.3]), np.array([1e-20, 3e-20, 0.0])
+    got = mine.bayes(prior, likelihood)
+    if not isinstance(got, np.ndarray):
+        raise Mismatch(f"bayes should return a NumPy array, got {type(got).__name__}")
+    assert_matches(got, ref.bayes(prior, likelihood), what="bayes with likelihoods about 1e-20 "
+                   "(only an evidence of exactly 0 is an error)", rtol=1e-9)
+
+
+def test_tiny_probabilities_are_not_nudged():
+    # log(p + eps) is off by eps / p: invisible for p near 1, a relative error of 1e-2 for p = 1e-10
+    p = np.array([1e-10, 1e-8, 0.0, 1.0 - 1e-10 - 1e-8])
+    q = np.array([3e-10, 2e-9, 0.25, 0.75 - 3e-10 - 2e-9])
+    label = "with entries of 1e-10 and 1e-8 (take log of the probability itself, no + epsilon)"
+    assert_matches(mine.entropy(p), ref.entropy(p), what=f"entropy {label}", rtol=1e-9, atol=0)
+    assert_matches(mine.cross_entropy(p, q), ref.cross_entropy(p, q), what=f"cross_entropy {label}", rtol=1e-9, atol=0)
+    assert_matches(mine.kl_divergence(p, q), ref.kl_divergence(p, q), what=f"kl_divergence {label}", rtol=1e-6, atol=0)

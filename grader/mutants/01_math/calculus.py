@@ -1,6 +1,20 @@
 """Mutants and alternatives for Exercise 1.2 (numeric calculus)."""
 from grader.mutants import Edit
 
+GRADIENT_LOOP = """    x = np.array(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad"""
+CHECK_TAIL = """    scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)
+    return float(np.abs(analytic - numeric).max(initial=0.0) / scale)"""
+
 MUTANTS = [
     Edit("one-sided difference", find="return float((f(x + h) - f(x - h)) / (2 * h))",
          replace="return float((f(x + h) - f(x)) / h)"),
@@ -50,6 +64,51 @@ MUTANTS = [
         x[i] -= 2 * h
         minus = f(x)
         x[i] += h"""),
+    # the caller's step h
+    Edit("gradient through derivative without passing h on", find=GRADIENT_LOOP,
+         replace="""    x = np.array(x, dtype=np.float64)
+    grad = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        def along(t, i=i):
+            y = x.copy()
+            y[i] = t
+            return f(y)
+        grad[i] = derivative(along, x[i])
+    return grad"""),
+    Edit("gradient with a fixed step", find="        x[i] = old + h\n        plus = f(x)\n        x[i] = old - h",
+         replace="        x[i] = old + 1e-5\n        plus = f(x)\n        x[i] = old - 1e-5",
+         then=Edit("and divides by it", find="        grad[i] = (plus - minus) / (2 * h)",
+                   replace="        grad[i] = (plus - minus) / 2e-5")),
+    Edit("jacobian with a fixed step", find="        step[j] = h\n", replace="        step[j] = 1e-5\n",
+         then=Edit("and divides by it", find="ravel() / (2 * h))", replace="ravel() / 2e-5)")),
+    Edit("gradient_check does not pass h to gradient", find="    numeric = gradient(f, x, h)",
+         replace="    numeric = gradient(f, x)"),
+    Edit("jacobian reuses one step vector (steps pile up across columns)",
+         find="    columns = []\n    for j in range(x.size):\n        step = np.zeros_like(x)\n",
+         replace="    columns = []\n    step = np.zeros_like(x)\n    for j in range(x.size):\n"),
+    # shapes and memory layout
+    Edit("gradient perturbs a reshaped copy when x is not C-ordered", find=GRADIENT_LOOP,
+         replace="""    x = np.asarray(x).astype(np.float64)
+    flat = x.reshape(-1)
+    grad = np.empty(x.size)
+    for i in range(x.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f(x)
+        flat[i] = old - h
+        minus = f(x)
+        flat[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad.reshape(x.shape)"""),
+    Edit("gradient indexes a 0-d x with an integer",
+         find="    for i in np.ndindex(x.shape):\n        old = x[i]",
+         replace="    for i in range(x.size):\n"
+                 "        i = np.unravel_index(i, x.shape) if x.ndim > 1 else i\n        old = x[i]"),
+    # the formula of gradient_check
+    Edit("gradient_check takes the largest per-entry relative error",
+         find=CHECK_TAIL,
+         replace="""    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-12)
+    return float((np.abs(analytic - numeric) / scale).max(initial=0.0))"""),
 ]
 
 ALTERNATIVES = [
@@ -76,4 +135,23 @@ ALTERNATIVES = [
     return float(np.abs(analytic - numeric).max(initial=0.0) / scale)""",
          replace="""    both = np.abs(np.concatenate([analytic.ravel(), numeric.ravel()]))
     return float(np.max(np.abs(analytic - numeric), initial=0.0) / np.maximum(both.max(initial=0.0), 1e-12))"""),
+    Edit("jacobian row by row, one gradient per output", find="""    columns = []
+    for j in range(x.size):""", replace="""    m = np.atleast_1d(f(x)).size
+    rows = [gradient(lambda v, i=i: np.atleast_1d(f(v)).ravel()[i], x, h) for i in range(m)]
+    return np.array(rows).reshape(m, x.size)
+    columns = []
+    for j in range(x.size):"""),
+    Edit("gradient on a flat view of a C-ordered copy", find=GRADIENT_LOOP,
+         replace="""    x = np.array(x, dtype=np.float64, order="C")
+    flat = x.reshape(-1)
+    grad = np.empty(x.size)
+    for i in range(x.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f(x)
+        flat[i] = old - h
+        minus = f(x)
+        flat[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad.reshape(x.shape)"""),
 ]

@@ -1,6 +1,10 @@
 """Mutants and alternatives for Exercise 1.4 (linear regression from scratch)."""
 from grader.mutants import Edit
 
+NORMAL_EQUATIONS = """    X, y = _check(X, y)
+    Xb = add_bias(X)
+    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)"""
+
 MUTANTS = [
     Edit("bias column appended last", find="return np.hstack([np.ones((X.shape[0], 1)), X])",
          replace="return np.hstack([X, np.ones((X.shape[0], 1))])"),
@@ -43,6 +47,30 @@ MUTANTS = [
          find="    w = np.zeros(Xb.shape[1])\n",
          replace="    w = fit_gradient_descent.__dict__.get(\"w\", np.zeros(Xb.shape[1]))\n    w = w if w.shape == (Xb.shape[1],) else np.zeros(Xb.shape[1])\n",
          then=Edit("store", find="    return w, history\n", replace="    fit_gradient_descent.w = w\n    return w, history\n")),
+    # shapes and settings
+    Edit("normal equations check only that the row counts agree (y of shape (N, 1) slips through)",
+         find=NORMAL_EQUATIONS,
+         replace="""    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if len(X) != len(y):
+        raise ValueError("X and y have different numbers of rows")
+    Xb = add_bias(X)
+    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)"""),
+    Edit("gradient descent rejects only lr == 0", find="    if lr <= 0 or epochs < 1:",
+         replace="    if lr == 0 or epochs < 1:"),
+    # how the normal equations are solved
+    Edit("normal equations through an explicit inverse", find="    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)",
+         replace="    return np.linalg.inv(Xb.T @ Xb) @ Xb.T @ y"),
+    Edit("normal equations with a small ridge term added for stability",
+         find="    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)",
+         replace="    return np.linalg.solve(Xb.T @ Xb + 1e-8 * np.eye(Xb.shape[1]), Xb.T @ y)"),
+    # R^2: precision and the constant test
+    Edit("r2 sums float32 inputs in float32",
+         find="    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)",
+         replace="    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)"),
+    Edit("r2 calls a small spread constant", find="    if y_true.size == 0 or np.all(y_true == y_true.flat[0]):",
+         replace="    if y_true.size == 0 or np.ptp(y_true) < 1e-12:"),
+    Edit("gradient descent records the final loss too (epochs + 1 entries)", find="    return w, history\n",
+         replace="    history.append(float(np.mean((Xb @ w - y) ** 2)))\n    return w, history\n"),
 ]
 
 ALTERNATIVES = [
@@ -59,4 +87,30 @@ ALTERNATIVES = [
         raise ValueError("y_true is constant: R^2 is undefined")
     ss_tot = y_true.size * np.var(y_true)
 """),
+    Edit("gradient descent with the bias and the weights kept apart", find="""    Xb = add_bias(X)
+    n = Xb.shape[0]
+    w = np.zeros(Xb.shape[1])
+    history = []
+    for _ in range(epochs):
+        residual = Xb @ w - y
+        history.append(float(np.mean(residual ** 2)))
+        w = w - lr * (2.0 / n) * (Xb.T @ residual)
+    return w, history""", replace="""    n = X.shape[0]
+    b, weights = 0.0, np.zeros(X.shape[1])
+    history = []
+    for _ in range(epochs):
+        residual = X @ weights + b - y
+        history.append(float(np.mean(residual ** 2)))
+        b, weights = b - lr * 2.0 * residual.mean(), weights - lr * (2.0 / n) * (X.T @ residual)
+    return np.concatenate([[b], weights]), history"""),
+    Edit("normal equations through a QR factorisation of Xb", find="    return np.linalg.solve(Xb.T @ Xb, Xb.T @ y)",
+         replace="    q, r = np.linalg.qr(Xb)\n    return np.linalg.solve(r, q.T @ y)"),
+    Edit("r2 with np.unique for the constant test, and means instead of sums",
+         find="""    if y_true.size == 0 or np.all(y_true == y_true.flat[0]):
+        raise ValueError("y_true is constant: R^2 is undefined")
+    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
+    return float(1.0 - np.sum((y_true - y_pred) ** 2) / ss_tot)""",
+         replace="""    if np.unique(y_true).size < 2:
+        raise ValueError("y_true is constant: R^2 is undefined")
+    return float(1.0 - np.mean((y_true - y_pred) ** 2) / np.mean((y_true - y_true.mean()) ** 2))"""),
 ]

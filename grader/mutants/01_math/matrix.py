@@ -1,6 +1,25 @@
 """Mutants and alternatives for Exercise 1.1 (a Matrix class in pure Python)."""
 from grader.mutants import Edit
 
+PIVOT_INV = """            pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            p = a[col][col]"""
+PIVOT_SOLVE = """            pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+            if abs(a[pivot][col]) <= 1e-12 * scale:
+                raise ValueError("matrix is singular")
+            a[col], a[pivot] = a[pivot], a[col]
+            for r in range(col + 1, n):"""
+PIVOT_DET = """            pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+            if a[pivot][col] == 0.0:"""
+POWER_TAIL = """            if norm == 0.0:
+                lam = 0.0
+                break
+            if residual <= tol * max(1.0, abs(lam)):
+                break
+            v = [x / norm for x in w]"""
+
 MUTANTS = [
     Edit("transpose that copies instead of swapping indices",
          find="return Matrix([[self._rows[i][j] for i in range(n)] for j in range(m)])",
@@ -106,6 +125,54 @@ MUTANTS = [
          find="        v = [rng.gauss(0.0, 1.0) for _ in range(n)]", replace="        v = [1.0] * n"),
     Edit("power iteration starts from e_1",
          find="        v = [rng.gauss(0.0, 1.0) for _ in range(n)]", replace="        v = [1.0] + [0.0] * (n - 1)"),
+    # pivot choice and the singularity scale
+    Edit("determinant swaps rows only for a zero pivot (no partial pivoting)",
+         find=PIVOT_DET, replace=PIVOT_DET.replace("max(range(col, n), key=lambda r: abs(a[r][col]))",
+                                                   "next((r for r in range(col, n) if a[r][col] != 0.0), col)")),
+    Edit("determinant pivots on the largest value, not the largest |value|",
+         find=PIVOT_DET, replace=PIVOT_DET.replace("key=lambda r: abs(a[r][col])", "key=lambda r: a[r][col]")),
+    Edit("inverse pivots on the largest value, not the largest |value|",
+         find=PIVOT_INV, replace=PIVOT_INV.replace("key=lambda r: abs(a[r][col])", "key=lambda r: a[r][col]")),
+    Edit("solve pivots on the largest value, not the largest |value|",
+         find=PIVOT_SOLVE, replace=PIVOT_SOLVE.replace("key=lambda r: abs(a[r][col])", "key=lambda r: a[r][col]")),
+    Edit("determinant divides by a zero pivot (no early return of 0.0)",
+         find="            if a[pivot][col] == 0.0:\n                return 0.0\n", replace=""),
+    Edit("inverse scale is max A[i, j], not max |A[i, j]|",
+         find="        scale = max(abs(v) for row in self._rows for v in row)\n        a = [row + [1.0",
+         replace="        scale = max(v for row in self._rows for v in row)\n        a = [row + [1.0"),
+    Edit("solve measures the scale on [A | b]",
+         find="        a = [row + [bi] for row, bi in zip(self.tolist(), b)]\n",
+         replace="        a = [row + [bi] for row, bi in zip(self.tolist(), b)]\n"
+                 "        scale = max(abs(v) for row in a for v in row)\n"),
+    Edit("inverse measures the scale on [A | I]",
+         find="        a = [row + [1.0 if i == j else 0.0 for j in range(n)] for i, row in enumerate(self.tolist())]\n",
+         replace="        a = [row + [1.0 if i == j else 0.0 for j in range(n)] for i, row in "
+                 "enumerate(self.tolist())]\n        scale = max(abs(v) for row in a for v in row)\n"),
+    # the caller's b
+    Edit("solve converts b in place (fails on a tuple, changes the caller's list)",
+         find="        b = [float(v) for v in b]\n",
+         replace="        for i in range(len(b)):\n            b[i] = float(b[i])\n"),
+    # equality and indexing
+    Edit("equality with a tolerance (math.isclose)",
+         find="        return self._rows == other._rows",
+         replace="        return self.shape == other.shape and all(math.isclose(a, b)"
+                 " for r, s in zip(self._rows, other._rows) for a, b in zip(r, s))"),
+    Edit("indexing into flat storage: a column past the end reads the next row",
+         find="            i, j = key\n            return self._rows[i][j]",
+         replace="            i, j = key\n            n, m = self.shape\n"
+                 "            i, j = i % n if i < 0 else i, j % m if j < 0 else j\n"
+                 "            return [v for r in self._rows for v in r][i * m + j]"),
+    # power iteration: stopping rule, A v = 0
+    Edit("power iteration stops when the eigenvalue estimate stops changing",
+         find="        lam = 0.0\n        for _ in range(iters):",
+         replace="        lam = 0.0\n        previous = math.inf\n        for _ in range(iters):",
+         then=Edit("residual is the change in lam",
+                   find="            residual = math.sqrt(math.fsum((wi - lam * vi) ** 2 for wi, vi in zip(w, v)))\n",
+                   replace="            residual, previous = abs(lam - previous), lam\n")),
+    Edit("power iteration normalises A v before the stopping test (divides by 0 when A v = 0)",
+         find=POWER_TAIL,
+         replace="            v = [x / norm for x in w]\n"
+                 "            if residual <= tol * max(1.0, abs(lam)):\n                break"),
 ]
 
 ALTERNATIVES = [
@@ -137,4 +204,15 @@ ALTERNATIVES = [
     Edit("determinant returns 0.0 under the same relative pivot test as inverse",
          find="            if a[pivot][col] == 0.0:\n                return 0.0",
          replace="            if abs(a[pivot][col]) <= 1e-12 * max(abs(v) for row in self._rows for v in row):\n                return 0.0"),
+    Edit("power iteration returns the normalised A v of the step that converged",
+         find="            if residual <= tol * max(1.0, abs(lam)):\n                break\n"
+              "            v = [x / norm for x in w]",
+         replace="            v = [x / norm for x in w]\n"
+                 "            if residual <= tol * max(1.0, abs(lam)):\n                break"),
+    Edit("indexing that checks both indices itself",
+         find="            i, j = key\n            return self._rows[i][j]",
+         replace="            i, j = key\n            n, m = self.shape\n"
+                 "            if not (-n <= i < n and -m <= j < m):\n"
+                 "                raise IndexError(f\"index {key} out of range for shape {self.shape}\")\n"
+                 "            return self._rows[i % n][j % m]"),
 ]

@@ -1,6 +1,8 @@
 """Mutants and alternatives for Exercise 1.3 (probability and information)."""
 from grader.mutants import Edit
 
+CHECK = "        if not (math.isfinite(mu) and math.isfinite(sigma)) or sigma <= 0:"
+
 MUTANTS = [
     Edit("logpdf without the log(sigma) normaliser",
          find="return _scalar_or_array(-0.5 * z * z - math.log(self.sigma) - 0.5 * LOG_2PI)",
@@ -68,6 +70,34 @@ MUTANTS = [
          replace="        data -= mu\n        sigma = float(np.sqrt(np.mean(data ** 2)))"),
     Edit("bayes multiplies into the caller's prior", find="    joint = prior * likelihood\n",
          replace="    joint = prior\n    joint *= likelihood\n"),
+    # parameters and inputs at their edges
+    Edit("constructor lets sigma = nan through (isinf instead of isfinite)", find=CHECK,
+         replace="        if math.isnan(mu) or math.isinf(sigma) or sigma <= 0:"),
+    Edit("constructor lets an infinite mu through", find=CHECK,
+         replace="        if math.isnan(mu) or not math.isfinite(sigma) or sigma <= 0:"),
+    Edit("logpdf subtracts mu before converting x (a list fails)",
+         find="        z = (np.asarray(x, dtype=np.float64) - self.mu) / self.sigma\n"
+              "        return _scalar_or_array(-0.5",
+         replace="        z = np.asarray((x - self.mu) / self.sigma, dtype=np.float64)\n"
+                 "        return _scalar_or_array(-0.5"),
+    Edit("densities turn an array of one element into a float",
+         find="    return float(values) if values.ndim == 0 else values",
+         replace="    return float(values.item()) if values.size == 1 else values"),
+    Edit("fit calls a small sigma zero", find="        if sigma == 0.0:", replace="        if sigma < 1e-12:"),
+    Edit("kl_gaussians rejects only zero standard deviations", find="    if s1 <= 0 or s2 <= 0:",
+         replace="    if s1 == 0 or s2 == 0:"),
+    Edit("bayes calls a small evidence zero", find="    if evidence == 0:", replace="    if evidence < 1e-12:"),
+    Edit("bayes returns a list", find="    return joint / evidence", replace="    return list(joint / evidence)"),
+    # the law of the samples
+    Edit("sample rescales its draws to the exact mean and std",
+         find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="z = rng.standard_normal(n)\n        z = (z - z.mean()) / z.std() if n > 1 else z\n"
+                 "        return self.mu + self.sigma * z"),
+    # log(p + eps)
+    Edit("entropy adds an epsilon inside the log", find="    return float(-np.sum(p[nz] * np.log(p[nz])))",
+         replace="    return float(-np.sum(p[nz] * np.log(p[nz] + 1e-12)))"),
+    Edit("cross_entropy adds an epsilon inside the log", find="    return float(-np.sum(p[nz] * np.log(q[nz])))",
+         replace="    return float(-np.sum(p[nz] * np.log(q[nz] + 1e-12)))"),
 ]
 
 ALTERNATIVES = [
@@ -90,4 +120,16 @@ ALTERNATIVES = [
     Edit("sample by the Box-Muller transform of rng's uniforms", find="return self.mu + self.sigma * rng.standard_normal(n)",
          replace="""u1, u2 = 1.0 - rng.random(n), rng.random(n)
         return self.mu + self.sigma * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)"""),
+    Edit("bayes normalised in log space", find="    return joint / evidence",
+         replace="""    with np.errstate(divide="ignore"):
+        log_joint = np.log(prior) + np.log(likelihood)
+    return np.exp(log_joint - np.logaddexp.reduce(log_joint))"""),
+    Edit("logpdf through np.vectorize of a scalar formula",
+         find="""        z = (np.asarray(x, dtype=np.float64) - self.mu) / self.sigma
+        return _scalar_or_array(-0.5 * z * z - math.log(self.sigma) - 0.5 * LOG_2PI)""",
+         replace="""        def one(v):
+            return -((v - self.mu) ** 2) / (2 * self.sigma ** 2) - math.log(self.sigma) - 0.5 * math.log(2 * math.pi)
+        return _scalar_or_array(np.vectorize(one, otypes=[np.float64])(np.asarray(x, dtype=np.float64)))"""),
+    Edit("constructor with one isfinite over both parameters", find=CHECK,
+         replace="        if not np.all(np.isfinite([mu, sigma])) or not sigma > 0:"),
 ]
