@@ -4,7 +4,8 @@ milestone's evaluation), so the grader makes sure it has not altered them.
 `snapshot()` runs before any learner module is imported; `tampered()` after each test and before a
 milestone reports. Three probes:
 - identity: every function, class and module the checks rely on (numpy, builtins, pytest's runner and
-  reports, the grader's comparison, gradient, target, channel and plugin modules, a milestone's own)
+  reports, tinygrad's Tensor, the grader's comparison, gradient, target, channel and plugin modules, a
+  milestone's own)
   is the same object with the same code and defaults, and the grader's classes have the same methods.
   Swapping `f.__code__` keeps `f` but not its code;
 - bindings (`rebound`): a test module's top-level imports still name those objects, and its globals
@@ -23,6 +24,8 @@ import builtins
 import sys
 import types
 from pathlib import Path
+
+from grader.after_import import after_import
 
 _snapshot: list[tuple] = []        # (label, namespace, name, value, its function, the function's parts)
 _extra: list[str] = []
@@ -92,10 +95,16 @@ def _changed(entries: list[tuple]) -> list[str]:
 
 
 def snapshot() -> None:
-    """Remember everything the checks rely on, as it is now."""
+    """Remember everything the checks rely on, as it is now, and tinygrad's Tensor (the oracle of phases 4-7)
+    as soon as it is imported: the test module imports it before the learner's module can touch it."""
     _snapshot.clear()
     for label, owner in _watched().items():
         _snapshot.extend(_entries(label, owner, every=isinstance(owner, type) or label.startswith("grader")))
+    after_import("tinygrad.tensor", _watch_tensor)
+
+
+def _watch_tensor(module: types.ModuleType) -> None:
+    _snapshot.extend(_entries("Tensor", module.Tensor, every=True))
 
 
 def tampered() -> list[str]:

@@ -19,13 +19,13 @@ again. The store lives beside tinygrad's compile cache (`childenv.programs_store
 from __future__ import annotations
 
 import hashlib
-import importlib.abc
-import importlib.util
 import os
 import pickle
 import sys
 import zlib
 from pathlib import Path
+
+from grader.after_import import after_import
 
 DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
 HOOKED = "tinygrad.codegen"
@@ -34,31 +34,8 @@ HOOKED = "tinygrad.codegen"
 def install() -> None:
     """Serve tinygrad's program generation from the store, now if tinygrad is imported, else on its import.
     Does nothing when DIR_VAR is "off" or tinygrad's code generator is not the one this was written for."""
-    if store_dir() is None:
-        return
-    if HOOKED in sys.modules:
-        _wrap(sys.modules[HOOKED])
-    elif not any(isinstance(finder, _ImportHook) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _ImportHook())
-
-
-class _ImportHook(importlib.abc.MetaPathFinder):
-    """Wraps tinygrad's code generator right after its module runs (importing tinygrad early would cost
-    phases 1-3 a second a child)."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != HOOKED:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.loader is not None:
-            run = spec.loader.exec_module
-
-            def exec_module(module):
-                run(module)
-                _wrap(module)
-            spec.loader.exec_module = exec_module
-        return spec
+    if store_dir() is not None:
+        after_import(HOOKED, _wrap)   # once per process: _wrap leaves a wrapped cache alone
 
 
 def _wrap(codegen) -> None:

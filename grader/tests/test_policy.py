@@ -117,3 +117,15 @@ def test_rebinding_a_test_modules_names_is_noticed(tmp_path):
     module.ref, module.np = None, __import__("numpy")
     module.assert_matches = lambda *a, **k: None
     assert "test_bound.assert_matches" in integrity.rebound(module)
+
+
+def test_patching_tinygrads_tensor_is_noticed():
+    integrity.snapshot()
+    from tinygrad import Tensor          # watched from its import on, whenever that is
+    original = Tensor.__dict__["sparse_categorical_crossentropy"]
+    Tensor.sparse_categorical_crossentropy = lambda self, y, **k: self.sum()
+    try:
+        assert "Tensor.sparse_categorical_crossentropy" in integrity.tampered()
+    finally:
+        Tensor.sparse_categorical_crossentropy = original
+    assert integrity.tampered() == []
