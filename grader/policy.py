@@ -17,9 +17,10 @@ from pathlib import Path
 
 ALWAYS_FORBIDDEN = ("solutions", "grader", "subprocess", "ctypes", "socket", "pytest", "_pytest")
 # frames, code objects and the garbage collector's lists: the ways into the checks' own objects
+# (not sys.setprofile: a profiler of one's own, 7.2, may use it)
 INTROSPECTION = {"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__", "f_globals", "f_locals",
-                 "f_back", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "_getframe", "settrace", "setprofile",
-                 "get_referrers", "get_referents", "get_objects"}
+                 "f_back", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "_getframe", "get_referrers",
+                 "get_referents", "get_objects"}
 FORBIDDEN_CALLS = {("os", "system"), ("os", "popen"), ("os", "fork"), ("os", "kill"), ("os", "execv"), ("os", "execvp")}
 
 
