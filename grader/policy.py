@@ -47,7 +47,7 @@ def scan(path: Path, ex) -> list[str]:
         tree = ast.parse(Path(path).read_text(), filename=str(path))
     except SyntaxError:
         return []  # reported when the module is imported, with the line
-    forbidden, problems = _forbidden(ex), []
+    forbidden, problems, introspection = _forbidden(ex), [], {}
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.Import):
@@ -65,14 +65,16 @@ def scan(path: Path, ex) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_reference(node.value):
             problems.append(f"line {node.lineno} names the reference solutions; your module must not read them.")
         if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION:
-            problems.append(f"line {node.lineno} uses `.{node.attr}`: reaching into other code's frames, functions "
-                            "or objects is not allowed here.")
+            introspection.setdefault(node.attr, node.lineno)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             pair = (node.value.id, node.attr)
             if pair == ("sys", "modules"):
                 problems.append(f"line {node.lineno} uses sys.modules; reaching into other modules is not allowed here.")
             elif pair in FORBIDDEN_CALLS:
                 problems.append(f"line {node.lineno} calls {pair[0]}.{pair[1]}; starting or signalling processes is not allowed here.")
+    if introspection:
+        uses = ", ".join(f"`.{attr}` (line {line})" for attr, line in sorted(introspection.items(), key=lambda x: x[1]))
+        problems.append(f"{uses}: reaching into other code's frames, functions or objects is not allowed here.")
     return problems
 
 
