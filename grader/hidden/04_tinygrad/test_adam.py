@@ -64,6 +64,11 @@ def test_step_counter_and_state():
         raise Mismatch(f"after 3 steps Adam.t is {opt.t}; it should count the steps taken")
     if len(opt.m) != 1 or len(opt.v) != 1:
         raise Mismatch("Adam.m and Adam.v should hold one state tensor per parameter")
+    if w.grad is None:
+        raise Mismatch("step() cleared the parameter's .grad; only zero_grad() should forget gradients")
+    if not all(t.uop.is_realized for t in (w, *opt.m, *opt.v)):
+        raise Mismatch("after step() the parameters and the state m, v should be realized (a lazy state's graph grows "
+                       "every step); realize them together at the end of step()")
     assert_raises(ValueError, mine.Adam, [w], b1=1.0, what="Adam(b1=1.0)")
     assert_raises(ValueError, mine.AdamW, [w], weight_decay=-0.1, what="AdamW(weight_decay=-0.1)")
 

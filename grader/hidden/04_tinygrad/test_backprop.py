@@ -82,3 +82,39 @@ def test_gradient_ops_twice_gives_the_same_list():
         raise Mismatch(f"gradient_ops called twice on the same loss listed {len(first)} then {len(second)} ops (no state may be kept between calls)")
     if first != ref.gradient_ops(loss, x, y):
         raise Mismatch("gradient_ops(sum(x*y + exp(x)), x, y): the op list differs")
+    if x.grad is not None or y.grad is not None:
+        raise Mismatch("gradient_ops set .grad on the caller's tensors (backward()?); it should only build and read "
+                       "loss.gradient(...), leaving accumulated gradients as they were")
+
+
+def tape_grads(tape_mod, build, *values):
+    """Gradients of build(*vars) on a fresh tape of `tape_mod`, one per value."""
+    tape = tape_mod.Tape()
+    vs = [tape.var(v) for v in values]
+    tape.backward(build(*vs))
+    return [np.asarray(v.grad) for v in vs]
+
+
+def test_tape_broadcast_on_either_side_and_upstream_gradients():
+    rng = np.random.default_rng(451)
+    A, row, col, bias = rng.normal(size=(3, 4)), rng.normal(size=(1, 4)), rng.normal(size=(3, 1)), rng.normal(size=4)
+    k = np.array(2.5)
+    Z, y = rng.normal(size=(3, 4)), np.array([2, 0, 2])
+    cases = {
+        "sum(row * a), the broadcast (1, 4) factor on the left of *": (lambda r, a: (r * a).sum(), row, A),
+        "sum(bias + a), the (4,) bias on the left of +": (lambda b, a: (b + a).sum(), bias, A),
+        "sum(a * col + col) with a (3, 1) column (summed over the wrong axis?)":
+            (lambda a, c: (a * c + c).sum(), A, col),
+        "sum(a) * k (the upstream gradient of sum ignored?)": (lambda a, s: a.sum() * s, A, k),
+        "cross_entropy(z) * k (the upstream gradient of cross_entropy ignored?)":
+            (lambda z, s: z.cross_entropy(y) * s, Z, k),
+        "cross_entropy of logits around +-1000 (softmax recomputed without the max-shift?)":
+            (lambda z: z.cross_entropy(y), Z * 1000),
+    }
+    for name, (build, *values) in cases.items():
+        try:
+            got = tape_grads(mine, build, *values)
+        except ValueError as e:  # numpy refusing a += of the wrong shape
+            raise Mismatch(f"tape backward of {name} failed: {e} (a gradient not un-broadcast to its input's shape?)")
+        for i, (g, want) in enumerate(zip(got, tape_grads(ref, build, *values))):
+            assert_matches(g, want, what=f"tape gradient of input {i} in {name}", rtol=1e-6, atol=1e-9)

@@ -3,7 +3,7 @@ import numpy as np
 from tinygrad import Device, Tensor
 from tinygrad.codegen import to_program
 from tinygrad.engine.realize import run_linear
-from tinygrad.uop.ops import Ops
+from tinygrad.uop.ops import Ops, graph_rewrite
 
 from grader.compare import Mismatch, assert_matches
 from grader.numeric import numerical_gradient
@@ -49,10 +49,34 @@ def test_rewrite_shrinks_the_generated_code():
 
 
 def test_rewrite_is_applied_everywhere_in_the_graph():
-    t = mine.simplify((X.exp().log() + X.sin()).exp().log() - (X * 2).exp().log())
-    left = sum(u.op is Ops.LOG2 for u in t.uop.toposort())
+    t = (X.exp().log() + X.sin()).exp().log() - (X * 2).exp().log()
+    before = t.uop
+    s = mine.simplify(t)
+    left = sum(u.op is Ops.LOG2 for u in s.uop.toposort())
     if left:
         raise Mismatch(f"{left} LOG2 node(s) of a LOG2(EXP2(.)) pair survive the rewrite")
+    if t.uop is not before:
+        raise Mismatch("simplify(t) changed t itself; it should return a new Tensor and leave t's graph as it was")
+    if not any(u.op is Ops.SIN for u in s.uop.toposort()):
+        raise Mismatch("simplify(t) should return a lazy Tensor on the rewritten graph (was it realized or evaluated?)")
+
+
+def test_rules_change_nothing_else():
+    # no LOG2(EXP2(.)) pair in these graphs: the result must be the very same graph
+    graphs = {"x.log().exp()": X.log().exp(), "x.log2().exp2() + 0": X.log2().exp2() + 0,
+              "(x * 2 * 3).log()": (X * 2 * 3).log()}
+    for name, t in graphs.items():
+        if graph_rewrite(t.uop, mine.log_exp_rules()) is not t.uop:
+            raise Mismatch(f"log_exp_rules() rewrote {name}, which has no LOG2(EXP2(.)) pair; "
+                           "the matcher must change nothing else")
+
+
+def test_rules_alone_remove_the_pair():
+    # log_exp_rules() itself must do the rewrite, whatever simplify does around it
+    t = (X * 2).exp().log() + 1
+    if any(u.op is Ops.LOG2 for u in graph_rewrite(t.uop, mine.log_exp_rules()).toposort()):
+        raise Mismatch("graph_rewrite(uop, log_exp_rules()) left the LOG2 of a LOG2(EXP2(.)) pair; "
+                       "the rule does not match it")
 
 
 def test_softplus_is_stable_and_correct():

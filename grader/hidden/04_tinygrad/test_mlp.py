@@ -2,7 +2,7 @@
 import math
 
 import numpy as np
-from tinygrad import Tensor, dtypes
+from tinygrad import Tensor, TinyJit, dtypes
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -50,6 +50,10 @@ def test_initialisation_follows_tinygrad_seed():
     Tensor.manual_seed(5); b = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
     for k, (wa, wb) in enumerate(zip(a, b)):
         assert_matches(wa, wb, what=f"layer {k + 1} weights after the same Tensor.manual_seed (use Tensor.randn, not NumPy)", rtol=0, atol=0)
+    Tensor.manual_seed(6); c = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
+    if all(np.array_equal(wa, wc) for wa, wc in zip(a, c)):
+        raise Mismatch("TinygradNN((10, 7, 3)) has the same weights after Tensor.manual_seed(5) and manual_seed(6); "
+                       "the caller's seed should decide the initialisation (a seed set inside __init__?)")
 
 
 def test_forward_matches_numpy_with_nonzero_biases():
@@ -78,6 +82,9 @@ def test_train_step_matches_numpy_sgd_over_three_steps():
     Ws = [w.numpy().astype(np.float64) for w in model.weights]
     bs = [b.numpy().astype(np.float64) for b in model.biases]
     step = mine.make_train_step(model, SGD(model.parameters(), lr=0.3))
+    if not isinstance(step, type(TinyJit(lambda: None))):   # TinyJit is a factory function in 0.14
+        raise Mismatch(f"make_train_step returned a {type(step).__name__}; it should return the step wrapped in TinyJit "
+                       "(each call would otherwise schedule and run the whole graph from scratch)")
     for i in range(3):
         x = rng.normal(size=(8, 5)).astype(np.float32)
         y = rng.integers(0, 3, size=8).astype(np.int32)
@@ -91,6 +98,20 @@ def test_train_step_matches_numpy_sgd_over_three_steps():
             assert_matches(model.biases[k].numpy().astype(np.float64), bs[k], what=f"b{k + 1} after step {i + 1} of SGD", rtol=1e-4, atol=1e-5)
 
 
+class BatchSpy:
+    """Stands in for a model: records the rows of every batch it is called on, delegates everything else."""
+
+    def __init__(self, model):
+        self.model, self.rows = model, []
+
+    def __call__(self, x):
+        self.rows.append(int(x.shape[0]))
+        return self.model(x)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
 def test_evaluate_matches_numpy_with_ragged_last_batch():
     rng = np.random.default_rng(9)
     Tensor.manual_seed(9)
@@ -99,8 +120,12 @@ def test_evaluate_matches_numpy_with_ragged_last_batch():
     y = rng.integers(0, 4, size=23)
     Ws, bs = [w.numpy() for w in model.weights], [b.numpy() for b in model.biases]
     want = float((_np_forward(Ws, bs, X)[-1].argmax(1) == y).mean())
-    got = mine.evaluate(model, X, y, batch_size=10)
+    spy = BatchSpy(model)
+    got = mine.evaluate(spy, X, y, batch_size=10)
     assert_matches(np.array([got]), np.array([want]), what="evaluate(...) on 23 rows with batch_size=10", rtol=0, atol=1e-9)
+    if not spy.rows or max(spy.rows) > 10 or sum(spy.rows) != 23:
+        raise Mismatch(f"evaluate(..., batch_size=10) on 23 rows called the model on batches of {spy.rows} rows; "
+                       "expected batches of at most 10 rows covering every row once")
     assert_raises(ValueError, mine.evaluate, model, X[:0], y[:0], what="evaluate on an empty set")
 
 

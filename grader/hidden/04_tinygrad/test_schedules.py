@@ -37,9 +37,14 @@ def test_kernel_count_matches_reference_and_runs_the_schedule():
 def test_kernel_sources_one_per_compute_kernel():
     t = (X @ Y).relu().softmax(axis=1)
     srcs = mine.kernel_sources(t)
-    n = ref.kernel_count((X2 @ Y2).relu().softmax(axis=1))
+    want_srcs = ref.kernel_sources((X2 @ Y2).relu().softmax(axis=1))
+    n = len(want_srcs)
     if not isinstance(srcs, list) or len(srcs) != n or not all(isinstance(s, str) and "void" in s for s in srcs):
         raise Mismatch(f"kernel_sources(softmax of a matmul) should give one C source string per compute kernel; got {len(srcs) if isinstance(srcs, list) else type(srcs).__name__}")
+    if srcs != want_srcs:
+        raise Mismatch("kernel_sources(softmax of a matmul): " + (
+            "the right kernels in the wrong order (keep schedule order)" if sorted(srcs) == sorted(want_srcs) else
+            "the strings are not the rendered C code (take the arg of the program's Ops.SOURCE src)"))
     want = np.asarray((X.numpy() @ Y.numpy()).clip(0))
     want = np.exp(want - want.max(1, keepdims=True)); want /= want.sum(1, keepdims=True)
     assert_matches(t.numpy(), want.astype(np.float32), what="the tensor after kernel_sources (was the schedule run?)", rtol=1e-4, atol=1e-6)
@@ -65,6 +70,9 @@ def test_standardize_rows_other_shapes_and_eps():
         n = mine.kernel_count(got)
         if n > ref.FUSED_BUDGET:
             raise Mismatch(f"standardize_rows on {shape} needs {n} kernels; the budget is {ref.FUSED_BUDGET}")
+        if n == 0:
+            raise Mismatch(f"standardize_rows on {shape} returned a tensor with nothing left to compute; "
+                           "it should return a lazy Tensor (not realized, not computed in NumPy)")
         xn = x.numpy().astype(np.float64)
         want = (xn - xn.mean(1, keepdims=True)) / np.sqrt(xn.var(1, keepdims=True) + eps)
         assert_matches(got.numpy(), want.astype(np.float32), what=f"standardize_rows on {shape} with eps={eps}", rtol=1e-4, atol=1e-5)

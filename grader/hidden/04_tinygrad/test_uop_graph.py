@@ -44,6 +44,16 @@ def test_topo_order_on_random_graphs():
         check_topological(order, t.uop, f"topo_order(random graph {k})")
         if set(order) != set(t.uop.toposort()):
             raise Mismatch(f"topo_order(random graph {k}): {len(set(order))} distinct nodes, the graph has {len(t.uop.toposort())}")
+    # documented: the graph functions take a Tensor or its UOp
+    for name in ("topo_order", "count_ops", "graph_inputs"):
+        f = getattr(mine, name)
+        try:
+            same = [id(u) for u in f(t.uop)] == [id(u) for u in f(t)] if name != "count_ops" else f(t.uop) == f(t)
+        except AttributeError as e:
+            raise Mismatch(f"{name}(t.uop) failed with AttributeError: {e}; "
+                           "it should accept a UOp as well as a Tensor") from None
+        if not same:
+            raise Mismatch(f"{name}(t.uop) differs from {name}(t); a UOp and its Tensor are the same graph")
 
 
 def test_topo_order_on_a_deep_chain():
@@ -200,13 +210,21 @@ def test_evaluate_visits_shared_nodes_once():
 
 def test_evaluate_dtypes():
     S = mine.SimpleUOp
-    a, b, i, j = (S("INPUT", arg=n) for n in "abij")
-    env = {"a": np.array([1.5, -2.0]), "b": np.array([0.5, 3.0]), "i": np.array([3, -4], np.int32), "j": np.array([2, 5], np.int32)}
+    a, b, i, j, m, x = (S("INPUT", arg=n) for n in "abijmx")
+    env = {"a": np.array([1.5, -2.0]), "b": np.array([0.5, 3.0]), "i": np.array([3, -4], np.int32),
+           "j": np.array([2, 5], np.int32), "m": np.array([True, False]),
+           "x": np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])}
     cases = {"ADD of two float64 inputs (computed in float32)": S("ADD", (a, b)),
              "MUL of a float input by a CONST": S("MUL", (a, S("CONST", arg=2.0))),
              "ADD of two int32 inputs (kept int32)": S("ADD", (i, j)),
              "CMPLT (bool)": S("CMPLT", (a, b)),
              "CAST of a float to int32 (truncates toward 0)": S("CAST", (S("MUL", (a, S("CONST", arg=1.5))),), arg="int32"),
-             "SUM over everything (0-d)": S("SUM", (S("ADD", (a, b)),), arg=None)}
+             "SUM over everything (0-d)": S("SUM", (S("ADD", (a, b)),), arg=None),
+             "SUM over axis 0 of a 2x3 input (axis 0 is not None)": S("SUM", (x,), arg=0),
+             "a bool INPUT (kept bool, not converted to float32)": m,
+             "MAX of a bool INPUT with itself (bool)": S("MAX", (m, m))}
     for name, root in cases.items():
-        assert_matches(np.asarray(mine.evaluate(root, env)), np.asarray(ref.evaluate(root, env)), what=f"evaluate: {name}")
+        got = mine.evaluate(root, env)
+        if not isinstance(got, np.ndarray):
+            raise Mismatch(f"evaluate: {name} returned {type(got).__name__}; documented: an ndarray (0-d for a full SUM)")
+        assert_matches(got, ref.evaluate(root, env), what=f"evaluate: {name}")

@@ -1,6 +1,12 @@
 """Mutants and alternatives for Exercise 4.2 (Adam / AdamW)."""
 from grader.mutants import Edit
 
+UPDATE = ("            update = m_hat / (v_hat.sqrt() + self.eps) + self.wd * p.detach()\n"
+          "            p.assign(p.detach() - self.lr * update)")
+MOMENTS = ("            m.assign(self.b1 * m + (1.0 - self.b1) * g)\n"
+           "            v.assign(self.b2 * v + (1.0 - self.b2) * g * g)")
+REALIZE = "        Tensor.realize(self.b1_t, self.b2_t, *self.params, *self.m, *self.v)"
+
 MUTANTS = [
     Edit("bias correction off by one step (b^(t+1))", find="self.b1_t = Tensor.ones(1, device=self.params[0].device).contiguous()",
          replace="self.b1_t = Tensor.full((1,), self.b1, device=self.params[0].device).contiguous()",
@@ -27,6 +33,23 @@ MUTANTS = [
                    replace="        Adam.b1_t.assign(Adam.b1_t * self.b1)\n        Adam.b2_t.assign(Adam.b2_t * self.b2)")),
     Edit("zero_grad fills zeros instead of None", find="        for p in self.params:\n            p.grad = None",
          replace="        for p in self.params:\n            p.grad = p.zeros_like()"),
+    Edit("step() also clears the gradients (zero_grad folded into step)", find=REALIZE,
+         replace=REALIZE + "\n        for p in self.params:\n            p.grad = None"),
+    Edit("decoupled decay applied after the Adam update, to the already-updated p", find=UPDATE,
+         replace="            p.assign(p.detach() - self.lr * m_hat / (v_hat.sqrt() + self.eps))\n"
+                 "            p.assign(p.detach() - self.lr * self.wd * p.detach())"),
+    Edit("bias correction folded into the step size (eps no longer scaled, the paper's efficient form)",
+         find="            m_hat = m / (1.0 - self.b1_t)\n            v_hat = v / (1.0 - self.b2_t)\n" + UPDATE,
+         replace="            lr_t = self.lr * (1.0 - self.b2_t).sqrt() / (1.0 - self.b1_t)\n"
+                 "            p.assign(p.detach() - lr_t * m / (v.sqrt() + self.eps)"
+                 " - self.lr * self.wd * p.detach())"),
+    Edit("each parameter realized inside the loop (later gradients see updated parameters)",
+         find="            p.assign(p.detach() - self.lr * update)\n",
+         replace="            p.assign(p.detach() - self.lr * update)\n"
+                 "            Tensor.realize(p, m, v, self.b1_t, self.b2_t)\n"),
+    Edit("beta weights the new value in the moving averages", find=MOMENTS,
+         replace="            m.assign((1.0 - self.b1) * m + self.b1 * g)\n"
+                 "            v.assign((1.0 - self.b2) * v + self.b2 * g * g)"),
 ]
 
 ALTERNATIVES = [
@@ -36,4 +59,16 @@ ALTERNATIVES = [
     Edit("step size folded into a corrected learning rate",
          find="            update = m_hat / (v_hat.sqrt() + self.eps) + self.wd * p.detach()\n            p.assign(p.detach() - self.lr * update)",
          replace="            p.assign(p.detach() * (1.0 - self.lr * self.wd) - self.lr * m_hat / (v_hat.sqrt() + self.eps))"),
+    Edit("state rebound in its lists each step (new tensors, realized at the end)",
+         find="        for p, m, v in zip(self.params, self.m, self.v):\n            g = p.grad\n" + MOMENTS,
+         replace="""        for i, p in enumerate(self.params):
+            g = p.grad
+            self.m[i] = m = (self.b1 * self.m[i] + (1.0 - self.b1) * g).contiguous()
+            self.v[i] = v = (self.b2 * self.v[i] + (1.0 - self.b2) * g.square()).contiguous()"""),
+    Edit("state from zeros_like, square root as a power",
+         find="".join(f"        self.{s} = [Tensor.zeros(*p.shape, dtype=p.dtype, device=p.device).contiguous()"
+                      f" for p in self.params]\n" for s in "mv")[:-1],
+         replace="""        self.m = [p.zeros_like().contiguous() for p in self.params]
+        self.v = [p.zeros_like().contiguous() for p in self.params]""",
+         then=Edit("", find="v_hat.sqrt()", replace="v_hat ** 0.5")),
 ]

@@ -1,6 +1,12 @@
 """Mutants and alternatives for Exercise 4.5 (backprop walkthrough)."""
 from grader.mutants import Edit
 
+GRADS = "    for g in loss.gradient(*wrt):"
+MUL0 = "                ins[0].grad += _unbroadcast(g * ins[1].value, ins[0].value.shape)"
+CE = '''                p = np.exp(extra["logp"])
+                p[np.arange(len(p)), extra["labels"]] -= 1.0
+                ins[0].grad += g * p / len(p)'''
+
 MUTANTS = [
     Edit("forward nodes not excluded", find="            if u not in forward and u not in seen:", replace="            if u not in seen:"),
     Edit("only the first input's gradient listed", find="    for g in loss.gradient(*wrt):", replace="    for g in loss.gradient(*wrt)[:1]:"),
@@ -16,10 +22,47 @@ MUTANTS = [
     Edit("seen nodes kept in a default argument (shared across calls)", find="""def gradient_ops(loss: Tensor, *wrt: Tensor) -> list[str]:""",
          replace="""def gradient_ops(loss: Tensor, *wrt: Tensor, _seen: set = set()) -> list[str]:""",
          then=Edit("", find="    seen: set = set()\n", replace="    seen = _seen\n")),
+    Edit("gradients read from .grad after loss.backward() (sets .grad on the caller's tensors)", find=GRADS,
+         replace="    for w in wrt:\n        w.grad = None\n    loss.backward()\n    for g in [w.grad for w in wrt]:"),
+    Edit("add gradient un-broadcast only for the right operand (bias assumed on the right)",
+         find="                ins[0].grad += _unbroadcast(g, ins[0].value.shape)",
+         replace="                ins[0].grad += g"),
+    Edit("mul gradient un-broadcast only for the right operand", find=MUL0,
+         replace="                ins[0].grad += g * ins[1].value"),
+    Edit("un-broadcast always sums axis 0 (wrong for a (n, 1) column)",
+         find="""    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1 and g.shape[axis] != 1:
+            g = g.sum(axis=axis, keepdims=True)
+    return g""", replace="    if g.shape != tuple(shape):\n        g = g.sum(axis=0)\n    return g"),
+    Edit("sum gradient ignores the upstream gradient (right only when sum is the last op)",
+         find="                ins[0].grad += g * np.ones_like(ins[0].value)",
+         replace="                ins[0].grad += np.ones_like(ins[0].value)"),
+    Edit("cross-entropy gradient ignores the upstream gradient", find="ins[0].grad += g * p / len(p)",
+         replace="ins[0].grad += p / len(p)"),
+    Edit("cross-entropy backward recomputes softmax without the max-shift (overflows)",
+         find='                p = np.exp(extra["logp"])',
+         replace='                e = np.exp(ins[0].value)\n                p = e / e.sum(axis=1, keepdims=True)'),
+    Edit("one-hot subtracted with p[:, labels] (every row, every label column)",
+         find='p[np.arange(len(p)), extra["labels"]] -= 1.0', replace='p[:, extra["labels"]] -= 1.0'),
 ]
 
 ALTERNATIVES = [
     Edit("matmul rule with einsum", find="                ins[0].grad += g @ ins[1].value.T\n                ins[1].grad += ins[0].value.T @ g",
          replace="                ins[0].grad += np.einsum('ik,jk->ij', g, ins[1].value)\n                ins[1].grad += np.einsum('ki,kj->ij', ins[0].value, g)"),
     Edit("relu rule with np.where", find="ins[0].grad += g * (ins[0].value > 0)", replace="ins[0].grad += np.where(ins[0].value > 0, g, 0.0)"),
+    Edit("gradient_ops takes one gradient per input", find=GRADS, replace="    for g in [loss.gradient(w)[0] for w in wrt]:"),
+    Edit("gradient_ops walks one SINK over all gradients", find=GRADS + "\n        for u in g.uop.toposort():",
+         replace="""    grads = UOp.sink(*[t.uop for t in loss.gradient(*wrt)])
+    for g in [grads]:
+        for u in [x for x in g.toposort() if x is not g]:""",
+         then=Edit("", find="from tinygrad import Tensor\n", replace="from tinygrad import Tensor, UOp\n")),
+    Edit("relu mask from the output value", find="ins[0].grad += g * (ins[0].value > 0)",
+         replace="ins[0].grad += g * (res.value > 0)"),
+    Edit("cross-entropy gradient from a fresh stable softmax and np.eye one-hot", find=CE,
+         replace='''                z = ins[0].value - ins[0].value.max(axis=1, keepdims=True)
+                soft = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+                onehot = np.eye(z.shape[1])[extra["labels"]]
+                ins[0].grad += g * (soft - onehot) / z.shape[0]'''),
 ]

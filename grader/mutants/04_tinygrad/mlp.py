@@ -1,6 +1,15 @@
 """Mutants and alternatives for Exercise 4.1 (TinygradNN)."""
 from grader.mutants import Edit
 
+STEP = """        optimizer.zero_grad()
+        loss = model(x).sparse_categorical_crossentropy(y).backward()
+        return loss.realize(*optimizer.schedule_step())"""
+PRED = ("        pred = model(Tensor(np.ascontiguousarray(X[start:start + batch_size], dtype=np.float32)))"
+        ".argmax(axis=1).numpy()\n")
+EVALUATE = ("    correct = 0\n    for start in range(0, len(X), batch_size):\n" + PRED
+            + "        correct += int((pred == np.asarray(y[start:start + batch_size])).sum())\n"
+            "    return correct / len(X)")
+
 MUTANTS = [
     Edit("Kaiming scale 1/fan_in instead of 2/fan_in", find="math.sqrt(2.0 / n_in)", replace="math.sqrt(1.0 / n_in)"),
     Edit("Kaiming with fan-out", find="math.sqrt(2.0 / n_in)", replace="math.sqrt(2.0 / n_out)"),
@@ -15,6 +24,27 @@ MUTANTS = [
          find="    return correct / len(X)", replace="    return correct / (len(X) // batch_size * batch_size)"),
     Edit("weights drawn with NumPy in float64", find="(Tensor.randn(n_in, n_out) * math.sqrt(2.0 / n_in)).contiguous()",
          replace="Tensor(np.random.default_rng(0).normal(0.0, math.sqrt(2.0 / n_in), (n_in, n_out))).contiguous()"),
+    Edit("step not wrapped in TinyJit (schedules the whole graph on every call)",
+         find="    @TinyJit\n    @Context(TRAINING=1)\n", replace="    @Context(TRAINING=1)\n"),
+    Edit("evaluate runs the whole set in one batch, ignoring batch_size", find=EVALUATE,
+         replace="""    pred = model(Tensor(np.ascontiguousarray(X, dtype=np.float32))).argmax(axis=1).numpy()
+    return float((pred == np.asarray(y)).mean())"""),
+    Edit("Tensor.manual_seed inside __init__ (the caller's seed is ignored)",
+         find="        self.weights = [(Tensor.randn",
+         replace="        Tensor.manual_seed(0)\n        self.weights = [(Tensor.randn"),
+    Edit("tinygrad's Tensor.kaiming_normal on (n_in, n_out) (its fan-in is shape[1])",
+         find="(Tensor.randn(n_in, n_out) * math.sqrt(2.0 / n_in)).contiguous()",
+         replace="Tensor.kaiming_normal(n_in, n_out).contiguous()"),
+    Edit("step returns the lazy loss after optimizer.step() (realized after the update)", find=STEP,
+         replace="""        optimizer.zero_grad()
+        loss = model(x).sparse_categorical_crossentropy(y)
+        loss.backward()
+        optimizer.step()
+        return loss"""),
+    Edit("evaluate averages the per-batch accuracies (ragged last batch over-weighted)", find=EVALUATE,
+         replace="    accs = []\n    for start in range(0, len(X), batch_size):\n" + PRED
+                 + "        accs.append(float((pred == np.asarray(y[start:start + batch_size])).mean()))\n"
+                 "    return float(np.mean(accs))"),
 ]
 
 ALTERNATIVES = [
@@ -33,4 +63,18 @@ ALTERNATIVES = [
         return x.linear(w_out, b_out)"""),
     Edit("step that realizes the loss, then calls optimizer.step()", find="        return loss.realize(*optimizer.schedule_step())",
          replace="        loss.realize()\n        optimizer.step()\n        return loss"),
+    Edit("zero_grad after the update; loss from one-hot cross_entropy; Tensor.normal", find=STEP,
+         replace="""        loss = model(x).cross_entropy(y.one_hot(model.sizes[-1])).backward()
+        loss.realize(*optimizer.schedule_step())
+        optimizer.zero_grad()
+        return loss""",
+         then=Edit("", find="(Tensor.randn(n_in, n_out) * math.sqrt(2.0 / n_in)).contiguous()",
+                   replace="Tensor.normal(n_in, n_out, mean=0.0, std=math.sqrt(2.0 / n_in)).contiguous()")),
+    Edit("evaluate counts hits on the device", find=EVALUATE,
+         replace="""    hits = 0
+    for start in range(0, len(X), batch_size):
+        xb = Tensor(X[start:start + batch_size].astype(np.float32))
+        yb = Tensor(np.asarray(y[start:start + batch_size]).astype(np.int32))
+        hits += (model(xb).argmax(axis=1) == yb).sum().item()
+    return float(hits) / len(X)"""),
 ]

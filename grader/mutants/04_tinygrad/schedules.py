@@ -1,6 +1,9 @@
 """Mutants and alternatives for Exercise 4.4 (schedules and fusion)."""
 from grader.mutants import Edit
 
+STANDARDIZE = """    centered = x - x.mean(axis=1, keepdim=True)
+    return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()"""
+
 MUTANTS = [
     Edit("copies counted as kernels", find="    return sum(call.src[0].op is Ops.SINK for call in lin.src)", replace="    return len(lin.src)"),
     Edit("schedule built but never run", find="    lin = t.schedule_linear()\n    run_linear(lin)\n    return sum(",
@@ -31,6 +34,29 @@ MUTANTS = [
     Edit("eps added after the inverse square root (constant rows give NaN)",
          find="    return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()",
          replace="    return centered * (centered.square().mean(axis=1, keepdim=True).rsqrt() + eps)"),
+    Edit("standardize_rows realizes its result (nothing lazy left to schedule)", find=STANDARDIZE,
+         replace="""    centered = x - x.mean(axis=1, keepdim=True)
+    return (centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()).realize()"""),
+    Edit("standardize_rows computed in NumPy and uploaded", find=STANDARDIZE,
+         replace="""    import numpy as np
+    xn = x.numpy()
+    c = xn - xn.mean(axis=1, keepdims=True)
+    return Tensor(c / np.sqrt((c * c).mean(axis=1, keepdims=True) + eps))"""),
+    Edit("kernel sources listed last kernel first", find="    return sources\n", replace="    return sources[::-1]\n"),
+    Edit("kernel_count from GlobalCounters around realize() (copies counted)",
+         find="""    lin = t.schedule_linear()
+    run_linear(lin)
+    return sum(call.src[0].op is Ops.SINK for call in lin.src)""",
+         replace="""    from tinygrad import GlobalCounters
+    GlobalCounters.reset()
+    t.realize()
+    return GlobalCounters.kernel_count"""),
+    Edit("two sums predicted as one kernel per reduction plus the add",
+         find='        "two sums added a.sum() + b.sum()": 1,',
+         replace='        "two sums added a.sum() + b.sum()": 3,'),
+    Edit("kernel sources as str() of the lowered program (its UOp, not the C code)",
+         find="    sources = [next(s.arg for s in to_program(call.src[0], renderer).src if s.op is Ops.SOURCE)",
+         replace="    sources = [str(to_program(call.src[0], renderer))"),
 ]
 
 ALTERNATIVES = [
@@ -41,4 +67,13 @@ ALTERNATIVES = [
     Edit("kernel_count via kernel_sources", find="""    lin = t.schedule_linear()
     run_linear(lin)
     return sum(call.src[0].op is Ops.SINK for call in lin.src)""", replace="""    return len(kernel_sources(t))"""),
+    Edit("standardize with Tensor.layernorm", find=STANDARDIZE, replace="    return x.layernorm(axis=1, eps=eps)"),
+    Edit("standardize with var(correction=0) and a division", find=STANDARDIZE,
+         replace="""    mean = x.mean(axis=1, keepdim=True)
+    return (x - mean) / (x.var(axis=1, keepdim=True, correction=0) + eps).sqrt()"""),
+    Edit("kernel sources rendered after the schedule ran", find="""    renderer = Device[Device.DEFAULT].renderer
+    sources = [""", replace="""    run_linear(lin)
+    renderer = Device[Device.DEFAULT].renderer
+    sources = [""", then=Edit("", find="""    run_linear(lin)
+    return sources""", replace="""    return sources""")),
 ]

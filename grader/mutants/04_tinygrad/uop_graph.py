@@ -78,6 +78,25 @@ MUTANTS = [
         return value(root)""")),
     Edit("inputs kept in their own float dtype (float64 stays float64)", find="""                val[u] = x if x.dtype.kind in "biu" else x.astype(np.float32)""",
          replace="""                val[u] = x"""),
+    Edit("topo_order reads t.uop (a UOp argument fails)", find="    return _postorder(_root(t))",
+         replace="    return _postorder(t.uop)"),
+    Edit("bool inputs converted to float32 (only integer dtypes kept)",
+         find='''                val[u] = x if x.dtype.kind in "biu" else x.astype(np.float32)''',
+         replace='''                val[u] = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)'''),
+    Edit("SUM axis tested for truth (axis 0 sums everything)", find="val[u] = np.asarray(np.sum(s[0], axis=u.arg))",
+         replace="val[u] = np.asarray(np.sum(s[0], axis=u.arg if u.arg else None))"),
+    Edit("full SUM returned as a NumPy scalar, not a 0-d array", find="val[u] = np.asarray(np.sum(s[0], axis=u.arg))",
+         replace="val[u] = np.sum(s[0], axis=u.arg)"),
+    Edit("reversed breadth-first order (not topological on a DAG)", find=POSTORDER,
+         replace="""    order, seen, queue = [root], {root}, [root]
+    while queue:
+        node = queue.pop(0)
+        for s in node.src:
+            if s not in seen:
+                seen.add(s)
+                order.append(s)
+                queue.append(s)
+    return order[::-1]"""),
 ]
 
 ALTERNATIVES = [
@@ -107,4 +126,9 @@ ALTERNATIVES = [
         counts[u.op.name] = counts.get(u.op.name, 0) + 1
     return counts""", replace="""    import collections
     return dict(collections.Counter(u.op.name for u in topo_order(t)))"""),
+    Edit("unary ops as lambdas (2.0 ** x, 1 / x)",
+         find='''    unary = {"NEG": np.negative, "EXP2": np.exp2, "LOG2": np.log2, "SQRT": np.sqrt, '''
+              '''"RECIP": np.reciprocal}''',
+         replace='''    unary = {"NEG": lambda x: -x, "EXP2": lambda x: 2.0 ** x, "LOG2": np.log2, "SQRT": np.sqrt,
+             "RECIP": lambda x: 1 / x}'''),
 ]
