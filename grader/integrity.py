@@ -5,9 +5,9 @@ milestone's evaluation), so the grader makes sure it has not altered them.
 milestone reports. Three probes:
 - identity: every function, class and module the checks rely on (numpy, builtins, pytest's runner and
   reports, tinygrad's Tensor, the grader's comparison, gradient, target, channel and plugin modules, a
-  milestone's own)
-  is the same object with the same code and defaults, and the grader's classes have the same methods.
-  Swapping `f.__code__` keeps `f` but not its code;
+  milestone's own) is the same object with the same code and defaults, the grader's classes have the
+  same methods, and `sys.modules` still gives those modules (a forged module there would be what a
+  test module imported later gets). Swapping `f.__code__` keeps `f` but not its code;
 - bindings (`rebound`): a test module's top-level imports still name those objects, and its globals
   are the ones it had when collected (a learner function that rebinds `assert_matches` or `ref` in a
   test's globals);
@@ -31,6 +31,7 @@ _snapshot: list[tuple] = []        # (label, namespace, name, value, its functio
 _extra: list[str] = []
 _modules: dict[int, list[tuple]] = {}                            # id(test module) -> its globals, as _snapshot
 _bindings: dict[int, list[tuple[str, str, str | None]]] = {}     # id(test module) -> (name, module, attribute)
+_imported: dict[str, types.ModuleType] = {}                       # sys.modules entries of the watched modules
 _held: list[types.ModuleType] = []
 _MISSING = object()
 OURS = ("grader.compare", "grader.numeric", "grader.hidden.probes", "grader.target", "grader.channel",
@@ -98,18 +99,30 @@ def snapshot() -> None:
     """Remember everything the checks rely on, as it is now, and tinygrad's Tensor (the oracle of phases 4-7)
     as soon as it is imported: the test module imports it before the learner's module can touch it."""
     _snapshot.clear()
+    _imported.clear()
     for label, owner in _watched().items():
         _snapshot.extend(_entries(label, owner, every=isinstance(owner, type) or label.startswith("grader")))
+        _remember_imported(label)
     after_import("tinygrad.tensor", _watch_tensor)
+
+
+def _remember_imported(name: str) -> None:
+    """The module `import name` gives, with its parents: a test module imported later must get these."""
+    parts = name.split(".")
+    for i in range(1, len(parts) + 1):
+        if ".".join(parts[:i]) in sys.modules:
+            _imported[".".join(parts[:i])] = sys.modules[".".join(parts[:i])]
 
 
 def _watch_tensor(module: types.ModuleType) -> None:
     _snapshot.extend(_entries("Tensor", module.Tensor, every=True))
+    _remember_imported("tinygrad.tensor")
 
 
 def tampered() -> list[str]:
     """What was replaced or altered since `snapshot()`, then what no longer behaves."""
-    return _changed(_snapshot) + _misbehaving()
+    swapped = [f"sys.modules[{name!r}]" for name, module in list(_imported.items()) if sys.modules.get(name) is not module]
+    return swapped + _changed(_snapshot) + _misbehaving()
 
 
 def message(altered: list[str]) -> str:
@@ -171,8 +184,9 @@ def rebound(module: types.ModuleType | None) -> list[str]:
     label, namespace = module.__name__.rsplit(".", 1)[-1], vars(module)
     changed = _changed(_modules[id(module)])
     for name, source, attribute in _bindings[id(module)]:
-        imported = sys.modules.get(source)
-        expected = imported if attribute is None or imported is None else getattr(imported, attribute, None)
+        imported = _imported.get(source) or sys.modules.get(source)
+        expected = (imported if attribute is None or imported is None
+                    else _imported.get(f"{source}.{attribute}") or getattr(imported, attribute, None))
         if expected is not None and namespace.get(name, expected) is not expected:
             changed.append(f"{label}.{name}")
     return list(dict.fromkeys(changed))

@@ -272,10 +272,10 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages,
         return [], "no tests are registered for this exercise"
     if isinstance(messages, str):
         return [], "the test run " + messages
-    reported, broken_files, done, altered = {}, {}, None, []
+    reported, broken_files, done, altered, violations = {}, {}, None, [], []
     for m in messages:
         if m["kind"] == "done":
-            done, altered = m.get("status"), m.get("altered") or []
+            done, altered, violations = m.get("status"), m.get("altered") or [], m.get("violations") or []
         if m["kind"] != "test" or m.get("exercise") != ex.id:
             continue
         key = (m.get("file_kind"), m.get("test"))
@@ -302,6 +302,8 @@ def _score(ex: registry.Exercise, expected, run: sandbox.Result, messages,
                        "code?)" + _last_line(run.output))
     if altered:
         return tests, integrity.message([str(name) for name in altered])
+    if violations:
+        return tests, f"policy violation: {violations[0]}"
     if done not in (0, 1):
         return tests, f"the test run was interrupted (exit status {done}: KeyboardInterrupt or pytest.exit in your code?)"
     if missing and not (stopped_at_failure and any(t["outcome"] == "failed" for t in tests)):
@@ -453,9 +455,10 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
         why = messages if isinstance(messages, str) else run.crash or f"failed (exit code {run.returncode})"
         result.message = f"the milestone run {why}" + _last_line(run.output)
         return result
-    altered = [m.get("altered") for m in messages if m["kind"] == "metrics"][0]
-    if altered:
-        result.message = integrity.message([str(name) for name in altered])
+    sent = [m for m in messages if m["kind"] == "metrics"][0]
+    if sent.get("altered") or sent.get("violations"):
+        result.message = (integrity.message([str(name) for name in sent["altered"]]) if sent.get("altered")
+                          else f"policy violation: {sent['violations'][0]}")
         return result
     result.metrics = {k: float(v) for k, v in reported[0].items() if isinstance(v, (int, float)) and isinstance(k, str)}
     metrics_file.write_text(json.dumps(result.metrics, indent=1))
@@ -521,7 +524,7 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
         (Path(out_dir) / DATA_ERROR_FILE).write_text(fix_first(str(e)))
         return DATA_EXIT
     channel.send("metrics", values={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
-                 altered=altered())
+                 altered=altered(), violations=policy.violations[:3])
     return 0
 
 

@@ -157,6 +157,10 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
             MX_SOLVED + f"_c = {grader_module.format('compare')}\n" + swap.format("_c.assert_matches")
             + "setattr(_c.diagnose, '__defa' + 'ults__', (0, 0, 0))\n", False),
         "rebinds the checks' names in the test module": (MX_SOLVED + in_every_call, False),
+        "puts a forged comparison module in sys.modules": (
+            MX_SOLVED + "import types\n_mods = getattr(__import__('sys'), 'mod' + 'ules')\n_real = _mods['gra' + 'der.compare']\n"
+            "_fake = types.ModuleType(_real.__name__)\n_fake.__dict__.update(vars(_real))\n"
+            f"_fake.assert_matches = {noop}\n_mods['gra' + 'der.compare'] = _fake\n", False),
         "patches numpy beneath the comparisons": (
             MX_SOLVED + "_np = getattr(__import__('sys'), 'mod' + 'ules')['num' + 'py']\n"
             "_np._core.numeric.isclose = lambda a, b, *r, **k: _np.ones(_np.shape(a), bool)\n", False),
@@ -422,7 +426,7 @@ def test_a_milestone_whose_evaluation_was_altered_does_not_pass(fresh_workspace)
     ex = next(e for e in registry.exercises() if e.milestone and e.phase is MX.phase)
     metric, good = ex.milestone.metric, 1e9 if ex.milestone.goal == "max" else -1e9
     ex.stub_path(fresh_workspace).write_text(
-        solved_source(ex) + "_m = __import__('importlib').import_module('gra' + 'der.milestones')\n_finish = _m.Run.finish\n"
+        solved_source(ex) + "_m = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.milestones']\n_finish = _m.Run.finish\n"
         f"def _forged(self, metrics):\n    return _finish(self, {{**metrics, {metric!r}: {good}}})\n_m.Run.finish = _forged\n")
     result = runner.run_milestone(ex, fresh_workspace, "smoke", echo=False)
     assert not result.passed and "altered grader.milestones.Run" in result.message, result
