@@ -25,6 +25,7 @@ import sys
 import types
 from pathlib import Path
 
+from grader import registry
 from grader.after_import import after_import
 
 _snapshot: list[tuple] = []        # (label, namespace, name, value, its function, the function's parts)
@@ -85,7 +86,7 @@ def _entries(label: str, owner, every: bool) -> list[tuple]:
         if callable(value) or isinstance(value, (staticmethod, classmethod, types.ModuleType)):
             out.append(_entry(f"{label}.{name}", namespace, name, value))
             if (isinstance(value, type) and not isinstance(owner, type)
-                    and str(getattr(value, "__module__", "")).startswith("grader")):
+                    and str(getattr(value, "__module__", "")).startswith(("grader", "solutions"))):
                 out += _entries(f"{label}.{name}", value, every=True)
     return out
 
@@ -104,6 +105,19 @@ def snapshot() -> None:
         _snapshot.extend(_entries(label, owner, every=isinstance(owner, type) or label.startswith("grader")))
         _remember_imported(label)
     after_import("tinygrad.tensor", _watch_tensor)
+
+
+def watch_references(ex_ids) -> None:
+    """Load the reference modules of these exercises now, before any learner module, and watch them: the
+    grader's cache of them, their functions and their classes' methods (a learner module that swapped
+    the reference's function for its own would compare with itself). Call after `snapshot`."""
+    from grader import target
+    _snapshot.append(_entry("grader.target._cache", vars(target), "_cache", target._cache))
+    for ex_id in dict.fromkeys(ex_ids):
+        view, path, label = target.reference(ex_id), registry.exercise(ex_id).solution_path, f"reference {ex_id}"
+        _snapshot.append(_entry(label, target._cache, path, view))
+        _snapshot.append(_entry(label, vars(view), "_module", view._module))
+        _snapshot.extend(_entries(label, view._module, every=True))
 
 
 def _remember_imported(name: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from grader import channel, policy, programs, registry, sandbox, target
 # bound here, so that replacing them in grader.integrity changes nothing (and is itself noticed)
-from grader.integrity import message, rebound, remember, snapshot, tampered
+from grader.integrity import message, rebound, remember, snapshot, tampered, watch_references
 
 
 def pytest_addoption(parser):
@@ -49,6 +49,9 @@ def pytest_configure(config):
         target.freeze()
         target.preload_references()
     snapshot()
+    if graded and target.current_target() == "learner":
+        watch_references(ex.id for ex in map(registry.by_module_path, map(Path, config.args))
+                         if ex is not None and ex.solution_path in target._sources)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -157,6 +157,10 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
             MX_SOLVED + f"_c = {grader_module.format('compare')}\n" + swap.format("_c.assert_matches")
             + "setattr(_c.diagnose, '__defa' + 'ults__', (0, 0, 0))\n", False),
         "rebinds the checks' names in the test module": (MX_SOLVED + in_every_call, False),
+        "gives the reference its own code": (
+            MX_SOLVED + "_t = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.target']\n"
+            "for _view in list(_t._cache.values()):\n    if _view._module.__name__.startswith('sol' + 'utions'):\n"
+            "        _view._module.Matrix.determinant = Matrix.determinant\n", False),
         "puts a forged comparison module in sys.modules": (
             MX_SOLVED + "import types\n_mods = getattr(__import__('sys'), 'mod' + 'ules')\n_real = _mods['gra' + 'der.compare']\n"
             "_fake = types.ModuleType(_real.__name__)\n_fake.__dict__.update(vars(_real))\n"
