@@ -199,6 +199,9 @@ def test_safetensors_round_trip_is_bit_exact(tmp_path):
     assert_raises(ValueError, mine.save_safetensors, {}, tmp_path / "b.safetensors", what="save_safetensors of no arrays")
     assert_raises(ValueError, mine.save_safetensors, {"names": np.array(["a", "b"])}, tmp_path / "c.safetensors",
                   what="save_safetensors of an array of strings")
+    for bad in ("", 3):
+        assert_raises(ValueError, mine.save_safetensors, {bad: np.zeros(2, np.float32)}, tmp_path / "d.safetensors",
+                      what=f"save_safetensors with the name {bad!r} (names are non-empty strings)")
 
 
 # ---------------------------------------------------------------- the NumPy runtime
@@ -384,3 +387,10 @@ def test_report_table_shape_and_cells():
     assert_raises(ValueError, mine.report_table, [{k: v for k, v in good.items() if k != "p95_ms"}], what="a row without p95_ms")
     assert_raises(ValueError, mine.report_table, [{**good, "runtime": "y" * 19}], what="a runtime name of 19 characters")
     assert_raises(ValueError, mine.report_table, [{**good, "accuracy": 98.7}], what="an accuracy of 98.7 (a percentage)")
+    assert_raises(ValueError, mine.report_table, [{**good, "weights": "float32x"}],
+                  what="a weights label of 8 characters")
+    # zero is a measurement, not a missing value: only None becomes "-"
+    zero = mine.report_table([{**good, "size_bytes": 0, "p50_ms": 0.0, "p95_ms": 0.0}]).split("\n")[-1]
+    if [c.strip() for c in zero.strip("|").split("|")][2:] != ["0.0", "98.77%", "0.000", "0.000"]:
+        raise Mismatch("report_table of a row with size_bytes 0 and latencies 0.0: zeros must be shown as numbers "
+                       "(only None is shown as '-'; test `is None`, not truthiness)")

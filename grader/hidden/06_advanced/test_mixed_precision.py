@@ -52,7 +52,7 @@ def test_scaler_defaults_and_bad_settings():
                        "good_steps 1 and skipped 0 (defaults: growth_interval 2000)")
     for kwargs in (dict(init_scale=0.0), dict(growth_factor=1.0), dict(backoff_factor=1.0),
                    dict(backoff_factor=0.0), dict(growth_interval=0), dict(init_scale=0.5, min_scale=1.0),
-                   dict(init_scale=4.0, max_scale=2.0)):
+                   dict(init_scale=4.0, max_scale=2.0), dict(init_scale=4.0, min_scale=0.0)):
         assert_raises(ValueError, mine.DynamicLossScaler, **kwargs, what=f"DynamicLossScaler({kwargs})")
 
 
@@ -161,6 +161,9 @@ def test_overflow_step_leaves_master_and_optimizer_state_untouched():
     loss, stepped = mine.mixed_precision_step(clean, [master], opt, scaler)
     if not stepped or np.array_equal(master.numpy(), after_clean):
         raise Mismatch("after the overflows a clean step should update the master weights again")
+    if _state(scaler) != (2.0 ** 6, 1, 2):
+        raise Mismatch("after the overflows one clean step should leave S = 2^6, good_steps 1, skipped 2: "
+                       "mixed_precision_step must call scaler.update on clean steps too")
     if not np.isfinite(master.numpy()).all():
         raise Mismatch("the master weights hold inf or NaN after skipped overflow steps")
 
@@ -180,6 +183,11 @@ def test_master_weights_stay_float32_and_keep_small_updates():
     if any(d != dtypes.float16 for d in seen):
         raise Mismatch(f"loss_fn received weights of dtypes {sorted(set(map(str, seen)))}; with dtype=float16 "
                        "the compute copies should be float16")
+    seen.clear()
+    mine.mixed_precision_step(loss_fn, master, optim.SGD(master, lr=0.0), scaler, dtype=dtypes.float32)
+    if any(d != dtypes.float32 for d in seen):
+        raise Mismatch(f"mixed_precision_step(dtype=float32) gave loss_fn weights of dtypes "
+                       f"{sorted(set(map(str, seen)))}; the compute copies take the `dtype` argument")
     for k, (p, start) in enumerate(zip(master, (1.0, 4.0))):
         if p.dtype != dtypes.float32:
             raise Mismatch(f"master tensor {k + 1} became {p.dtype}; master weights must stay float32")

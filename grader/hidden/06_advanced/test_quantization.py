@@ -110,6 +110,9 @@ def test_given_scale_saturates_at_plus_minus_127():
     assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), 0.0, what="quantize_with_scale with scale 0")
     assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), -0.5,
                   what="quantize_with_scale with scale -0.5")
+    col[0, 2] = 0.0                                     # one bad entry among positive scales
+    assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), Tensor(col),
+                  what="quantize_with_scale with a (1, 6) scale Tensor holding one 0 (each must be > 0)")
 
 
 def test_dequantize_multiplies_codes_by_their_scales():
@@ -124,6 +127,10 @@ def test_dequantize_multiplies_codes_by_their_scales():
                    what="dequantize(q, 0.25) with a Python float scale")
     assert_raises(ValueError, mine.dequantize, Tensor(codes.astype(np.int32)), 0.25,
                   what="dequantize of int32 codes")
+    half = mine.dequantize(Tensor(codes), Tensor(scale.astype(np.float16)))    # the dtype only: nothing runs
+    if half.dtype != dtypes.float32:
+        raise Mismatch(f"dequantize(q, float16 scale Tensor) gave {half.dtype}; the values are float32 "
+                       "whatever the scale's dtype")
 
 
 def test_int8_matmul_is_exact_where_int8_int16_and_float32_are_not():
@@ -287,6 +294,11 @@ def test_fake_quantize_forward_and_straight_through_gradient():
                        what=f"gradient of sum(g * fake_quantize(x, {name})) (straight through inside "
                             f"the range, 0 where x was clipped)")
     assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
+    assert_raises(ValueError, mine.fake_quantize, Tensor(x), Tensor(np.array([[0.01, 0.02, -0.005, 0.015, 0.008]],
+                  np.float32)), what="fake_quantize with a (1, 5) scale Tensor holding one negative scale")
+    half = mine.fake_quantize(Tensor(x.astype(np.float16)), 0.01)              # the dtype only: nothing runs
+    if half.dtype != dtypes.float32:
+        raise Mismatch(f"fake_quantize of a float16 x gave {half.dtype}; the docstring asks for float32")
 
 
 def test_straight_through_gradient_includes_the_boundary():

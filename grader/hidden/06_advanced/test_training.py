@@ -155,6 +155,15 @@ def test_adamw_skips_missing_gradients_and_validates():
     assert_raises(ValueError, mine.AdamW, ps, b2=1.0, what="AdamW(b2=1.0)")
 
 
+def test_default_decay_by_dimension():
+    # unrealized tensors: only the shape is read
+    for shape, want in (((2, 1, 3, 3), True), ((5, 3), True), ((4,), False), ((), False)):
+        got = mine.default_decay(Tensor.empty(*shape))
+        if bool(got) != want:
+            raise Mismatch(f"default_decay of a tensor of shape {shape} is {got}; decay every tensor with ndim >= 2 "
+                           "(matrices, convolution kernels), never vectors or scalars")
+
+
 # ---------------------------------------------------------------------------------------------
 # Schedules (closed forms written out here; the reference for random steps)
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +227,8 @@ def test_warmup_cosine_shape_and_bad_input():
         raise Mismatch("warmup_cosine left [min_lr, base_lr] after the warm-up")
     for args, what in (((-1, 60, 1.0, 10), "a negative step"), ((5, 60, 1.0, 70), "warmup_steps > total_steps"),
                        ((5, 60, 1.0, 60), "warmup_steps == total_steps"), ((5, 0, 1.0, 0), "total_steps 0"),
-                       ((5, 60, 1.0, 10, 2.0), "min_lr > base_lr")):
+                       ((5, 60, 1.0, 10, 2.0), "min_lr > base_lr"), ((5, 60, 1.0, 10, -0.1), "min_lr < 0"),
+                       ((5, 60, -1.0, 10, -2.0), "base_lr < 0")):
         assert_raises(ValueError, mine.warmup_cosine, *args, what=f"warmup_cosine with {what}")
 
 
@@ -239,7 +249,9 @@ def test_one_cycle():
         _number(mine.one_cycle(step, total, 0.3, pct, div, final), ref.one_cycle(step, total, 0.3, pct, div, final),
                 f"one_cycle({step}, total {total}, max_lr 0.3, pct_start {pct:.3g}, div {div:.3g}, final {final:.3g})")
     for args, what in (((-1, 100, 0.4), "a negative step"), ((5, 100, 0.4, 1.0), "pct_start 1"),
-                       ((1, 3, 0.4, 0.3), "pct_start * total_steps <= 1"), ((5, 100, 0.0), "max_lr 0")):
+                       ((1, 3, 0.4, 0.3), "pct_start * total_steps <= 1"), ((5, 100, 0.0), "max_lr 0"),
+                       ((5, 100, 0.4, 0.3, 0.0), "div_factor 0"),
+                       ((5, 100, 0.4, 0.3, 25.0, -1.0), "final_div_factor < 0")):
         assert_raises(ValueError, mine.one_cycle, *args, what=f"one_cycle with {what}")
 
 

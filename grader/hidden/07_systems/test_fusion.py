@@ -109,6 +109,7 @@ def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
         "(x + 1).contiguous() * 2": (lambda t: (t + 1).contiguous() * 2, [a]),
         "the sum of a 32768-long vector (SPLIT_REDUCEOP=0)": (lambda t: t.sum(), [v]),
         "two outputs (x.exp().sum(1), x.max(0))": (lambda t: (t.exp().sum(1), t.max(0)), [a]),
+        "the same two outputs returned as a list": (lambda t: [t.exp().sum(1), t.max(0)], [a]),
         "x * 3 with x not yet realized": (lambda t: t * 3, [a]),
         "x plus a row uploaded inside fn (a copy, then one kernel)": (lambda t: t + Tensor(row), [a]),
     }
@@ -120,7 +121,7 @@ def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
             kept.append(out)
             return out
         primed = fn(*[Tensor(x).realize() for x in arrays])   # cache this graph's schedule under the
-        primed = list(primed) if isinstance(primed, tuple) else [primed]   # defaults (SPLIT_REDUCEOP=1):
+        primed = list(primed) if isinstance(primed, (tuple, list)) else [primed]   # defaults (SPLIT_REDUCEOP=1):
         primed[0].schedule_linear(*primed[1:])  # schedule_stats must not reuse it (SCACHE=0)
         got = mine.schedule_stats(keep, *[Tensor(x) for x in arrays])
         kernels, nbytes, flops, outs = measure(fn, *[Tensor(x) for x in arrays], learner=False)
@@ -133,7 +134,7 @@ def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
                            "(realize the inputs first, count SINK items only, pin SPLIT_REDUCEOP=0, "
                            "reset the counters just before running). "
                            "This graph was scheduled before under the defaults: is SCACHE=0 set?")
-        mine_outs = kept[0] if isinstance(kept[0], tuple) else (kept[0],)
+        mine_outs = kept[0] if isinstance(kept[0], (tuple, list)) else (kept[0],)
         for got_t, want_t in zip(mine_outs, outs):
             assert_matches(got_t.numpy(), want_t.numpy(), rtol=1e-6, atol=1e-6,
                            what=f"the output of {name} read after schedule_stats (was the schedule run?)")

@@ -103,9 +103,34 @@ MUTANTS = [
     Edit("alpha weights the cross-entropy instead of the KL term",
          find="    return alpha * temperature ** 2 * kl + (1.0 - alpha) * ce",
          replace="    return (1.0 - alpha) * temperature ** 2 * kl + alpha * ce"),
+    Edit("sparsity counts near-zero weights as zero",
+         find="    return sum(int((v == 0).sum()) for v in values) / sum(v.size for v in values)",
+         replace="    return sum(int((np.abs(v) < 1e-2).sum()) for v in values) / sum(v.size for v in values)"),
+    Edit("schedule gives 0 before start (initial ignored)",
+         find="    progress = min(max((step - start) / (end - start), 0.0), 1.0)\n",
+         replace="    if step < start:\n        return 0.0\n"
+                 "    progress = min(max((step - start) / (end - start), 0.0), 1.0)\n"),
+    Edit("prunable keeps only 2-D matrices (convolution filters escape)", find="if t.ndim >= 2}",
+         replace="if t.ndim == 2}"),
+    Edit("pruned count rounded up (ceil)", find=KEEP.splitlines()[0],
+         replace=KEEP.splitlines()[0].replace("round(sparsity * magnitudes.size)",
+                                              "int(np.ceil(sparsity * magnitudes.size))")),
+    Edit("no zero_grad in the step (gradients accumulate across calls)", find="        optimizer.zero_grad()\n",
+         replace=""),
 ]
 
 ALTERNATIVES = [
+    Edit("structured norms in tinygrad float32", find="    norms = np.sqrt((w * w).sum(axis=others))",
+         replace="    norms = (weight.float() ** 2).sum(axis=others).sqrt().numpy()"),
+    Edit("masks applied before the forward too", find="        optimizer.zero_grad()\n",
+         replace="        optimizer.zero_grad()\n        apply_masks(model, masks)\n"),
+    Edit("loss realized, then the optimizer's step() inside the jit", find=STEP_TAIL,
+         replace="        loss.realize()\n        optimizer.step()\n"
+                 "        apply_masks(model, masks)\n        return loss"),
+    Edit("apply_masks by where on the mask tensor",
+         find="    updated = [weights[name].assign(weights[name] * mask) for name, mask in masks.items()]\n",
+         replace="    updated = [weights[name].assign((mask != 0).where(weights[name], 0.0))\n"
+                 "               for name, mask in masks.items()]\n"),
     Edit("structured slices ranked by the squared norm (same order)",
          find="    norms = np.sqrt((w * w).sum(axis=others))\n", replace="    norms = (w * w).sum(axis=others)\n"),
     Edit("ranks from np.lexsort on (position, magnitude)", find=KEEP,

@@ -31,6 +31,7 @@ BN_NODES = """    raw = {}
 INITIALIZERS = "        [numpy_helper.from_array(w[name], name) for name in WEIGHT_NAMES])"
 RAW_INITIALIZERS = "        [numpy_helper.from_array(value.astype(np.float32), name) for name, value in w.items()])"
 
+RELU_POOL = '        h = max_pool2d_numpy(np.maximum(conv2d_numpy(h, w[f"conv{k}.weight"], w[f"conv{k}.bias"]), 0.0))'
 WARMUP_LOOP = "    for _ in range(warmup):\n        fn()\n"
 
 MUTANTS = [
@@ -96,9 +97,50 @@ MUTANTS = [
     Edit("report: only the text cells are checked against their widths",
          find="        for cell, width in zip(cells, REPORT_WIDTHS):\n            if len(cell) > width:",
          replace="        for cell, width in zip(cells[:2], REPORT_WIDTHS):\n            if len(cell) > width:"),
+    Edit("report: a size of 0 shown as '-' (tested by truthiness)",
+         find="""                 "-" if row["size_bytes"] is None else f"{row['size_bytes'] / 1024:.1f}",""",
+         replace="""                 "-" if not row["size_bytes"] else f"{row['size_bytes'] / 1024:.1f}","""),
+    Edit("report: a latency of 0.0 shown as '-' (tested by truthiness)",
+         find='                 *("-" if row[key] is None else f"{row[key]:.3f}" for key in ("p50_ms", "p95_ms"))]',
+         replace='                 *("-" if not row[key] else f"{row[key]:.3f}" '
+                 'for key in ("p50_ms", "p95_ms"))]'),
+    Edit("report: the weights label is not checked against its width",
+         find="""        for cell, width in zip(cells, REPORT_WIDTHS):
+            if len(cell) > width:""",
+         replace="""        for cell, width in zip(cells[:1] + cells[2:], REPORT_WIDTHS[:1] + REPORT_WIDTHS[2:]):
+            if len(cell) > width:"""),
+    Edit("safetensors: names not validated (an empty or non-string name is written)",
+         find="        if not isinstance(name, str) or not name or value.dtype.kind not in \"biuf\":",
+         replace="        if value.dtype.kind not in \"biuf\":"),
+    Edit("fold scales the caller's weight in place",
+         find="    w = np.asarray(weight, np.float64) * scale[:, None, None, None]\n",
+         replace="    weight *= scale[:, None, None, None].astype(weight.dtype)\n"
+                 "    w = np.asarray(weight, np.float64)\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("numpy_forward pools before the ReLU (max and ReLU commute)",
+         find=RELU_POOL,
+         replace='        h = np.maximum(max_pool2d_numpy(conv2d_numpy(h, w[f"conv{k}.weight"], '
+                 'w[f"conv{k}.bias"])), 0.0)'),
+    Edit("percentile through np.percentile(method='inverted_cdf')",
+         find="    ordered = sorted(float(v) for v in values)\n"
+              "    return ordered[max(1, math.ceil(q * len(ordered) / 100)) - 1]",
+         replace="    return float(np.percentile(np.asarray(values, np.float64), q, method='inverted_cdf'))"),
+    Edit("fold computed in float32",
+         find="    scale = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + eps)",
+         replace="    scale = np.asarray(gamma, np.float32) / np.sqrt(np.asarray(var, np.float32) + np.float32(eps))"),
+    Edit("latency with one clock reading between consecutive calls",
+         find="""    for _ in range(repeats):
+        start = clock()
+        fn()
+        timings.append((clock() - start) * 1000.0)""",
+         replace="""    start = clock()
+    for _ in range(repeats):
+        fn()
+        end = clock()
+        timings.append((end - start) * 1000.0)
+        start = end"""),
     Edit("ONNX with BatchNormalization nodes in inference mode instead of folding", find=ONNX_NODES, replace=BN_NODES,
          then=Edit("", find=INITIALIZERS, replace=RAW_INITIALIZERS)),
     Edit("ONNX head as Reshape, MatMul with the transposed weight, and Add",

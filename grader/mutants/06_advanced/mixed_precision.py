@@ -68,9 +68,29 @@ MUTANTS = [
          replace="    copies = [p.detach().contiguous() for p in master]\n"),
     Edit("skipped steps not counted", find="            self.good_steps = 0\n            self.skipped += 1\n",
          replace="            self.good_steps = 0\n"),
+    Edit("scaler updated only on overflow (clean steps never counted, S never grows back)",
+         find="    scaler.update(found_inf)\n    return", replace="    if found_inf:\n        scaler.update(True)\n    return"),
+    Edit("dtype argument of the step ignored (always float16)", find="    copies = compute_copy(master, dtype)\n",
+         replace="    copies = compute_copy(master)\n"),
+    Edit("min_scale 0 accepted (S can back off to 0)",
+         find="        if not (0 < min_scale <= init_scale <= max_scale) or growth_factor <= 1 \\\n",
+         replace="        if not (0 <= min_scale <= init_scale <= max_scale) or growth_factor <= 1 \\\n"),
+    Edit("loss returned after the update (recomputed with the new weights)",
+         find="    return float(loss.float().item()), not found_inf\n",
+         replace="    return float(loss_fn(compute_copy(master, dtype)).float().item()), not found_inf\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("compute copy through a NumPy round trip",
+         find="    copies = [p.detach().cast(dtype).contiguous() for p in master]\n",
+         replace="    copies = [Tensor(p.numpy(), device=p.device).cast(dtype).contiguous() for p in master]\n"),
+    Edit("compute copy without detach (realizing it already cuts the graph)",
+         find="    copies = [p.detach().cast(dtype).contiguous() for p in master]\n",
+         replace="    copies = [p.cast(dtype).contiguous() for p in master]\n"),
+    Edit("unscale by a Python reciprocal, NaN found as x != x",
+         find="        unscaled = [g.float() * inv for g in grads]\n" + FOUND,
+         replace="        unscaled = [g.float() * (1.0 / self.scale) for g in grads]\n"
+                 "        bad = Tensor.stack(*[((g != g) | (g.abs() == float('inf'))).any() for g in unscaled]).any()\n"),
     Edit("scale kept as a Python float in the graph (recompiles when S changes)",
          find="        scale = Tensor([self.scale], device=loss.device).reshape(())   # a buffer, not a constant\n"
               "        return loss.float() * scale\n",

@@ -8,6 +8,7 @@ STE = "    return clipped + (rounded - clipped).detach()"
 W8A32 = "            y = x.cast(dtypes.float32) @ dequantize(self.weight, self.scale)"
 MINMAX = ("        self.lo = lo if self.lo is None else min(self.lo, lo)\n"
           "        self.hi = hi if self.hi is None else max(self.hi, hi)")
+POSITIVE = "    if (scale.numpy() <= 0).any():\n        raise ValueError(\"scales must be positive\")\n"
 NBYTES = "        return int(sum(t.numel() * t.dtype.itemsize for t in tensors))"
 
 MUTANTS = [
@@ -87,9 +88,30 @@ MUTANTS = [
          replace="        return int(sum(t.numel() * 4 for t in tensors))"),
     Edit("nbytes forgets the scales", find=NBYTES,
          replace="        return int(sum(t.numel() * t.dtype.itemsize for t in tensors if t is not self.scale))"),
+    Edit("a scale Tensor rejected only when every entry is <= 0",
+         find=POSITIVE + "    return (x.cast", replace=POSITIVE.replace(".any()", ".all()") + "    return (x.cast"),
+    Edit("fake_quantize validates only a scalar scale", find=POSITIVE + "    limit",
+         replace=POSITIVE.replace("(scale.numpy() <= 0).any()", "scale.ndim == 0 and scale.item() <= 0") + "    limit"),
+    Edit("fake_quantize casts back to the input's dtype (float16 in, float16 out)", find=STE,
+         replace="    return (clipped + (rounded - clipped).detach()).cast(x.dtype)"),
+    Edit("dequantize computes in the dtype of a Tensor scale",
+         find="    return q.cast(dtypes.float32) * _as_scale(scale)\n",
+         replace="    return q.cast(scale.dtype) * scale if isinstance(scale, Tensor) "
+                 "else q.cast(dtypes.float32) * scale\n"),
+    Edit("w8a8 quantises x with a dynamic per-tensor scale (input_scale ignored)",
+         find="            x_q = quantize_with_scale(x, self.input_scale)\n"
+              "            y = int8_matmul(x_q, self.weight).cast(dtypes.float32) * "
+              "(self.scale * self.input_scale)\n",
+         replace="            x_q, s = quantize(x)\n"
+                 "            y = int8_matmul(x_q, self.weight).cast(dtypes.float32) * (self.scale * s)\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("MinMaxObserver scale as max(-lo, hi)", find="        amax = max(abs(self.lo), abs(self.hi))\n",
+         replace="        amax = max(-self.lo, self.hi)\n"),
+    Edit("int8_matmul as a broadcast product summed in int32", find=MATMUL,
+         replace="    return (a.cast(dtypes.int32).unsqueeze(2) * b.cast(dtypes.int32).unsqueeze(0))"
+                 ".sum(1, dtype=dtypes.int32)"),
     Edit("codes by multiplying with the reciprocal of the scale", find=CODES,
          replace="    return (x.cast(dtypes.float32) * (1.0 / scale)).round().clip(-QMAX, QMAX).cast(dtypes.int8)"),
     Edit("int32 matmul of inputs cast to int32 first", find=MATMUL,

@@ -95,9 +95,27 @@ MUTANTS = [
     Edit("parameters without a gradient get zeros", find="    with_grad = [p for p in params if p.grad is not None]\n",
          replace="    params = list(params)\n    for p in params:\n        if p.grad is None:\n            p.grad = p.detach().zeros_like()\n"
                  "    with_grad = params\n"),
+    Edit("default rule decays only 2-D matrices (ndim == 2; convolution kernels escape)",
+         find="    return t.ndim >= 2\n", replace="    return t.ndim == 2\n"),
+    Edit("default rule skips only vectors (ndim != 1; scalars are decayed)",
+         find="    return t.ndim >= 2\n", replace="    return t.ndim != 1\n"),
+    Edit("one_cycle does not validate its div factors",
+         find="            or div_factor <= 0 or final_div_factor <= 0):\n", replace="            ):\n"),
+    Edit("warmup_cosine accepts a negative floor",
+         find="            or not (0 <= min_lr <= base_lr)):\n", replace="            or not (min_lr <= base_lr)):\n"),
+    Edit("eps inside the square root", find=UPDATE,
+         replace="            update = (m / (1.0 - self.b1_t)) / ((v / (1.0 - self.b2_t) + self.eps).sqrt())\n"),
+    Edit("micro-batch size taken as len(batch) (the number of tensors, not rows)",
+         find="    sizes = [int(b[0].shape[0]) for b in batches]\n", replace="    sizes = [len(b) for b in batches]\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("bias correction folded into the step size and eps (the Adam paper's efficient form)", find=UPDATE,
+         replace="            c2 = (1.0 - self.b2_t).sqrt()\n"
+                 "            update = (m * c2 / (1.0 - self.b1_t)) / (v.sqrt() + self.eps * c2)\n"),
+    Edit("one_cycle annealing written as cos^2",
+         find="        return b + (a - b) * 0.5 * (1.0 + math.cos(math.pi * q))\n",
+         replace="        return b + (a - b) * math.cos(math.pi * q / 2) ** 2\n"),
     Edit("decoupled decay written as a shrink factor (1 - lr * wd)", find=DECAY + APPLY,
          replace="            shrink = (1.0 - self.lr * self.wd) if decays else 1.0\n"
                  "            p.assign((p.detach() * shrink - self.lr * update).cast(p.dtype))\n"),

@@ -95,9 +95,16 @@ MUTANTS = [
     Edit("saved segment inputs left lazy (each segment recomputes every one before it)",
          find="        inputs.append(seg(inputs[-1]).detach().realize())",
          replace="        inputs.append(seg(inputs[-1]).detach())"),
+    Edit("backward() per segment, .grad read without clearing (gradients pile up across calls)", find=VJP,
+         replace="        seg(h).backward(g)\n        g, dparams = h.grad, [p.grad for p in params]\n"),
+    Edit("peak_memory: peak starts at 0 instead of the memory in use (negative when nothing is allocated)",
+         find="    peak = start\n", replace="    peak = 0\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("backward() per segment with the parameters' .grad cleared first", find=VJP,
+         replace="        for p in params:\n            p.grad = None\n"
+                 "        seg(h).backward(g)\n        g, dparams = h.grad, [p.grad for p in params]\n"),
     Edit("backward by recursion over the segments", find=BACKWARD,
          replace="""    def back(j, g):
         if j < 0:

@@ -86,9 +86,16 @@ MUTANTS = [
          replace="    return (x @ W1 + b1).gelu().contiguous_backward() @ W2 + b2"),
     Edit("training block detaches the stored activation", find=TRAIN,
          replace="    hidden = (x @ W1 + b1).gelu().contiguous().detach()\n    return hidden @ W2 + b2"),
+    Edit("schedule_stats treats a list of outputs as one output",
+         find="    outs = list(out) if isinstance(out, (tuple, list)) else [out]\n",
+         replace="    outs = list(out) if isinstance(out, tuple) else [out]\n"),
+    Edit("attention scaled by 1/sqrt(Tk) instead of 1/sqrt(d)", find=ATT.splitlines()[0],
+         replace="    scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(k.shape[-2]))"),
 ]
 
 ALTERNATIVES = [
+    Edit("softmax with exp2 and a log2(e) factor", find="    e = (x - x.max(axis=-1, keepdim=True)).exp()\n",
+         replace="    e = ((x - x.max(axis=-1, keepdim=True)) * (1 / math.log(2))).exp2()\n"),
     Edit("softmax through logsumexp", find=SM, replace="    return (x - x.logsumexp(axis=-1, keepdim=True)).exp()"),
     Edit("tinygrad's own softmax and layernorm", find=SM, replace="    return x.softmax(axis=-1)",
          then=Edit("", find=LN, replace="    return x.layernorm(axis=-1, eps=eps) * w + b")),

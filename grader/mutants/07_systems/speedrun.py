@@ -59,9 +59,26 @@ MUTANTS = [
          find="    X, Y, params, steps, batch_size, lr = _checked(X, Y, params, steps, batch_size, lr)\n",
          replace="    X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.int32)\n"
                  "    params = [np.asarray(p, dtype=np.float32) for p in params]\n"),
+    Edit("backward() into .grad, never cleared (gradients pile up across steps)",
+         find="        grads = loss.gradient(*weights)\n",
+         replace="        loss.backward()\n        grads = [w.grad for w in weights]\n"),
+    Edit("batches that cross the end padded with zero rows instead of the first rows",
+         find="    X_dev = Tensor(np.concatenate([X, X[:batch_size - 1]])).realize()\n",
+         replace="    X_dev = Tensor(np.concatenate([X, np.zeros_like(X[:batch_size - 1])])).realize()\n"),
+    Edit("batch offset as a plain int (the captured step expects its first views)", find=BIND,
+         replace="        at = t * batch_size % n\n"),
 ]
 
 ALTERNATIVES = [
+    Edit("cross-entropy as -log of the softmax picked by a gather", find=LOSS,
+         replace="        loss = -(h.softmax(axis=1).gather(1, y.unsqueeze(1)).log()).mean()\n"),
+    Edit("backward() into .grad, cleared before every step", find="        grads = loss.gradient(*weights)\n",
+         replace="        for w in weights:\n            w.grad = None\n"
+                 "        loss.backward()\n        grads = [w.grad for w in weights]\n"),
+    Edit("the bound offset passed to the step, which slices the device data itself", find=JIT + "        h = x\n",
+         replace="    @TinyJit\n    def step(at) -> Tensor:\n"
+                 "        x, y = X_dev[at:at + batch_size], Y_dev[at:at + batch_size]\n        h = x\n",
+         then=Edit("", find=FEED, replace="        losses[t] = step(at).item()\n")),
     Edit("tinygrad's SGD optimizer inside the TinyJit step", find=JIT + "        h = x\n",
          replace="    from tinygrad import Context\n    from tinygrad.nn.optim import SGD\n"
                  "    opt = SGD(weights, lr=lr)\n\n" + JIT + "        h = x\n",
