@@ -47,18 +47,6 @@ def kernel_cache() -> Path:
     return Path(os.environ.get("CACHEDB") or cache_home() / "tinygrad" / "cache.db")
 
 
-def programs_store() -> Path:
-    """Where tinygrad's generated programs are kept between processes (grader/programs.py)."""
-    return kernel_cache().parent / "gradschool-programs"
-
-
-def programs(trusted: bool) -> dict[str, str]:
-    """The program store of a child: where it is ("off": none), and whether the child may add to it (a
-    child that runs learner code may not)."""
-    from grader.programs import DIR_VAR, WRITE_VAR, store_dir
-    return {DIR_VAR: str(store_dir() or "off"), WRITE_VAR: "1" if trusted else "0"}
-
-
 def tests() -> dict[str, str]:
     """The settings of test children (see above); their kernels go to a file beside tinygrad's own."""
     db = kernel_cache()

@@ -13,7 +13,7 @@ tinygrad makes a correct program for its key whoever's code built the kernel; th
 writes a forged file. So a grader child that runs learner code may not add to the store
 (`GRADSCHOOL_PROGRAMS_WRITE=0`, and bubblewrap mounts it read-only there); the reference's runs, the
 mutant bank and a person's own pytest do (`=1`, the default). An entry that cannot be read is generated
-again. The store lives beside tinygrad's compile cache (`childenv.programs_store()`);
+again. The store lives beside tinygrad's compile cache (`default_store()`);
 `GRADSCHOOL_PROGRAMS` names another folder, or "off".
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ import sys
 import zlib
 from pathlib import Path
 
+from grader import childenv
 from grader.after_import import after_import
 
 DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
@@ -96,11 +97,21 @@ def _compiler() -> str:
         return command
 
 
+def default_store() -> Path:
+    """Where the programs are kept unless DIR_VAR says otherwise: beside tinygrad's compile cache."""
+    return childenv.kernel_cache().parent / "gradschool-programs"
+
+
 def store_dir() -> Path | None:
-    """The store this process uses: DIR_VAR, else beside tinygrad's compile cache; None when it is "off"."""
-    from grader import childenv
+    """The store this process uses: DIR_VAR, else `default_store()`; None when it is "off"."""
     where = os.environ.get(DIR_VAR)
-    return None if where == "off" else Path(where or childenv.programs_store())
+    return None if where == "off" else Path(where or default_store())
+
+
+def child_env(trusted: bool) -> dict[str, str]:
+    """The store of a child: where it is ("off": none), and whether the child may add to it (a child that
+    runs learner code may not)."""
+    return {DIR_VAR: str(store_dir() or "off"), WRITE_VAR: "1" if trusted else "0"}
 
 
 def describe() -> str:

@@ -114,7 +114,7 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
     tests = childenv.tests() if args[:2] == ["-m", "pytest"] else {}
     env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
-           **tests, **childenv.programs(trusted=target_name == "reference"), **(extra_env or {})}
+           **tests, **programs.child_env(trusted=target_name == "reference"), **(extra_env or {})}
     writable = [tmp]
     if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
         env.update(_private_caches(tmp, target_name, writable, Path(tests.get("CACHEDB") or childenv.kernel_cache())))

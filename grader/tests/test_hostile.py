@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import childenv, policy, pristine, proctree, progress, registry, runner, sandbox
+from grader import policy, pristine, programs, proctree, progress, registry, runner, sandbox
 from grader.mutants import variant as solved_source
 
 EX = registry.exercise("1.2")
@@ -121,7 +121,7 @@ MX_SOLVED = solved_source(MX)
 MX_STUB = MX.stub_path().read_text()
 PROTECTED = [registry.ROOT / "grader" / "hidden" / MX.phase.dir, registry.ROOT / "solutions" / MX.phase.dir,
              Path(sysconfig.get_paths()["purelib"])]
-PLANTED = childenv.programs_store() / ("0" * 64)   # a name in tinygrad's program store (grader/programs.py)
+PLANTED = programs.default_store() / ("0" * 64)   # a name in tinygrad's program store (grader/programs.py)
 
 
 def _later(seconds: float, body: str) -> str:

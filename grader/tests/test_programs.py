@@ -64,10 +64,10 @@ def test_a_damaged_entry_is_generated_again(tmp_path):
 
 def test_learner_children_read_and_trusted_children_write(monkeypatch):
     monkeypatch.delenv(programs.DIR_VAR, raising=False)
-    assert childenv.programs(trusted=False) == {programs.DIR_VAR: str(childenv.programs_store()), programs.WRITE_VAR: "0"}
-    assert childenv.programs(trusted=True)[programs.WRITE_VAR] == "1"
+    assert programs.child_env(trusted=False) == {programs.DIR_VAR: str(programs.default_store()), programs.WRITE_VAR: "0"}
+    assert programs.child_env(trusted=True)[programs.WRITE_VAR] == "1"
     monkeypatch.setenv(programs.DIR_VAR, "off")
-    assert childenv.programs(trusted=True)[programs.DIR_VAR] == "off"
+    assert programs.child_env(trusted=True)[programs.DIR_VAR] == "off"
 
 
 def test_a_learners_phase_run_stores_the_references_programs_once(tmp_path, monkeypatch):
