@@ -242,6 +242,15 @@ def test_mha_matches_numpy_with_copied_weights():
     got = learner(mha, t(x), t(both))
     assert_matches(got, np_mha(x, P, both).astype(np.float32), what=f"MultiHeadAttention({D}, {H}) with an "
                    "(N, T, T) causal & padding mask, lengths [4, 0]", rtol=1e-4, atol=1e-5)
+    try:
+        got = learner(mha, t(x))                            # mask=None: every position sees every other
+    except NotImplementedError:
+        raise
+    except Exception as e:
+        raise Mismatch(f"MultiHeadAttention({D}, {H}) without a mask raised {type(e).__name__}: {e}\n"
+                       "mask=None means no mask.") from None
+    assert_matches(got, np_mha(x, P).astype(np.float32), what=f"MultiHeadAttention({D}, {H}) with mask=None "
+                   "(no mask at all, not a causal one)", rtol=1e-4, atol=1e-5)
     pad = np.arange(T) < np.array([3, T - 1])[:, None, None]      # a padding mask (N, 1, T)
     got = learner(mha, t(x), t(pad))
     assert_matches(got, np_mha(x, P, pad).astype(np.float32), what=f"MultiHeadAttention({D}, {H}) with an "

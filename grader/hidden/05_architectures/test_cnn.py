@@ -133,6 +133,9 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
     with Context(TRAINING=1):
         for _ in range(8):
             draws.append(model(x).numpy() * (1 - p_drop))   # = kept(j) + 2 kept(j + 10) when rescaled
+    if all(np.array_equal(d, draws[0]) for d in draws[1:]):
+        raise Mismatch("dropout drew the same masks on 8 training calls; every call needs fresh\n"
+                       "draws (no re-seeding or cached mask inside the model)")
     kept = np.concatenate(draws)
     if not np.allclose(kept, np.round(kept), atol=1e-3) or kept.min() < -1e-3 or kept.max() > 3 + 1e-3:
         raise Mismatch("dropout in training: kept features must be scaled "

@@ -105,6 +105,26 @@ def test_discriminator_matches_numpy():
                    rtol=1e-4, atol=1e-5)
 
 
+def test_three_layer_nets_activate_every_hidden_layer():
+    # with two layers "after the first layer" and "after every layer but the last" coincide
+    Tensor.manual_seed(9)
+    G, D = mine.Generator((3, 4, 5, 6)), mine.Discriminator((6, 5, 4, 1))
+    rng = np.random.default_rng(9)
+    z = rng.normal(0, 2, (4, 3)).astype(np.float32)
+    h = z.astype(np.float64)
+    for layer in G.layers[:-1]:
+        h = np.maximum(_np_linear(layer, h), 0)
+    assert_matches(G(Tensor(z)).numpy(), np.tanh(_np_linear(G.layers[-1], h)).astype(np.float32), rtol=1e-4, atol=1e-5,
+                   what="Generator((3, 4, 5, 6)) on 4 codes (ReLU after each of the two hidden layers)")
+    x = rng.uniform(-3, 3, (4, 6)).astype(np.float32)
+    h = x.astype(np.float64)
+    for layer in D.layers[:-1]:
+        h = _np_linear(layer, h)
+        h = np.where(h < 0, 0.2 * h, h)
+    assert_matches(D(Tensor(x)).numpy(), _np_linear(D.layers[-1], h).astype(np.float32), rtol=1e-4, atol=1e-5,
+                   what="Discriminator((6, 5, 4, 1)) on 4 inputs (leaky ReLU 0.2 after each of the two hidden layers)")
+
+
 def test_steps_are_isolated_bitwise():
     G, D = _nets(mine, 5)
     opt_g, opt_d = SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)

@@ -61,6 +61,24 @@ MUTANTS = [
     Edit("LayerNorms with eps 1e-6",
          find="self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)",
          replace="self.ln1, self.ln2 = nn.LayerNorm(d_model, eps=1e-6), nn.LayerNorm(d_model, eps=1e-6)"),
+    Edit("position table: all sines in the first half, cosines in the second",
+         find="    pair = np.arange(d) // 2 * 2 ",
+         replace="    pair = np.concatenate([np.arange((d + 1) // 2) * 2, np.arange(d // 2) * 2]) ",
+         then=Edit("", find=TABLE,
+                   replace="    table = np.where(np.arange(d) < (d + 1) // 2, np.sin(angle), np.cos(angle))\n")),
+    Edit("exact (erf) GELU instead of the tanh form", find="self.fc1(self.ln2(x)).gelu()",
+         replace="(lambda z: 0.5 * z * (1 + (z / math.sqrt(2)).erf()))(self.fc1(self.ln2(x)))"),
+    Edit("max-shift taken over the scores before masking (a masked huge score underflows the row)",
+         find=MASK + "    row_max = scores.max(axis=-1, keepdim=True).detach()\n",
+         replace="    row_max = scores.max(axis=-1, keepdim=True).detach()\n" + MASK),
+    Edit("MLP branch reads the block's input, not the attention output", find=BLOCK,
+         replace="""        h = x + self.attn(self.ln1(x), mask)
+        return h + self.fc2(self.fc1(self.ln2(x)).gelu())"""),
+    Edit("MHA reads mask.ndim without checking for None", find="        if mask is not None and mask.ndim == 3:",
+         replace="        if mask.ndim == 3:"),
+    Edit("MHA is causal by default (mask=None taken as a causal mask)",
+         find="        if mask is not None and mask.ndim == 3:",
+         replace="        if mask is None:\n            mask = causal_mask(x.shape[1])\n        if mask.ndim == 3:"),
 ]
 
 ALTERNATIVES = [
@@ -91,4 +109,6 @@ ALTERNATIVES = [
     angle = Tensor.arange(T).reshape(T, 1).float() * frequency
     return (column % 2 == 0).where(angle.sin(), angle.cos()).float()
 """)),
+    Edit("learned positions drawn with Tensor.normal(std=0.02)", find="(Tensor.randn(max_len, d_model) * 0.02)",
+         replace="Tensor.normal(max_len, d_model, mean=0.0, std=0.02)"),
 ]

@@ -58,6 +58,15 @@ MUTANTS = [
         _PREDICT = TinyJit(lambda x: model(x).argmax(axis=1).realize())
     predict = _PREDICT
 """),
+    Edit("dropout re-seeded on every call (the same masks every step)", find=FORWARD_TAIL,
+         replace="        Tensor.manual_seed(0)\n" + FORWARD_TAIL),
+    Edit("loss realized after optimizer.step() (the step returns the loss of the updated weights)",
+         find="        return loss.realize(*optimizer.schedule_step())",
+         replace="        optimizer.step()\n        return loss.realize()"),
+    Edit("dropout after the first block instead of before the head",
+         find="x = self.bn1(self.conv1(x)).relu().max_pool2d(2)",
+         replace="x = self.bn1(self.conv1(x)).relu().max_pool2d(2).dropout(self.dropout)",
+         then=Edit("(no dropout before the head)", find=FORWARD_TAIL, replace="        return self.fc(x.flatten(1))")),
 ]
 
 ALTERNATIVES = [
@@ -77,4 +86,33 @@ ALTERNATIVES = [
             pred = run(Tensor(part)).numpy()"""),
     Edit("step that realizes the loss, then calls optimizer.step()",
          find="        return loss.realize(*optimizer.schedule_step())", replace="        loss.realize()\n        optimizer.step()\n        return loss"),
+    Edit("dropout on the (N, C2, 4, 4) map before flatten (elementwise: the same features)", find=FORWARD_TAIL,
+         replace="        return self.fc(x.dropout(self.dropout).flatten(1))"),
+    Edit("step with the training context inside the jitted function and a one-hot cross-entropy",
+         find="""    @TinyJit
+    @Context(TRAINING=1)
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        optimizer.zero_grad()
+        loss = model(x).sparse_categorical_crossentropy(y).backward()
+        return loss.realize(*optimizer.schedule_step())""",
+         replace="""    @TinyJit
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        with Context(TRAINING=1):
+            optimizer.zero_grad()
+            loss = model(x).cross_entropy(y.one_hot(model.n_classes))
+            loss.backward()
+            loss.realize()
+            optimizer.step()
+        return loss"""),
+    Edit("normalize_filters with a loop over filters",
+         find="""    axes = tuple(range(1, w.ndim))
+    lo, hi = w.min(axis=axes, keepdims=True), w.max(axis=axes, keepdims=True)
+    span = hi - lo
+    return np.where(span > 0, (w - lo) / np.where(span > 0, span, 1.0), 0.0).astype(np.float32)""",
+         replace="""    out = np.zeros(w.shape, np.float32)
+    for f in range(len(w)):
+        lo, hi = w[f].min(), w[f].max()
+        if hi > lo:
+            out[f] = (w[f] - lo) / (hi - lo)
+    return out"""),
 ]

@@ -50,6 +50,9 @@ MUTANTS = [
               "        self.bias = Tensor.uniform(out_channels, low=-bound, high=bound) if bias else None\n",
          replace="        self.bias = Tensor.uniform(out_channels, low=-bound, high=bound) if bias else None\n"
                  "        self.weight = Tensor.uniform(out_channels, in_channels // groups, kh, kw, low=-bound, high=bound)\n"),
+    Edit("Conv2d builds a square kernel from the first entry of kernel_size",
+         find='kh, kw = _pair(kernel_size, "kernel_size", 1)',
+         replace='kh = kw = _pair(kernel_size, "kernel_size", 1)[0]'),
     Edit("Conv2d fan_in ignores groups",
          find="bound = 1 / math.sqrt(in_channels // groups * kh * kw)",
          replace="bound = 1 / math.sqrt(in_channels * kh * kw)"),
@@ -113,4 +116,14 @@ ALTERNATIVES = [
         conv_output_size(x.shape[2 + axis], kernel[axis], strides[axis], pad[axis])
     x = x.pad(((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])), value=float("-inf"))
     return x.unfold(2, kernel[0], strides[0]).unfold(3, kernel[1], strides[1])"""),
+    Edit("Conv2d weight from Tensor.kaiming_uniform(a=sqrt(5)) (the same uniform draw)",
+         find="self.weight = Tensor.uniform(out_channels, in_channels // groups, kh, kw, low=-bound, high=bound)",
+         replace="self.weight = Tensor.kaiming_uniform(out_channels, in_channels // groups, kh, kw, a=math.sqrt(5))"),
+    Edit("avg_pool2d(count_include_pad=False) divides by real-cell counts worked out per axis in Python",
+         find="    counts = _windows(x.ones_like(), kernel, strides, pad, (1, 1), 0.0).sum(axis=(-2, -1))\n",
+         replace="""    ho, wo = sums.shape[2:]
+    real = [[min(i * s - p + k, n) - max(i * s - p, 0) for i in range(m)]
+            for n, k, s, p, m in zip(x.shape[2:], kernel, strides, pad, (ho, wo))]
+    counts = Tensor(real[0]).reshape(ho, 1).float() * Tensor(real[1]).reshape(1, wo).float()
+"""),
 ]

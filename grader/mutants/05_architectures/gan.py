@@ -38,6 +38,29 @@ MUTANTS = [
     Edit("G step also descends D's gradients", find="        return loss.realize(*opt_g.schedule_step())",
          replace="        return loss.realize(*opt_g.schedule_step(),\n"
                  "                            *[p.assign(p.detach() - 0.01 * p.grad) for p in discriminator.parameters()])"),
+    Edit("d_loss as BCE on sigmoid probabilities (log of 0 at large logits)", find=D_LOSS,
+         replace="    return -(real_logits.sigmoid().log().mean() + (1 - fake_logits.sigmoid()).log().mean())"),
+    Edit("G step returns the loss lazily, read after the update",
+         find="        return loss.realize(*opt_g.schedule_step())",
+         replace="        opt_g.step()\n        return loss"),
+    Edit("D step draws its own noise instead of using z", find="        fakes = generator(z).detach()",
+         replace="        fakes = generator(Tensor.randn(*z.shape)).detach()"),
+    Edit("generator: ReLU after the first layer only (same as the spec for two layers)",
+         find="""        for layer in self.layers[:-1]:
+            z = layer(z).relu()
+        return self.layers[-1](z).tanh()""",
+         replace="""        z = self.layers[0](z).relu()
+        for layer in self.layers[1:-1]:
+            z = layer(z)
+        return self.layers[-1](z).tanh()"""),
+    Edit("discriminator: leaky ReLU after the first layer only",
+         find="""        for layer in self.layers[:-1]:
+            x = layer(x).leaky_relu(0.2)
+        return self.layers[-1](x)""",
+         replace="""        x = self.layers[0](x).leaky_relu(0.2)
+        for layer in self.layers[1:-1]:
+            x = layer(x)
+        return self.layers[-1](x)"""),
 ]
 
 ALTERNATIVES = [
@@ -49,4 +72,8 @@ ALTERNATIVES = [
     Edit("tinygrad's softplus", find=SOFTPLUS, replace="    return u.softplus()"),
     Edit("loss realized, then optimizer.step()", find="        return loss.realize(*opt_d.schedule_step())",
          replace="        loss.realize()\n        opt_d.step()\n        return loss"),
+    Edit("one discriminator call on real and fake images concatenated",
+         find="        loss = d_loss(discriminator(real), discriminator(fakes)).backward()",
+         replace="        logits = discriminator(real.flatten(1).cat(fakes.flatten(1)))\n"
+                 "        loss = d_loss(logits[:real.shape[0]], logits[real.shape[0]:]).backward()"),
 ]

@@ -56,6 +56,11 @@ MUTANTS = [
     Edit("get_batch keeps the data's dtype",
          find="    return data[rows].astype(np.int32), data[rows + 1].astype(np.int32)",
          replace="    return data[rows], data[rows + 1]"),
+    Edit("no max-shift in sample_next's softmax (exp overflows for confident logits or a low temperature)",
+         find="    p = np.exp(z - z.max())\n", replace="    p = np.exp(z)\n"),
+    Edit("a new generator for every token (the same uniform draw each step)",
+         find="        out.append(sample_next(logits, temperature, top_k, rng))",
+         replace="        out.append(sample_next(logits, temperature, top_k, np.random.default_rng(seed)))"),
 ]
 
 ALTERNATIVES = [
@@ -72,4 +77,8 @@ ALTERNATIVES = [
         x = x + linear(self.proj, (att @ v).transpose(1, 2).reshape(N, T, d))''',
          replace='''        out = q.scaled_dot_product_attention(k, v, is_causal=True)
         x = x + linear(self.proj, out.transpose(1, 2).reshape(N, T, d))'''),
+    Edit("final LayerNorm written functionally with ln_f's eps, weight and bias",
+         find="        return linear(self.head, self.ln_f(x))\n",
+         replace="        x = x.layernorm(eps=self.ln_f.eps) * self.ln_f.weight + self.ln_f.bias\n"
+                 "        return linear(self.head, x)\n"),
 ]

@@ -48,6 +48,16 @@ MUTANTS = [
     Edit("parameters() lists the biases first",
          find="(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh) if t is not None]",
          replace="(self.bias_ih, self.bias_hh, self.weight_ih, self.weight_hh) if t is not None]"),
+    Edit("forget bias built from Python ints (an int32 parameter)",
+         find="self.bias_ih = Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H)).contiguous()",
+         replace="self.bias_ih = Tensor([0] * H + [1] * H + [0] * (2 * H)).contiguous()"),
+    Edit("state detached between steps (truncated backprop)",
+         find="hc = (materialize(h), materialize(c))", replace="hc = (h.detach(), c.detach())"),
+    Edit("weights uniform on [0, 1/sqrt(H)]",
+         find="""        self.weight_ih = Tensor.uniform(4 * H, self.input_size, low=-bound, high=bound).contiguous()
+        self.weight_hh = Tensor.uniform(4 * H, H, low=-bound, high=bound).contiguous()""",
+         replace="""        self.weight_ih = Tensor.uniform(4 * H, self.input_size, low=0, high=bound).contiguous()
+        self.weight_hh = Tensor.uniform(4 * H, H, low=0, high=bound).contiguous()"""),
 ]
 
 ALTERNATIVES = [
@@ -86,4 +96,25 @@ ALTERNATIVES = [
             hc = tuple(materialize(s) for s in self.cell(xs[t], hc))
             states.append(hc)
         return Tensor.stack(*[h for h, _ in states], dim=0), states[-1]"""),
+    Edit("weights from Tensor.rand scaled to [-b, b], biases from NumPy",
+         find="""        bound = 1.0 / math.sqrt(H)
+        self.weight_ih = Tensor.uniform(4 * H, self.input_size, low=-bound, high=bound).contiguous()
+        self.weight_hh = Tensor.uniform(4 * H, H, low=-bound, high=bound).contiguous()
+        if bias:
+            self.bias_ih = Tensor([0.0] * H + [1.0] * H + [0.0] * (2 * H)).contiguous()""",
+         replace="""        import numpy as np
+        bound = 1.0 / math.sqrt(H)
+        self.weight_ih = ((Tensor.rand(4 * H, self.input_size) * 2 - 1) * bound).contiguous()
+        self.weight_hh = ((Tensor.rand(4 * H, H) * 2 - 1) * bound).contiguous()
+        if bias:
+            b = np.zeros(4 * H, np.float32)
+            b[H:2 * H] = 1
+            self.bias_ih = Tensor(b).contiguous()"""),
+    Edit("zero state built with zeros_like of a gate slice",
+         find="""        if hc is None:
+            hc = (Tensor.zeros(x.shape[0], H), Tensor.zeros(x.shape[0], H))
+        h, c = hc""", replace="""        if hc is None:
+            h = (x @ self.weight_ih.T)[:, :H].zeros_like()
+            hc = (h, h)
+        h, c = hc"""),
 ]

@@ -43,6 +43,14 @@ MUTANTS = [
     Edit("loss one-hots with the module constant VOCAB, not logits.shape[-1]",
          find="    return logits.reshape(-1, logits.shape[-1]).sparse_categorical_crossentropy(target.reshape(-1))",
          replace="    return -(logits.log_softmax(axis=-1) * target.one_hot(VOCAB)).sum(axis=-1).mean()"),
+    Edit("decoder starts from the encoder's h with a zero cell state",
+         find="""        hc = self.encode(source)
+        x = self.embedding(decoder_input)""",
+         replace="""        hc = (self.encode(source)[0], Tensor.zeros(source.shape[0], self.hidden))
+        x = self.embedding(decoder_input)"""),
+    Edit("encoder reads the source right to left (the source reversed twice)",
+         find="            h, c = self.encoder(x[:, t], hc)",
+         replace="            h, c = self.encoder(x[:, source.shape[1] - 1 - t], hc)"),
 ]
 
 ALTERNATIVES = [
@@ -59,4 +67,17 @@ ALTERNATIVES = [
     decoder_input = np.empty_like(target)
     decoder_input[:, 0] = BOS
     decoder_input[:, 1:] = target[:, :-1]"""),
+    Edit("sequence_loss from log_softmax and a one-hot of logits.shape[-1]",
+         find="    return logits.reshape(-1, logits.shape[-1]).sparse_categorical_crossentropy(target.reshape(-1))",
+         replace="    return -(logits.log_softmax(axis=-1) * target.one_hot(logits.shape[-1])).sum(axis=-1).mean()"),
+    Edit("greedy by re-running the teacher-forced model on its own tokens so far",
+         find="""        hc = self.encode(source)
+        token = Tensor.full((source.shape[0],), BOS, dtype=dtypes.int32)""",
+         replace="""        tokens = Tensor.full((source.shape[0], 1), BOS, dtype=dtypes.int32)
+        for _ in range(length):
+            nxt = self(source, tokens)[:, -1].argmax(axis=-1).cast(dtypes.int32)
+            tokens = tokens.cat(nxt.reshape(-1, 1), dim=1)
+        return tokens[:, 1:]
+        hc = self.encode(source)
+        token = Tensor.full((source.shape[0],), BOS, dtype=dtypes.int32)"""),
 ]

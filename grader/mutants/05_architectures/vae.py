@@ -39,6 +39,14 @@ MUTANTS = [
          replace="    v = (-span + 2 * span * np.arange(n) / (n - 1)).astype(np.float32)"),
     Edit("latent grid with rows and columns swapped", find="    z[:, :, a] = v[None, :]\n    z[:, :, b] = v[:, None]",
          replace="    z[:, :, a] = v[:, None]\n    z[:, :, b] = v[None, :]"),
+    Edit("BCE on probabilities clamped to [1e-7, 1 - 1e-7] (caps the loss, kills the gradient)", find=BCE,
+         replace="    p = logits.sigmoid().clip(1e-7, 1 - 1e-7)\n"
+                 "    per_pixel = -(x * p.log() + (1 - x) * (1 - p).log())"),
+    Edit("prior codes left in float64 (float64 images)",
+         find="    z = np.random.default_rng(seed).standard_normal((n, decoder.latent)).astype(np.float32)",
+         replace="    z = np.random.default_rng(seed).standard_normal((n, decoder.latent))"),
+    Edit("latent grid rows run from +span at the top", find="    z[:, :, b] = v[:, None]",
+         replace="    z[:, :, b] = v[::-1, None]"),
 ]
 
 ALTERNATIVES = [
@@ -50,4 +58,18 @@ ALTERNATIVES = [
     Edit("BCE with relu(z) for max(z, 0)", find=BCE,
          replace="    per_pixel = logits.relu() - logits * x + (-logits.abs()).exp().add(1).log()"),
     Edit("standard deviation as sqrt(exp(logvar))", find=REPARAM, replace="    return mu + logvar.exp().sqrt() * eps"),
+    Edit("latent_grid from np.meshgrid, decoded row by row, sigmoid in NumPy",
+         find="""    z = np.zeros((n, n, decoder.latent), np.float32)
+    z[:, :, a] = v[None, :]
+    z[:, :, b] = v[:, None]
+    return decoder(Tensor(z.reshape(n * n, -1))).sigmoid().numpy().reshape(n, n, -1)""",
+         replace="""    cols, rows = np.meshgrid(v, v)
+    out = []
+    for i in range(n):
+        z = np.zeros((n, decoder.latent), np.float32)
+        z[:, a], z[:, b] = cols[i], rows[i]
+        out.append(1 / (1 + np.exp(-decoder(Tensor(z)).numpy().astype(np.float64))))
+    return np.stack(out).astype(np.float32)"""),
+    Edit("encoder flattens with reshape(-1, n_in)", find="        h = self.hidden(x.flatten(1)).relu()",
+         replace="        h = self.hidden(x.reshape(-1, self.n_in)).relu()"),
 ]
