@@ -30,10 +30,9 @@ from grader.after_import import after_import
 
 _snapshot: list[tuple] = []        # (label, namespace, name, value, its function, the function's parts)
 _extra: list[str] = []
-_modules: dict[int, list[tuple]] = {}                            # id(test module) -> its globals, as _snapshot
-_bindings: dict[int, list[tuple[str, str, str | None]]] = {}     # id(test module) -> (name, module, attribute)
+# test module -> (its globals, as _snapshot; what its top-level imports bind: (name, module, attribute))
+_modules: dict[types.ModuleType, tuple[list[tuple], list[tuple[str, str, str | None]]]] = {}
 _imported: dict[str, types.ModuleType] = {}                       # sys.modules entries of the watched modules
-_held: list[types.ModuleType] = []
 _MISSING = object()
 OURS = ("grader.compare", "grader.numeric", "grader.hidden.probes", "grader.target", "grader.channel",
         "grader.policy", __name__)
@@ -123,9 +122,9 @@ def watch_references(ex_ids) -> None:
 def _remember_imported(name: str) -> None:
     """The module `import name` gives, with its parents: a test module imported later must get these."""
     parts = name.split(".")
-    for i in range(1, len(parts) + 1):
-        if ".".join(parts[:i]) in sys.modules:
-            _imported[".".join(parts[:i])] = sys.modules[".".join(parts[:i])]
+    for prefix in (".".join(parts[:i]) for i in range(1, len(parts) + 1)):
+        if prefix in sys.modules:
+            _imported[prefix] = sys.modules[prefix]
 
 
 def _watch_tensor(module: types.ModuleType) -> None:
@@ -172,11 +171,11 @@ def _misbehaving() -> list[str]:
 
 def remember(module: types.ModuleType) -> None:
     """At collection: the test module's globals, and what its top-level imports bind."""
-    if id(module) in _modules:
+    if module in _modules:
         return
     namespace, label = vars(module), module.__name__.rsplit(".", 1)[-1]
-    _held.append(module)   # kept alive, so that its id is never another module's
-    _modules[id(module)] = [_entry(f"{label}.{name}", namespace, name, value) for name, value in list(namespace.items()) if not name.startswith("__")]
+    names = [_entry(f"{label}.{name}", namespace, name, value)
+             for name, value in list(namespace.items()) if not name.startswith("__")]
     try:
         body = ast.parse(Path(module.__file__).read_text()).body
     except (OSError, SyntaxError, TypeError, ValueError):
@@ -188,16 +187,17 @@ def remember(module: types.ModuleType) -> None:
                          for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             bindings += [(a.asname or a.name, node.module, a.name) for a in node.names if a.name != "*"]
-    _bindings[id(module)] = bindings
+    _modules[module] = names, bindings
 
 
 def rebound(module: types.ModuleType | None) -> list[str]:
     """Names of a test module that no longer hold what they held at collection, or what its imports bound."""
-    if module is None or id(module) not in _modules:
+    if module not in _modules:
         return []
     label, namespace = module.__name__.rsplit(".", 1)[-1], vars(module)
-    changed = _changed(_modules[id(module)])
-    for name, source, attribute in _bindings[id(module)]:
+    names, bindings = _modules[module]
+    changed = _changed(names)
+    for name, source, attribute in bindings:
         imported = _imported.get(source) or sys.modules.get(source)
         expected = (imported if attribute is None or imported is None
                     else _imported.get(f"{source}.{attribute}") or getattr(imported, attribute, None))

@@ -50,13 +50,12 @@ def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch, c
     return caught, (f"{first['test']}: {first['message']}" if first else "")
 
 
-def _order(costs: Path | None, catches: dict[str, int]) -> Path | None:
-    """The cost file a mutant runs by: the warm-up's seconds, divided by one more than the number of
-    mutants each test has caught so far. Neighbouring mutants tend to fall to the same check, so a
-    check that catches moves ahead of cheaper ones that do not (the files keep their order)."""
+def _order(costs: Path | None, seconds: dict[str, float], catches: dict[str, int]) -> Path | None:
+    """The cost file a mutant runs by: the warm-up's `seconds` (read from `costs`), divided by one more
+    than the number of mutants each test has caught so far. Neighbouring mutants tend to fall to the
+    same check, so a check that catches moves ahead of cheaper ones that do not (files keep their order)."""
     if costs is None or not catches:
         return costs
-    seconds = json.loads(costs.read_text())
     ordered = costs.with_name("order.json")
     ordered.write_text(json.dumps({key: s / (1 + catches.get(key, 0)) for key, s in seconds.items()}))
     return ordered
@@ -101,9 +100,10 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
             caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
             verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
             catches: dict[str, int] = {}
+            seconds = json.loads(costs.read_text()) if costs else {}
             for edit in bank:
                 caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, mutant_kinds, warm.run,
-                                        _order(costs, catches), catches)
+                                        _order(costs, seconds, catches), catches)
                 verdicts.append(Verdict(ex.id, edit.name, "mutant", caught, detail))
             for edit in alternatives:
                 caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, ("visible", "hidden"), warm.run)

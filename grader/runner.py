@@ -450,17 +450,17 @@ def run_milestone(ex: registry.Exercise, workspace: Path, tier: str = "smoke", t
     if run.timed_out:
         result.message = f"over the {tier} budget of {budget} s"
         return result
-    reported = [m.get("values") for m in messages if m["kind"] == "metrics"] if isinstance(messages, list) else []
-    if isinstance(messages, str) or len(reported) != 1 or not isinstance(reported[0], dict):
+    reported = [m for m in messages if m["kind"] == "metrics"] if isinstance(messages, list) else []
+    if isinstance(messages, str) or len(reported) != 1 or not isinstance(reported[0].get("values"), dict):
         why = messages if isinstance(messages, str) else run.crash or f"failed (exit code {run.returncode})"
         result.message = f"the milestone run {why}" + _last_line(run.output)
         return result
-    sent = [m for m in messages if m["kind"] == "metrics"][0]
+    sent = reported[0]
     if sent.get("altered") or sent.get("violations"):
         result.message = (integrity.message([str(name) for name in sent["altered"]]) if sent.get("altered")
                           else f"policy violation: {sent['violations'][0]}")
         return result
-    result.metrics = {k: float(v) for k, v in reported[0].items() if isinstance(v, (int, float)) and isinstance(k, str)}
+    result.metrics = {k: float(v) for k, v in sent["values"].items() if isinstance(v, (int, float)) and isinstance(k, str)}
     metrics_file.write_text(json.dumps(result.metrics, indent=1))
     value = result.metrics.get(ms.metric)
     if not isinstance(value, (int, float)):
