@@ -83,29 +83,29 @@ def _names_reference(text: str) -> bool:
 
 
 _guarded: dict[str, object] = {}
-violations: list[str] = []          # every forbidden import refused in this process
+violations: list[str] = []          # every refusal in this process (imports, calls into the reference)
 _original_import, _original_import_module = builtins.__import__, importlib.import_module
 
 
-def _refuse(ex, name: str, where: str):
+def refuse(message: str):
     """Raise the violation, and keep it: code that catches it has still broken the rules (the run's end
     reports `violations`, and the exercise fails as a whole)."""
-    violations.append(_message(ex, name, where))
-    raise PolicyViolation(violations[-1])
+    violations.append(message)
+    raise PolicyViolation(message)
 
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     importer = (globals or {}).get("__name__")
     ex = _guarded.get(importer)
     if ex is not None and level == 0 and _top(name) in _forbidden(ex):
-        _refuse(ex, name, "at import time")
+        refuse(_message(ex, name, "at import time"))
     return _original_import(name, globals, locals, fromlist, level)
 
 
 def _guarded_import_module(name, package=None):
     ex = _guarded.get(sys._getframe(1).f_globals.get("__name__"))
     if ex is not None and not name.startswith(".") and _top(name) in _forbidden(ex):
-        _refuse(ex, name, "through importlib")
+        refuse(_message(ex, name, "through importlib"))
     return _original_import_module(name, package)
 
 

@@ -15,11 +15,13 @@ the child), and a loaded reference module is not left in `sys.modules`.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import importlib.util
 import os
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 
 from grader import policy, registry
 
@@ -53,7 +55,12 @@ def preload_references() -> None:
 def workspace() -> Path:
     if "workspace" in _fixed:
         return _fixed["workspace"]
-    return Path(os.environ.get(WORKSPACE_VAR) or registry.ROOT).resolve()
+    return _resolved(os.environ.get(WORKSPACE_VAR) or str(registry.ROOT))
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
 
 
 def stand_ins() -> frozenset[str]:
@@ -130,25 +137,107 @@ def _import(path: Path, name: str, ex: registry.Exercise, guarded: bool) -> Exer
 
 
 def _import_reference(path: Path, name: str, ex: registry.Exercise) -> ExerciseModule:
-    source = _sources.get(path)
+    """Run the reference's source as a module that is not left in `sys.modules`. Unless it stands in for
+    an earlier exercise in a milestone (learner code then uses it by design), every function and method
+    in it first checks who called it (`_checked_source`), and its source is forgotten once compiled."""
+    guarded = ex.id not in stand_ins()
+    source = _sources.pop(path, None) if guarded else _sources.get(path)
     if source is None:
         source = path.read_text()
     module = ModuleType(name)
     module.__file__ = str(path)
+    code = compile(_checked_source(source, path) if guarded else source, str(path), "exec")
+    module.__dict__[CALLER_CHECK] = _caller_check(ex) if guarded else _anyone
     sys.modules[name] = module  # while it runs (dataclasses look their module up); not afterwards
     try:
-        exec(compile(source, str(path), "exec"), module.__dict__)
+        exec(code, module.__dict__)
     finally:
         sys.modules.pop(name, None)
     _cache[path] = view = ExerciseModule(module, ex, path)
     return view
 
 
+# ---- learner code may not call the reference
+
+CALLER_CHECK = "_gradschool_caller_check"
+
+
+def _checked_source(source: str, path: Path) -> ast.Module:
+    """The reference's syntax tree with a call of CALLER_CHECK first in every function and method (after
+    the docstring), and an `__init_subclass__` that makes the same check in every class with methods: a
+    learner module that found the reference's objects can neither call them nor subclass them."""
+    tree = ast.parse(source, str(path))
+
+    def checked(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = 1 if ast.get_docstring(node) is not None else 0
+                call = ast.Expr(ast.Call(ast.Name(CALLER_CHECK, ast.Load()), [], []))
+                node.body.insert(first, ast.copy_location(call, node.body[0]))
+            elif isinstance(node, ast.ClassDef):
+                checked(node.body)
+                if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body):
+                    hook = ast.parse(f"def __init_subclass__(cls, **kw):\n    {CALLER_CHECK}()\n"
+                                     "    super().__init_subclass__(**kw)").body[0]
+                    node.body.append(ast.copy_location(hook, node))
+    checked(tree.body)
+    return ast.fix_missing_locations(tree)
+
+
+def _caller_check(ex: registry.Exercise):
+    """The check a guarded reference module calls. The nearest caller (past the check and the reference's
+    own function) that is not library or generated code must not be learner code, unless it is the
+    module of another exercise: a check may hand the reference of an earlier exercise to the code under
+    test (3.6's glue is graded on the reference's layers). Its settings are defaults, so what it
+    compares with cannot be changed unseen."""
+    def check(_getframe=sys._getframe, _ex_id=ex.id) -> None:
+        frame = _getframe(1)
+        if frame.f_back is not None and frame.f_back.f_code.co_filename == frame.f_code.co_filename:
+            return   # the reference calling itself: most calls, and the cheapest answer
+        file = _origin(frame.f_back)
+        if file is not None and _whose(file) == "learner" and _places(str(workspace()))[3].get(file, _ex_id) == _ex_id:
+            policy.refuse(f"Exercise {_ex_id}: your code called the reference solution "
+                          f"(`{frame.f_code.co_qualname}`); it must compute its results itself")
+    return check
+
+
+def _anyone() -> None:
+    """The caller check of a reference that stands in for an earlier exercise: anyone may call it."""
+
+
+def _origin(frame) -> str | None:
+    """The file of the nearest frame from `frame` outward that runs the learner's code or this repository's
+    (see `_whose`): library and generated code (numpy, functools, `exec` of a string) is passed over."""
+    while frame is not None:
+        if _whose(frame.f_code.co_filename):
+            return frame.f_code.co_filename
+        frame = frame.f_back
+    return None
+
+
+def _whose(file: str) -> str | None:
+    """"learner" for a file under the workspace's phases other than a shipped visible test, "grader" for
+    the rest of this repository and for those tests (the checks, the reference), else None."""
+    learner_root, visible_tests, ours, _ = _places(str(workspace()))
+    if file.startswith(learner_root):
+        return "grader" if file in visible_tests else "learner"
+    return "grader" if file.startswith(ours) else None
+
+
+@functools.lru_cache(maxsize=4)
+def _places(root: str) -> tuple[str, frozenset[str], str, MappingProxyType]:
+    """For a workspace: its phases folder, its visible tests, this repository, and its exercise modules
+    (file -> exercise id)."""
+    exercises = registry.exercises()
+    tests = frozenset(str(ex.visible_tests(Path(root))) for ex in exercises)
+    stubs = {str(ex.stub_path(Path(root))): ex.id for ex in exercises}
+    return str(Path(root) / "phases") + os.sep, tests, str(registry.ROOT) + os.sep, MappingProxyType(stubs)
+
+
 def _called_from_learner_code() -> bool:
-    learner_files = {str(e.stub_path(workspace())) for e in registry.exercises()}
     frame = sys._getframe(1)
     while frame is not None:
-        if frame.f_code.co_filename in learner_files:
+        if _whose(frame.f_code.co_filename) == "learner":
             return True
         frame = frame.f_back
     return False
@@ -162,7 +251,7 @@ def learner(ex_id: str) -> ExerciseModule:
 def reference(ex_id: str) -> ExerciseModule:
     ex = registry.exercise(ex_id)
     if _called_from_learner_code():
-        raise policy.PolicyViolation(f"Exercise {ex.id}: a learner module may not load the reference")
+        policy.refuse(f"Exercise {ex.id}: a learner module may not load the reference")
     return _import(ex.solution_path, f"solutions.{ex.phase.dir}.{ex.module}", ex, guarded=False)
 
 

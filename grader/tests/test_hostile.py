@@ -152,11 +152,21 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
                      "        g = getattr(f, 'f_glo' + 'bals')\n        if 'assert_matches' in g:\n"
                      f"            g['assert_matches'] = {noop}\n        f = getattr(f, 'f_ba' + 'ck')\n"
                      "    _init(self, rows)\nMatrix.__init__ = _silenced\n")
+    cached_ref = ("_t = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.target']\ndef _ref():\n"
+                  "    for _view in list(_t._cache.values()):\n        if _view._module.__name__.startswith('sol' + 'utions'):\n"
+                  "            return _view._module\n")
     return {
         "swaps the code of the checks' helpers": (
             MX_SOLVED + f"_c = {grader_module.format('compare')}\n" + swap.format("_c.assert_matches")
             + "setattr(_c.diagnose, '__defa' + 'ults__', (0, 0, 0))\n", False),
         "rebinds the checks' names in the test module": (MX_SOLVED + in_every_call, False),
+        "delegates to the reference in the grader's cache": (
+            cached_ref + "class Matrix:\n    def __new__(cls, *a, **k):\n        return _ref().Matrix(*a, **k)\n"
+            "    @classmethod\n    def identity(cls, n):\n        return _ref().Matrix.identity(n)\n", False),
+        "subclasses the reference in the grader's cache": (cached_ref + "Matrix = type('Matrix', (_ref().Matrix,), {})\n", False),
+        "runs the reference's source the grader read": (
+            "_t = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.target']\n"
+            "exec(next(s for p, s in _t._sources.items() if p.name == 'matrix.py'))\n", False),
         "gives the reference its own code": (
             MX_SOLVED + "_t = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.target']\n"
             "for _view in list(_t._cache.values()):\n    if _view._module.__name__.startswith('sol' + 'utions'):\n"
