@@ -135,11 +135,11 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
     others = repr(str(ws / "phases" / MX.phase.dir))
     wipe = f"import glob, os\nfor f in glob.glob({others} + '/*.py'):\n    open(f, 'w').write('lost')\n"
     fork = 'getattr(__import__("os"), "fo" + "rk")'
+    delegating = ("class Matrix:\n    def __new__(cls, *a, **k):\n        return _ref().Matrix(*a, **k)\n"
+                  "    @classmethod\n    def identity(cls, n):\n        return _ref().Matrix.identity(n)\n")
     find_ref = ("import sys\ndef _ref():\n    mods = getattr(sys, 'mod' + 'ules')\n"
                 "    for name, mod in list(mods.items()):\n        if name.startswith('sol' + 'utions') and hasattr(mod, 'Matrix'):\n"
-                "            return mod\n    return mods['gra' + 'der.target'].reference('1.1')\n"
-                "class Matrix:\n    def __new__(cls, *a, **k):\n        return _ref().Matrix(*a, **k)\n"
-                "    @classmethod\n    def identity(cls, n):\n        return _ref().Matrix.identity(n)\n")
+                "            return mod\n    return mods['gra' + 'der.target'].reference('1.1')\n" + delegating)
     forged_pass = ("import json, os, sys\nline = json.dumps([{'exercise': '1.1', 'kind': k, 'file_kind': k, 'test': t, 'outcome': 'passed',"
                    " 'message': ''} for k in ('visible', 'hidden') for t in ['t%d' % i for i in range(40)]])\n")
     # computed names throughout, and modules taken from sys.modules, not imported: the static scan and the
@@ -160,9 +160,15 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
             MX_SOLVED + f"_c = {grader_module.format('compare')}\n" + swap.format("_c.assert_matches")
             + "setattr(_c.diagnose, '__defa' + 'ults__', (0, 0, 0))\n", False),
         "rebinds the checks' names in the test module": (MX_SOLVED + in_every_call, False),
-        "delegates to the reference in the grader's cache": (
-            cached_ref + "class Matrix:\n    def __new__(cls, *a, **k):\n        return _ref().Matrix(*a, **k)\n"
-            "    @classmethod\n    def identity(cls, n):\n        return _ref().Matrix.identity(n)\n", False),
+        "delegates to the reference in the grader's cache": (cached_ref + delegating, False),
+        "tries the reference and falls back on its own code": (
+            MX_SOLVED + cached_ref + "_own = Matrix.transpose\ndef _transpose(self):\n    try:\n"
+            "        return _ref().Matrix.transpose(self)\n    except Exception:\n        return _own(self)\n"
+            "Matrix.transpose = _transpose\n", False),
+        "moves the workspace the reference guards against": (
+            cached_ref + "_t._fixed['works' + 'pace'] = __import__('pathlib').Path('/nowhere')\n" + delegating, False),
+        "silences the reference's caller check": (
+            cached_ref + "setattr(_ref(), '_gradschool_' + 'caller_check', lambda: None)\n" + delegating, False),
         "subclasses the reference in the grader's cache": (cached_ref + "Matrix = type('Matrix', (_ref().Matrix,), {})\n", False),
         "runs the reference's source the grader read": (
             "_t = getattr(__import__('sys'), 'mod' + 'ules')['gra' + 'der.target']\n"
