@@ -11,7 +11,9 @@ looked up under GRADSCHOOL_WORKSPACE (default: the repository), so the grader ca
 In a grader child both are read once, by `freeze()`, before any learner module is imported: a learner
 module that sets GRADSCHOOL_TARGET=reference changes nothing. There the reference sources come from a
 folder the grader fills and `preload_references()` empties (the repository's `solutions/` is hidden from
-the child), and a loaded reference module is not left in `sys.modules`.
+the child), and a loaded reference module is not left in `sys.modules`. Learner code may not call the
+reference of its own exercise: every function and method of a reference module first checks who called
+it (`_checked_source`).
 """
 from __future__ import annotations
 
@@ -185,34 +187,31 @@ def _checked_source(source: str, path: Path) -> ast.Module:
 
 
 def _caller_check(ex: registry.Exercise):
-    """The check a guarded reference module calls. The nearest caller (past the check and the reference's
-    own function) that is not library or generated code must not be learner code, unless it is the
-    module of another exercise: a check may hand the reference of an earlier exercise to the code under
-    test (3.6's glue is graded on the reference's layers). Its settings are defaults, so what it
+    """The check a guarded reference module calls. Walking out from the reference's caller, library and
+    generated code (numpy, functools, `exec` of a string) and the modules of other exercises are passed
+    over: a check may hand an earlier exercise's reference to the code under test (3.6's glue runs on
+    the 3.5 reference layers). The first frame left decides: the grader's code may call, the learner's
+    code for this exercise (or a helper module of theirs) may not. Its settings are defaults, so what it
     compares with cannot be changed unseen."""
     def check(_getframe=sys._getframe, _ex_id=ex.id) -> None:
         frame = _getframe(1)
-        if frame.f_back is not None and frame.f_back.f_code.co_filename == frame.f_code.co_filename:
+        caller = frame.f_back
+        if caller is not None and caller.f_code.co_filename == frame.f_code.co_filename:
             return   # the reference calling itself: most calls, and the cheapest answer
-        file = _origin(frame.f_back)
-        if file is not None and _whose(file) == "learner" and _places(str(workspace()))[3].get(file, _ex_id) == _ex_id:
-            policy.refuse(f"Exercise {_ex_id}: your code called the reference solution "
-                          f"(`{frame.f_code.co_qualname}`); it must compute its results itself")
+        while caller is not None:
+            file = caller.f_code.co_filename
+            whose = _whose(file)
+            if whose == "grader":
+                return
+            if whose == "learner" and _places(str(workspace()))[3].get(file, _ex_id) == _ex_id:
+                policy.refuse(f"Exercise {_ex_id}: your code called the reference solution "
+                              f"(`{frame.f_code.co_qualname}`); it must compute its results itself")
+            caller = caller.f_back
     return check
 
 
 def _anyone() -> None:
     """The caller check of a reference that stands in for an earlier exercise: anyone may call it."""
-
-
-def _origin(frame) -> str | None:
-    """The file of the nearest frame from `frame` outward that runs the learner's code or this repository's
-    (see `_whose`): library and generated code (numpy, functools, `exec` of a string) is passed over."""
-    while frame is not None:
-        if _whose(frame.f_code.co_filename):
-            return frame.f_code.co_filename
-        frame = frame.f_back
-    return None
 
 
 def _whose(file: str) -> str | None:

@@ -167,6 +167,11 @@ def _attacks(ws: Path) -> dict[str, tuple[str, bool]]:
             "Matrix.transpose = _transpose\n", False),
         "moves the workspace the reference guards against": (
             cached_ref + "_t._fixed['works' + 'pace'] = __import__('pathlib').Path('/nowhere')\n" + delegating, False),
+        "delegates through another exercise's module": (
+            cached_ref + "import os, importlib.util\n_path = os.path.join(os.path.dirname(__file__), 'calculus.py')\n"
+            "open(_path, 'w').write('def make(ref, *a, **k):\\n    return ref.Matrix(*a, **k)\\n')\n"
+            "_spec = importlib.util.spec_from_file_location('_helper', _path)\n_helper = importlib.util.module_from_spec(_spec)\n"
+            "_spec.loader.exec_module(_helper)\n" + delegating.replace("_ref().Matrix(*a", "_helper.make(_ref(), *a"), False),
         "silences the reference's caller check": (
             cached_ref + "setattr(_ref(), '_gradschool_' + 'caller_check', lambda: None)\n" + delegating, False),
         "subclasses the reference in the grader's cache": (cached_ref + "Matrix = type('Matrix', (_ref().Matrix,), {})\n", False),
