@@ -1,7 +1,7 @@
 """Single source: stubs are generated from the solutions, safely."""
 import pytest
 
-from grader import pristine, registry, runner, stubgen
+from grader import pristine, registry, runner, stubgen, worker
 
 EXERCISES = registry.exercises()
 
@@ -23,10 +23,18 @@ def test_record_of_the_shipped_visible_tests_is_current():
                          "--record-tests` and commit the record with the tests.")
 
 
+@pytest.fixture(scope="module")
+def forking():
+    """One process that imported the libraries once, forking a child per stub (stubs are trusted code; the
+    sandboxed path a learner's code takes is the hostile bank's and the CLI tests')."""
+    with worker.Worker() as forks:
+        yield forks
+
+
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
-def test_stub_fails_cleanly(ex, fresh_workspace):
+def test_stub_fails_cleanly(ex, fresh_workspace, forking):
     """Against the fresh stub every test of the exercise fails with that exercise's NotImplementedError."""
-    result = runner.run_tests(ex, fresh_workspace)
+    result = runner.run_tests(ex, fresh_workspace, launch=forking.run)
     assert result.problem is None, result.problem
     assert result.tests, "no test ran"
     wrong = [t for t in result.tests if t["outcome"] != "failed" or "NotImplementedError" not in t["message"]
