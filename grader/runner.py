@@ -156,6 +156,7 @@ def _private_caches(tmp: Path, target_name: str, writable: list, tinygrad_db: Pa
 
 IDS_FILE = registry.ROOT / ".grader" / "test-ids.json"
 _ids_memory: dict[str, dict] = {}
+_ids_lock = threading.Lock()
 
 
 def _phase_key(phase: registry.Phase, tests: dict[str, bytes]) -> str:
@@ -174,16 +175,18 @@ def expected_tests(ex: registry.Exercise, tests: dict[str, bytes] | None = None)
     learner's copy; cached by the files' content. Raises RuntimeError when they cannot be had."""
     tests = pristine.visible_tests(ex.phase) if tests is None else tests
     key = _phase_key(ex.phase, tests)
-    if key not in _ids_memory:
-        try:
-            stored = json.loads(IDS_FILE.read_text())
-            _ids_memory[key] = stored[key] if isinstance(stored, dict) and isinstance(stored.get(key), dict) else None
-        except (OSError, ValueError):
-            _ids_memory[key] = None
-        if _ids_memory[key] is None:
-            _ids_memory[key] = _collect(ex.phase, tests)
-            if all(e.id in _ids_memory[key] for e in ex.phase.exercises):
-                _store_ids(key, _ids_memory[key])  # a partial list (a broken environment) is never kept
+    with _ids_lock:   # `grader mutants` grades several exercises of a phase at once, in threads
+        if key not in _ids_memory:
+            try:
+                stored = json.loads(IDS_FILE.read_text())
+                ids = stored[key] if isinstance(stored, dict) and isinstance(stored.get(key), dict) else None
+            except (OSError, ValueError):
+                ids = None
+            if ids is None:
+                ids = _collect(ex.phase, tests)
+                if all(e.id in ids for e in ex.phase.exercises):
+                    _store_ids(key, ids)  # a partial list (a broken environment) is never kept
+            _ids_memory[key] = ids
     return [tuple(t) for t in _ids_memory[key].get(ex.id, [])]
 
 

@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -299,3 +301,26 @@ def test_a_partial_test_list_is_never_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_collect", lambda phase, tests: {e.id: [["hidden", "test_x"]] for e in phase.exercises})
     assert runner.expected_tests(phase.exercises[1]) == [("hidden", "test_x")]
     assert ids.exists()
+
+
+def test_threads_grading_one_phase_collect_its_tests_once(tmp_path, monkeypatch):
+    """`grader mutants` grades exercises in threads: the second thread waits for the first's collection
+    instead of reading a list that is not there yet."""
+    phase = registry.load()[0]
+    monkeypatch.setattr(runner, "IDS_FILE", tmp_path / "test-ids.json")
+    monkeypatch.setattr(runner, "_ids_memory", {})
+    calls = []
+
+    def slow_collect(phase, tests):
+        calls.append(phase.dir)
+        time.sleep(0.3)
+        return {e.id: [["hidden", f"test_{e.id}"]] for e in phase.exercises}
+    monkeypatch.setattr(runner, "_collect", slow_collect)
+    found = {}
+    threads = [threading.Thread(target=lambda e=e: found.update({e.id: runner.expected_tests(e)}))
+               for e in phase.exercises[:2]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == {e.id: [("hidden", f"test_{e.id}")] for e in phase.exercises[:2]} and calls == [phase.dir]
