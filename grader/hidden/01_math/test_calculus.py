@@ -162,3 +162,25 @@ def test_gradient_check_divides_by_one_global_scale():
     assert_matches(mine.gradient_check(f, analytic, x), ref.gradient_check(f, analytic, x),
                    what="gradient_check with one tiny component off (max |a - n| / max(max |a|, max |n|), one scale "
                         "for all entries)", rtol=1e-3, atol=1e-9)
+
+
+def test_step_is_absolute_far_from_zero():
+    # the step is h itself at any x: a step scaled by |x| ("relative" step) moves the central difference of
+    # sin far from that of the reference once |x| >> 1
+    for x in (100.0, -250.0):
+        assert_matches(mine.derivative(np.sin, x, h=1e-3), ref.derivative(np.sin, x, h=1e-3),
+                       what=f"derivative(sin, x={x}, h=1e-3) (the step is h, not h scaled by |x|)", rtol=1e-7)
+    v = np.array([120.0, -0.5, 300.0])
+    f = lambda u: float(np.sum(np.sin(u)))
+    assert_matches(mine.gradient(f, v, h=1e-3), ref.gradient(f, v, h=1e-3),
+                   what="gradient(sum sin, h=1e-3) at coordinates of size 100 (the step is h in every coordinate)",
+                   rtol=1e-7, atol=1e-9)
+
+
+def test_jacobian_of_functions_that_return_a_view_of_their_input():
+    # f(v) = v and f(v) = v[::-1] hand back views of the array they were given: evaluating f at a point and then
+    # moving that same array to the next point changes the first result too
+    x = np.array([0.5, -1.0, 2.0])
+    for f, label in ((lambda v: v, "the identity"), (lambda v: v[::-1], "v[::-1]"), (lambda v: v[1:], "v[1:]")):
+        assert_matches(mine.jacobian(f, x), ref.jacobian(f, x), what=f"jacobian of {label} (f returns a view of its "
+                       "input: evaluate f at a new array for every point, or copy its result)", rtol=1e-9, atol=1e-9)

@@ -168,3 +168,26 @@ def test_r2_score_of_a_tiny_but_real_spread():
     pred = y + 1e-14 * np.array([0.3, -0.2, 0.1, 0.4, -0.6])
     assert_matches(mine.r2_score(y, pred), ref.r2_score(y, pred), what="r2_score for targets about 1e-13 apart (only "
                    "all-equal values are constant: no tolerance on the spread)", rtol=1e-9)
+
+
+# --- no early exit, no silent reshaping ---
+
+def test_gradient_descent_runs_every_epoch_even_when_diverging():
+    # a step size past 2 / largest eigenvalue makes the loss grow: the function still runs `epochs` updates
+    X, y = problem(20, 2, 17)
+    X = 3.0 * X
+    w, history = mine.fit_gradient_descent(X, y, lr=0.5, epochs=6)
+    w_ref, history_ref = ref.fit_gradient_descent(X, y, lr=0.5, epochs=6)
+    assert_matches(np.asarray(history), np.asarray(history_ref), what="loss history of 6 epochs with a step size that "
+                   "diverges (record every epoch; no early stopping when the loss goes up)", rtol=1e-9)
+    assert_matches(w, w_ref, what="weights after 6 diverging epochs", rtol=1e-9)
+    assert_raises(ValueError, mine.fit_gradient_descent, X, y, epochs=-2, what="fit_gradient_descent with epochs=-2 "
+                  "(any epochs < 1 is an error)")
+
+
+def test_predict_rejects_column_weights():
+    X, _ = problem(6, 3, 18)
+    w = np.random.default_rng(19).normal(size=4)
+    assert_raises(ValueError, mine.predict, X, w[:, None], what="predict with weights of shape (4, 1) for D=3 (w must "
+                  "have shape (D + 1,): a column gives an (N, 1) prediction)")
+    assert_raises(ValueError, mine.predict, X, np.ones(5), what="predict with 5 weights for D=3")

@@ -368,3 +368,53 @@ def test_power_iteration_when_a_v_becomes_zero():
     _, vector = M([[0.0, 1.0], [0.0, 0.0]]).power_iteration()
     assert_matches(np.asarray(vector, dtype=float), np.array([1.0, 0.0]), what="eigenvector from power_iteration of "
                    "[[0, 1], [0, 0]] (unit norm, largest entry positive)", atol=1e-12, check_dtype=False)
+
+
+def test_construction_copies_float_rows_too():
+    # rows that already hold floats are copied as well: the matrix must not share the caller's lists
+    rows = [[1.5, -2.0], [0.25, 4.0]]
+    m = Matrix(rows)
+    rows[0][1] = 99.0
+    rows[1][0] = -8.0
+    assert_matches(m.tolist(), [[1.5, -2.0], [0.25, 4.0]], what="the matrix after the caller changed the float rows "
+                   "it was built from (copy every row, even when no conversion is needed)")
+
+
+def test_scalar_multiple_takes_any_real_number():
+    # numbers.Real covers NumPy scalars and fractions, which isinstance(c, (int, float)) misses
+    from fractions import Fraction
+    a = random((2, 3))
+    for c, label in ((np.int64(3), "np.int64(3)"), (np.float32(0.5), "np.float32(0.5)"),
+                     (Fraction(1, 4), "Fraction(1, 4)")):
+        assert_matches(M(a) * c, a * float(c), check_dtype=False,
+                       what=f"A * {label} (a real number of another type: test with numbers.Real)")
+
+
+def test_power_iteration_takes_exactly_iters_steps():
+    # far from convergence the returned vector is A^k v0 / ||A^k v0|| for k = iters exactly (v0: the documented
+    # random.Random(0).gauss start); one step too many or too few shows in the vector
+    import random as _random
+    a = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    gen = _random.Random(0)
+    v = np.array([gen.gauss(0.0, 1.0) for _ in range(3)])
+    v /= np.linalg.norm(v)
+    for k in (1, 2, 3):
+        v = a @ v
+        v /= np.linalg.norm(v)
+        expected = v * np.sign(v[np.argmax(np.abs(v))])
+        _, vector = M(a).power_iteration(iters=k, tol=1e-14)
+        assert_matches(np.asarray(vector, dtype=float), expected, rtol=1e-9, atol=1e-12, check_dtype=False,
+                       what=f"vector from power_iteration(iters={k}) of a 3x3 matrix that has not converged yet "
+                            "(exactly iters steps v <- A v / ||A v||)")
+
+
+def test_solve_and_determinant_return_the_documented_types():
+    x = M([[2.0, 1.0], [1.0, 3.0]]).solve((1, 2))
+    if not (isinstance(x, list) and all(isinstance(v, float) for v in x)):
+        raise Mismatch(f"solve should return a list of floats, got {type(x).__name__}")
+    for a, label in (([[1.0, 2.0], [2.0, 4.0]], "a singular 2x2"),
+                     ([[0.0, 1.0], [0.0, 5.0]], "a 2x2 with a zero column")):
+        det = M(a).determinant()
+        if not isinstance(det, float):
+            raise Mismatch(f"determinant of {label} should be the float 0.0, got {type(det).__name__}")
+        assert_matches(det, 0.0, what=f"determinant of {label}", atol=1e-12)

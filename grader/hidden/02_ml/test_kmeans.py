@@ -226,3 +226,26 @@ def test_one_iteration_with_empty_clusters():
                         "cluster (refill from rows whose cluster keeps another row)", rtol=1e-9, atol=1e-12)
     assert_raises(ValueError, mine.KMeans(4).fit, pts[:3], init=pts, what="KMeans(4).fit of 3 rows with a 4-row init "
                   "(n_clusters > N)")
+
+
+def test_stopping_threshold_uses_the_population_variance():
+    # tol is set 8% on either side of the first iteration's shift, measured in units of mean(var(X, axis=0)) with
+    # ddof=0; on 6 rows the sample variance (ddof=1) is 20% larger and moves the first case across the boundary
+    pts = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 2.0], [6.0, 5.0], [7.0, 6.5], [5.5, 7.0]])
+    init = pts[[1, 2]]
+    first = ref.KMeans(2, max_iter=1).fit(pts, init=init).cluster_centers_
+    shift, spread = float(((first - init) ** 2).sum()), float(np.mean(np.var(pts, axis=0)))
+    for factor in (0.92, 1.08):
+        tol = factor * shift / spread
+        a, b = mine.KMeans(2, tol=tol).fit(pts, init=init), ref.KMeans(2, tol=tol).fit(pts, init=init)
+        assert_matches(a.n_iter_, b.n_iter_, what=f"n_iter_ on 6 rows with tol {factor} times the first shift over the "
+                       "mean column variance (the variance of the threshold is np.var, ddof=0)")
+
+
+def test_n_iter_belongs_to_the_kept_run():
+    # with seed 10 the three restarts end at clearly different inertias and the best one is neither the first
+    # nor the last run; every fitted attribute, n_iter_ included, comes from that best run
+    a, b = mine.KMeans(6, n_init=3, seed=10).fit(X), ref.KMeans(6, n_init=3, seed=10).fit(X)
+    assert_matches(a.inertia_, b.inertia_, what="inertia_ of the best of 3 restarts", rtol=1e-9)
+    assert_matches(a.n_iter_, b.n_iter_, what="n_iter_ after 3 restarts (the Lloyd iterations of the kept run, not of "
+                   "the last or first run)")

@@ -201,3 +201,16 @@ def test_sigmoid_of_a_scalar_at_the_extremes():
             raise Mismatch(f"sigmoid({z}) of a Python float overflows: exp must never see a large positive argument") from None
         assert_matches(np.asarray(got, dtype=np.float64), np.asarray(ref.sigmoid(z)), what=f"sigmoid({z}) of a Python float",
                        rtol=1e-12, atol=0)
+
+
+def test_bce_of_float32_probabilities_at_0_and_1():
+    # in float32, 1 - 1e-12 rounds to 1: clipping a float32 p leaves p = 1 and p (1 - p) = 0, so convert to
+    # float64 before clipping
+    p, y = np.array([0.0, 1.0, 0.25, 1.0], dtype=np.float32), np.array([1.0, 0.0, 1.0, 1.0], dtype=np.float32)
+    with np.errstate(all="ignore"):
+        grad, loss = mine.binary_cross_entropy_grad(p, y), mine.binary_cross_entropy(p, y)
+    _finite(grad, "binary_cross_entropy_grad of float32 p with entries exactly 0 and 1 (clip in float64)")
+    assert_matches(grad, ref.binary_cross_entropy_grad(p, y), what="binary_cross_entropy_grad of float32 p and y with "
+                   "entries exactly 0 and 1 (float64, clipped in float64)", rtol=1e-6)
+    assert_matches(loss, ref.binary_cross_entropy(p, y), what="binary_cross_entropy of float32 p and y with entries "
+                   "exactly 0 and 1", rtol=1e-6)

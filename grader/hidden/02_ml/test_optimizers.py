@@ -138,3 +138,19 @@ def test_two_optimisers_and_the_callers_gradients_are_independent(name):
         if not (np.array_equal(g1, c1) and np.array_equal(g2, c2)):
             raise Mismatch(f"{name}: the gradient array passed at step {t + 1} was changed by a later step (is a state "
                            "array the caller's gradient itself? copy it)")
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_zero_dimensional_parameter(name):
+    # a scalar bias held as a 0-d array is a parameter like any other: p[:] and len(p) do not exist for it,
+    # p -= ... and p[...] = ... do
+    def run(module):
+        params = [np.array(0.75), np.array([[1.0, -2.0]])]
+        opt = CONFIGS[name](module)
+        for t in range(3):
+            opt.step(params, [np.array(np.cos(t + params[0])), np.sin(params[1] - t)])
+        return params
+    got, exp = run(mine), run(ref)
+    for i, what in enumerate(("0-d parameter", "(1, 2) parameter next to it")):
+        assert_matches(got[i], exp[i], what=f"{name}: the {what} after 3 steps (update a 0-d array in place with "
+                       "p -= ... or p[...] = ..., not p[:])", rtol=1e-7, atol=1e-10)

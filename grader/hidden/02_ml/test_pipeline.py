@@ -194,3 +194,20 @@ def test_learning_curve_keeps_sizes_as_given_and_scores_all_validation_rows():
     got = mine.learning_curve(CountingModel, X_TRAIN, Y_TRAIN, X_TEST, Y_TRAIN[:8], [], rows_scored)
     for name, g in zip(("train", "validation"), got):
         assert_matches(np.asarray(g), np.zeros(0), what=f"learning_curve {name} scores for an empty list of sizes")
+
+
+def test_score_uses_predict_with_any_labels():
+    # the model's labels are 3 and 7, and a model need not have predict_proba: score compares predict(X) with y
+    class PredictOnly:
+        def fit(self, X, y):
+            self.inner = Nearest().fit(X, y)
+            return self
+
+        def predict(self, X):
+            return self.inner.predict(X)
+    y = np.where(Y_TRAIN == 1, 7, 3)
+    y_test = np.where(X_TEST[:, 1] > 1.0, 7, 3)
+    for make, label in ((Nearest, "a model with labels 3 and 7"), (PredictOnly, "a model without predict_proba")):
+        got = mine.Pipeline([Shift(), make()]).fit(X_TRAIN, y).score(X_TEST, y_test)
+        assert_matches(got, ref.Pipeline([Shift(), make()]).fit(X_TRAIN, y).score(X_TEST, y_test),
+                       what=f"Pipeline.score with {label} (the accuracy of predict(X) against y)")

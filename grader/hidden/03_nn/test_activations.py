@@ -154,3 +154,31 @@ def test_log_softmax_shifts_each_slice_by_its_own_max():
                            what=f"log_softmax(z, axis={axis}) with slices about 1000 apart (max per slice?)")
             assert_matches(mine.softmax(zz, axis=axis), ref.softmax(zz, axis=axis), rtol=1e-9, atol=1e-300,
                            what=f"softmax(z, axis={axis}) with slices about 1000 apart (max per slice?)")
+
+
+def test_tanh_and_its_derivative_stay_finite_at_the_extremes():
+    z = np.array([-800.0, -30.0, 0.5, 30.0, 800.0])
+    with np.errstate(all="ignore"):
+        got, slope = mine.tanh(z), mine.tanh_grad(z)
+    assert_matches(got, ref.tanh(z), what="tanh at |z| up to 800 (e^z overflows: use np.tanh or a -|z| form)",
+                   rtol=1e-9, atol=1e-12)
+    assert_matches(slope, ref.tanh_grad(z), what="tanh_grad at |z| up to 800 (e^z overflows)", rtol=1e-9, atol=1e-12)
+
+
+def test_gelu_forward_rejects_an_unknown_form_and_jacobian_keeps_float32():
+    assert_raises(ValueError, mine.gelu, Z64, approximate="erf", what="gelu with an unknown form")
+    z32 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert_matches(mine.softmax_jacobian(z32), ref.softmax_jacobian(z32), rtol=1e-5, atol=1e-7,
+                   what="softmax_jacobian of a float32 z (float32 in, float32 out)")
+
+
+def test_backward_functions_and_jacobian_are_stable_for_huge_logits():
+    # softmax is shift-invariant, so its derivatives are too: each needs the max-shifted softmax
+    z = np.array([[1000.0, 999.0, 998.0], [-5.0, 0.0, 5.0]])
+    g = np.array([[0.5, -1.0, 2.0], [1.0, 0.25, -0.75]])
+    with np.errstate(all="ignore"):
+        for name in ("softmax_backward", "log_softmax_backward"):
+            assert_matches(getattr(mine, name)(z, g), getattr(ref, name)(z, g), rtol=1e-9, atol=1e-12,
+                           what=f"{name} for a row of logits near 1000 (softmax without the max-shift overflows)")
+        assert_matches(mine.softmax_jacobian(z[0]), ref.softmax_jacobian(z[0]), rtol=1e-9, atol=1e-12,
+                       what="softmax_jacobian of logits near 1000 (softmax without the max-shift overflows)")

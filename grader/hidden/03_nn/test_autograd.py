@@ -196,3 +196,27 @@ def test_power_rejects_a_value_exponent_and_tanh_saturates():
         x, y = _through(data, "tanh", "tanh from exp(2x)? tanh is finite everywhere")
         assert_matches(y.data, math.tanh(data), what=f"Value({data}).tanh().data", rtol=1e-12)
         assert_matches(x.grad, 0.0, what=f"d tanh / dx at x = {data}", atol=1e-12)
+
+
+def test_backward_twice_accumulates_in_intermediate_nodes_too():
+    # documented: every node but the output ADDS to its .grad, intermediate nodes included, so a second
+    # backward sends the doubled gradient of m on to x
+    def run(V):
+        x = V(2.0)
+        m = x * 3
+        z = (m * 2).tanh() + m
+        z.backward()
+        z.backward()
+        return np.array([x.grad, m.grad])
+    assert_matches(run(mine.Value), run(ref.Value), rtol=1e-9,
+                   what="[x.grad, m.grad] after backward twice on z = tanh(2m) + m, m = 3x (intermediate .grad kept?)")
+
+
+def test_unseeded_neurons_start_apart():
+    # seed=None draws fresh weights: identical neurons would stay identical under gradient descent
+    flat = [p.data for p in mine.Layer(3, 4).parameters()]  # 4 neurons of 3 weights and a bias each
+    rows = {tuple(flat[4 * j:4 * j + 3]) for j in range(4)}
+    pair = {tuple(p.data for p in mine.Neuron(3).parameters()) for _ in range(2)}
+    if len(rows) < 4 or len(pair) < 2:
+        raise Mismatch("Layer(3, 4) or Neuron(3) built without a seed gave identical neurons: "
+                       "with seed=None each neuron needs its own random draw")

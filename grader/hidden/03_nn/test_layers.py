@@ -226,3 +226,47 @@ def test_dropout_masks_come_from_its_own_seeded_generator():
                        what=f"call {call} of two Dropout(0.4, seed=7) layers (same seed, same masks)")
         if np.array_equal(out_c, out_a):
             raise Mismatch("Dropout(0.4, seed=8) drew the same mask as seed=7: use np.random.default_rng(seed)")
+
+
+def test_evaluation_mode_backward_and_mode_passed_through_a_residual_block():
+    # evaluation backward with gamma != 1: dx = gamma * inv_std * dout (gamma must not be dropped)
+    bn = mine.BatchNorm(3)
+    bn.params["gamma"][:] = [0.5, 2.0, -1.5]
+    bn.forward(rng.normal(1, 2, size=(8, 3)), training=True)
+    _check_layer(bn, rng.normal(size=(4, 3)), "BatchNorm(3) with gamma != 1, evaluation mode", n=4, training=False)
+    # evaluation after a training call: backward passes the gradient unchanged (no stale mask)
+    drop, x, G = mine.Dropout(0.5, seed=2), rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    drop.forward(x, training=True)
+    drop.forward(x, training=False)
+    assert_matches(drop.backward(G), G, what="Dropout backward after an evaluation forward (the mask of the earlier "
+                   "training call must not be reused)", rtol=1e-12)
+    assert_raises(ValueError, mine.Dropout, -0.1, what="Dropout(p=-0.1)")
+    # the block hands `training` to its layers: in evaluation BatchNorm uses running statistics, Dropout is off
+    blocks = [lib.ResidualBlock([lib.Dense(3, 3, seed=1), lib.BatchNorm(3), lib.Dropout(0.5, seed=0)])
+              for lib in (mine, ref)]
+    xt, xe = rng.normal(size=(6, 3)), rng.normal(size=(4, 3))
+    for block in blocks:
+        block.forward(xt, training=True)
+    assert_matches(blocks[0].forward(xe, training=False), blocks[1].forward(xe, training=False), rtol=1e-9, atol=1e-12,
+                   what="ResidualBlock(Dense, BatchNorm, Dropout) evaluation forward (is training=False passed on?)")
+
+
+def test_batchnorm_grads_are_set_each_backward_and_relu_uses_the_last_forward():
+    x, G = rng.normal(1, 2, size=(5, 3)), rng.normal(size=(5, 3))
+    bn = mine.BatchNorm(3)
+    bn.params["gamma"][:] = [1.5, -0.5, 2.0]
+    bn.forward(x)
+    bn.backward(G)
+    once = {k: np.array(v) for k, v in bn.grads.items()}
+    bn.forward(x)
+    bn.backward(G)
+    for k in once:
+        assert_matches(np.asarray(bn.grads[k]), once[k], rtol=1e-12,
+                       what=f"BatchNorm grads[{k!r}] after a second forward and backward (set, not accumulated)")
+    x1, x2 = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    a, b = mine.ReLU(), ref.ReLU()
+    a.forward(x1)
+    a.forward(x2)
+    b.forward(x2)
+    assert_matches(a.backward(G[:4]), b.backward(G[:4]), atol=0,
+                   what="ReLU backward after forward(x1) then forward(x2) (the mask of the last forward)")

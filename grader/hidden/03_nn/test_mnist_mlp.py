@@ -127,3 +127,19 @@ def test_cross_entropy_leaves_the_logits_alone():
     before = logits.copy()
     mine.cross_entropy(logits, y)
     assert_matches(logits, before, what="the caller's logits after cross_entropy (max-shift done in place?)", atol=0)
+
+
+def test_sgd_step_updates_the_parameter_arrays_in_place():
+    # a ResidualBlock's params is a fresh dict of its inner layers' arrays: only an in-place update reaches them
+    X, G = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    a, b = ([layers.ResidualBlock([layers.Dense(3, 3, seed=1)]), layers.Dense(3, 2, seed=2)] for _ in range(2))
+    for model in (a, b):
+        ref.forward(model, X)
+        ref.backward(model, G)
+    held = a[1].params["W"]
+    mine.sgd_step(a, lr=0.1, momentum=0.9, state=None)
+    ref.sgd_step(b, lr=0.1, momentum=0.9, state=None)
+    assert_matches(a[0].params["0.W"], b[0].params["0.W"], rtol=1e-9,
+                   what="a ResidualBlock's inner W after sgd_step (p -= lr * v in place, not a new array in the dict)")
+    assert_matches(held, b[1].params["W"], rtol=1e-9,
+                   what="the array that was params['W'] before sgd_step (updated in place?)")

@@ -69,6 +69,8 @@ def test_parameter_count_and_errors():
     for sizes in ([3, 1], [10, 20, 30, 5], [784, 512, 256, 128, 10]):
         assert_matches(mine.NeuralNetwork(sizes, "relu").parameter_count(), ref.NeuralNetwork(sizes, "relu").parameter_count(), what=f"parameter_count for {sizes}")
     assert_raises(ValueError, mine.NeuralNetwork, [5], "relu", what="NeuralNetwork with one layer size")
+    assert_raises(ValueError, mine.NeuralNetwork, [3, 2], "gelu",
+                  what="NeuralNetwork with an unknown activation 'gelu'")
     assert_raises(RuntimeError, mine.NeuralNetwork([2, 2], "relu").backward, np.array([0]), what="backward before forward")
 
 

@@ -103,3 +103,12 @@ def test_bce_loss_does_not_clip_the_callers_array():
     before = p.copy()
     mine.bce_loss(p, y, eps=1e-3)
     assert_matches(p, before, what="the caller's p after bce_loss (clip a copy, not the argument in place)", atol=0)
+
+
+def test_bce_with_soft_labels_and_a_broadcastable_shape():
+    # the formula holds for any y in [0, 1] (label smoothing), not only for hard 0/1 labels
+    p, y = np.array([0.2, 0.7, 0.9, 0.4]), np.array([0.1, 0.8, 0.5, 0.0])
+    assert_matches(mine.bce_loss(p, y), ref.bce_loss(p, y), rtol=1e-9,
+                   what="bce_loss with soft labels y in (0, 1) (y log p + (1 - y) log(1 - p) for every y)")
+    assert_raises(ValueError, mine.bce_loss, np.array([0.5]), np.array([1.0, 0.0, 1.0]),
+                  what="bce_loss with p (1,) and y (3,) (they broadcast, but the shapes differ)")

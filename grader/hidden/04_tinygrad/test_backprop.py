@@ -118,3 +118,19 @@ def test_tape_broadcast_on_either_side_and_upstream_gradients():
             raise Mismatch(f"tape backward of {name} failed: {e} (a gradient not un-broadcast to its input's shape?)")
         for i, (g, want) in enumerate(zip(got, tape_grads(ref, build, *values))):
             assert_matches(g, want, what=f"tape gradient of input {i} in {name}", rtol=1e-6, atol=1e-9)
+
+
+def test_tape_backward_twice_adds_into_the_leaves():
+    # documented: backward adds into .grad; a second sweep over the same tape doubles a leaf's gradient
+    for name, build in (("sum(a)", lambda a, b: a.sum()), ("a * b", lambda a, b: a * b)):
+        A, B = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([[2.0, 1.0], [-1.0, 0.5]])
+        got, want = [], []
+        for mod, out in ((mine, got), (ref, want)):
+            tape = mod.Tape()
+            a, b = tape.var(A), tape.var(B)
+            loss = build(a, b)
+            tape.backward(loss)
+            tape.backward(loss)
+            out.append(np.asarray(a.grad))
+        assert_matches(got[0], want[0], rtol=1e-12,
+                       what=f"a.grad after two tape.backward calls on {name} (gradients zeroed by backward?)")

@@ -222,7 +222,10 @@ def test_evaluate_dtypes():
              "SUM over everything (0-d)": S("SUM", (S("ADD", (a, b)),), arg=None),
              "SUM over axis 0 of a 2x3 input (axis 0 is not None)": S("SUM", (x,), arg=0),
              "a bool INPUT (kept bool, not converted to float32)": m,
-             "MAX of a bool INPUT with itself (bool)": S("MAX", (m, m))}
+             "MAX of a bool INPUT with itself (bool)": S("MAX", (m, m)),
+             "a CONST alone (a float32 scalar: a 0-d float32 array)": S("CONST", arg=1.5),
+             "SUM of a CONST times a CONST (float32, not float64)":
+                 S("SUM", (S("MUL", (S("CONST", arg=0.1), S("CONST", arg=3.0))),), arg=None)}
     for name, root in cases.items():
         got = mine.evaluate(root, env)
         if not isinstance(got, np.ndarray):

@@ -109,6 +109,45 @@ MUTANTS = [
          find=CHECK_TAIL,
          replace="""    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-12)
     return float((np.abs(analytic - numeric) / scale).max(initial=0.0))"""),
+    # steps scaled by |x|, and another relative-error formula
+    Edit("derivative with a step scaled by |x| (a relative step)",
+         find="return float((f(x + h) - f(x - h)) / (2 * h))",
+         replace="s = h * max(1.0, abs(x))\n    return float((f(x + s) - f(x - s)) / (2 * s))"),
+    Edit("gradient with a step scaled by |x_i|", find="""        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)""", replace="""        s = h * max(1.0, abs(old))
+        x[i] = old + s
+        plus = f(x)
+        x[i] = old - s
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * s)"""),
+    Edit("jacobian with a step scaled by |x_j|",
+         find="        step[j] = h\n        columns.append((np.atleast_1d(f(x + step)) - "
+              "np.atleast_1d(f(x - step))).ravel() / (2 * h))",
+         replace="        step[j] = h * max(1.0, abs(x[j]))\n        columns.append((np.atleast_1d(f(x + step)) - "
+                 "np.atleast_1d(f(x - step))).ravel() / (2 * step[j]))"),
+    Edit("gradient_check as ||a - n|| / (||a|| + ||n||) (the 2-norm formula, not the one asked for)",
+         find="""    scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)
+    return float(np.abs(analytic - numeric).max(initial=0.0) / scale)""",
+         replace="""    both = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    return float(np.linalg.norm(analytic - numeric) / max(both, 1e-12))"""),
+    Edit("jacobian perturbs one working copy in place (a result that is a view of it changes too)",
+         find="""    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = h
+        columns.append((np.atleast_1d(f(x + step)) - np.atleast_1d(f(x - step))).ravel() / (2 * h))""",
+         replace="""    for j in range(x.size):
+        old = x[j]
+        x[j] = old + h
+        plus = np.atleast_1d(f(x))
+        x[j] = old - h
+        minus = np.atleast_1d(f(x))
+        x[j] = old
+        columns.append((plus - minus).ravel() / (2 * h))"""),
 ]
 
 ALTERNATIVES = [
@@ -154,4 +193,23 @@ ALTERNATIVES = [
         flat[i] = old
         grad[i] = (plus - minus) / (2 * h)
     return grad.reshape(x.shape)"""),
+    Edit("gradient_check returning 0 for two zero gradients instead of flooring the scale",
+         find="""    scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)""",
+         replace="""    scale = max(np.abs(analytic).max(initial=0.0), np.abs(numeric).max(initial=0.0))
+    if scale == 0:
+        return 0.0
+    scale = max(scale, 1e-12)"""),
+    Edit("jacobian perturbing a working copy in place, copying each result of f",
+         find="""    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = h
+        columns.append((np.atleast_1d(f(x + step)) - np.atleast_1d(f(x - step))).ravel() / (2 * h))""",
+         replace="""    for j in range(x.size):
+        old = x[j]
+        x[j] = old + h
+        plus = np.array(f(x), dtype=np.float64).ravel()
+        x[j] = old - h
+        minus = np.array(f(x), dtype=np.float64).ravel()
+        x[j] = old
+        columns.append((plus - minus) / (2 * h))"""),
 ]

@@ -71,6 +71,17 @@ MUTANTS = [
          replace="    if y_true.size == 0 or np.ptp(y_true) < 1e-12:"),
     Edit("gradient descent records the final loss too (epochs + 1 entries)", find="    return w, history\n",
          replace="    history.append(float(np.mean((Xb @ w - y) ** 2)))\n    return w, history\n"),
+    # early exits and shapes that slip through
+    Edit("gradient descent stops early once the loss goes up",
+         find="        history.append(float(np.mean(residual ** 2)))\n",
+         replace="        history.append(float(np.mean(residual ** 2)))\n"
+                 "        if len(history) > 1 and history[-1] >= history[-2]:\n            break\n"),
+    Edit("gradient descent rejects epochs == 0 but not negative epochs",
+         find="if lr <= 0 or epochs < 1:", replace="if lr <= 0 or epochs == 0:"),
+    Edit("predict checks only the number of entries of w (a (D + 1, 1) column slips through)",
+         find="if X.ndim != 2 or w.shape != (X.shape[1] + 1,):", replace="if X.ndim != 2 or w.size != X.shape[1] + 1:"),
+    Edit("predict without its check (matmul catches only some wrong shapes)",
+         find="if X.ndim != 2 or w.shape != (X.shape[1] + 1,):", replace="if False:"),
 ]
 
 ALTERNATIVES = [
@@ -113,4 +124,9 @@ ALTERNATIVES = [
          replace="""    if np.unique(y_true).size < 2:
         raise ValueError("y_true is constant: R^2 is undefined")
     return float(1.0 - np.mean((y_true - y_pred) ** 2) / np.mean((y_true - y_true.mean()) ** 2))"""),
+    Edit("gradient descent updating w in place, predict with its own ndim checks",
+         find="        w = w - lr * (2.0 / n) * (Xb.T @ residual)",
+         replace="        w -= lr * (2.0 / n) * (Xb.T @ residual)",
+         then=Edit("predict", find="if X.ndim != 2 or w.shape != (X.shape[1] + 1,):",
+                   replace="if X.ndim != 2 or w.ndim != 1 or len(w) != X.shape[1] + 1:")),
 ]

@@ -173,6 +173,34 @@ MUTANTS = [
          find=POWER_TAIL,
          replace="            v = [x / norm for x in w]\n"
                  "            if residual <= tol * max(1.0, abs(lam)):\n                break"),
+    # sharing the caller's or the matrix' lists, scalars of other real types, entrywise A * B
+    Edit("constructor skips the copy when the rows already hold floats",
+         find="        rows = [[float(v) for v in row] for row in rows]\n",
+         replace="        rows = [row if isinstance(row, list) and all(type(v) is float for v in row)\n"
+                 "                else [float(v) for v in row] for row in rows]\n"),
+    Edit("tolist copies the outer list only (the rows are shared)",
+         find="        return [list(row) for row in self._rows]\n", replace="        return list(self._rows)\n"),
+    Edit("scalar multiple accepts only isinstance(c, (int, float)) (NumPy integers and fractions rejected)",
+         find="        if not isinstance(scalar, Real):\n            return NotImplemented\n"
+              "        return Matrix([[scalar * a",
+         replace="        if not isinstance(scalar, (int, float)):\n            return NotImplemented\n"
+                 "        return Matrix([[scalar * a"),
+    Edit("A * B of two matrices as the entrywise product",
+         find="""        if not isinstance(scalar, Real):
+            return NotImplemented
+        return Matrix([[scalar * a""",
+         replace="""        if isinstance(scalar, Matrix):
+            self._check_same_shape(scalar, "multiply")
+            return Matrix([[a * b for a, b in zip(r, s)] for r, s in zip(self._rows, scalar._rows)])
+        if not isinstance(scalar, Real):
+            return NotImplemented
+        return Matrix([[scalar * a"""),
+    Edit("power iteration takes one step more than iters",
+         find="        for _ in range(iters):\n", replace="        for _ in range(iters + 1):\n"),
+    Edit("determinant returns the int 0 for a zero pivot",
+         find="            if a[pivot][col] == 0.0:\n                return 0.0",
+         replace="            if a[pivot][col] == 0.0:\n                return 0"),
+    Edit("solve returns a tuple", find="        return x\n", replace="        return tuple(x)\n"),
 ]
 
 ALTERNATIVES = [
@@ -215,4 +243,9 @@ ALTERNATIVES = [
                  "            if not (-n <= i < n and -m <= j < m):\n"
                  "                raise IndexError(f\"index {key} out of range for shape {self.shape}\")\n"
                  "            return self._rows[i % n][j % m]"),
+    Edit("constructor through list(map(float, row)), tolist through slices",
+         find="        rows = [[float(v) for v in row] for row in rows]\n",
+         replace="        rows = [list(map(float, row)) for row in rows]\n",
+         then=Edit("slices", find="        return [list(row) for row in self._rows]\n",
+                   replace="        return [row[:] for row in self._rows]\n")),
 ]

@@ -98,6 +98,20 @@ MUTANTS = [
          replace="    return float(-np.sum(p[nz] * np.log(p[nz] + 1e-12)))"),
     Edit("cross_entropy adds an epsilon inside the log", find="    return float(-np.sum(p[nz] * np.log(q[nz])))",
          replace="    return float(-np.sum(p[nz] * np.log(q[nz] + 1e-12)))"),
+    # numerical range and the shape of the sampling law
+    Edit("fit with sigma^2 = E[x^2] - E[x]^2 (cancels for a large mean)",
+         find="sigma = float(np.sqrt(np.mean((data - mu) ** 2)))",
+         replace="sigma = float(np.sqrt(max(np.mean(data ** 2) - mu ** 2, 0.0)))"),
+    Edit("fit keeps integer data as integers and squares them (int64 wraps around)",
+         find="data = np.asarray(data, dtype=np.float64).ravel()", replace="data = np.asarray(data).ravel()",
+         then=Edit("squares", find="sigma = float(np.sqrt(np.mean((data - mu) ** 2)))",
+                   replace="sigma = float(np.sqrt(np.mean(data * data) - mu * mu))")),
+    Edit("sample as a sum of 12 uniforms minus 6 (only nearly normal)",
+         find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="return self.mu + self.sigma * (rng.random((n, 12)).sum(axis=1) - 6.0)"),
+    Edit("sample from a logistic law with the right mean and std",
+         find="return self.mu + self.sigma * rng.standard_normal(n)",
+         replace="u = rng.random(n)\n        return self.mu + self.sigma * (np.sqrt(3) / np.pi) * np.log(u / (1 - u))"),
 ]
 
 ALTERNATIVES = [
@@ -132,4 +146,15 @@ ALTERNATIVES = [
         return _scalar_or_array(np.vectorize(one, otypes=[np.float64])(np.asarray(x, dtype=np.float64)))"""),
     Edit("constructor with one isfinite over both parameters", find=CHECK,
          replace="        if not np.all(np.isfinite([mu, sigma])) or not sigma > 0:"),
+    Edit("bayes with the likelihood rescaled by its maximum first", find="    joint = prior * likelihood\n",
+         replace="    top = likelihood.max()\n"
+                 "    joint = prior * (likelihood / top) if top > 0 else prior * likelihood\n"),
+    Edit("fit by Welford's running mean and sum of squares",
+         find="        mu = float(data.mean())\n        sigma = float(np.sqrt(np.mean((data - mu) ** 2)))",
+         replace="""        mean, m2 = 0.0, 0.0
+        for k, value in enumerate(data, start=1):
+            delta = value - mean
+            mean += delta / k
+            m2 += delta * (value - mean)
+        mu, sigma = float(mean), float(math.sqrt(m2 / data.size))"""),
 ]

@@ -93,6 +93,31 @@ MUTANTS = [
             run = self._lloyd(X, c)
             if best is None or run[2] <= best[2]:
                 best = run"""),
+    # the stopping rule's scale, another stopping rule, and restarts that are all the same run
+    Edit("stopping threshold with the sample variance (ddof=1)",
+         find="threshold = self.tol * np.mean(np.var(X, axis=0))",
+         replace="threshold = self.tol * np.mean(np.var(X, axis=0, ddof=1))"),
+    Edit("stopping threshold is tol itself, not scaled by the data",
+         find="threshold = self.tol * np.mean(np.var(X, axis=0))", replace="threshold = self.tol"),
+    Edit("Lloyd stops when the labels stop changing instead of on the shift",
+         find="""            shift = float(((new - centers) ** 2).sum())
+            centers = new
+            if shift <= threshold:
+                break""", replace="""            centers = new
+            if n_iter > 1 and np.array_equal(labels, previous):
+                break
+            previous = labels.copy()"""),
+    Edit("every restart seeds a new generator with the same seed (n_init identical runs)",
+         find="starts = [kmeans_plusplus(X, self.n_clusters, rng) for _ in range(self.n_init)]",
+         replace="starts = [kmeans_plusplus(X, self.n_clusters, np.random.default_rng(self.seed)) "
+                 "for _ in range(self.n_init)]"),
+    Edit("n_iter_ taken from the last run instead of the kept one",
+         find="""        best = min((self._lloyd(X, c) for c in starts), key=lambda run: run[2])
+        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best""",
+         replace="""        runs = [self._lloyd(X, c) for c in starts]
+        best = min(runs, key=lambda run: run[2])
+        self.cluster_centers_, self.labels_, self.inertia_ = best[:3]
+        self.n_iter_ = runs[-1][3]"""),
 ]
 
 ALTERNATIVES = [
@@ -133,4 +158,8 @@ ALTERNATIVES = [
                     counts[labels[i]] -= 1
                     labels[i], counts[j] = j, 1
                     own[i] = -np.inf"""),
+    Edit("k-means++ first centre by rng.choice over the row indices, threshold via X.var(0).mean()",
+         find="centers = [X[rng.integers(len(X))]]", replace="centers = [X[rng.choice(len(X))].copy()]",
+         then=Edit("var", find="threshold = self.tol * np.mean(np.var(X, axis=0))",
+                   replace="threshold = self.tol * X.var(axis=0).mean()")),
 ]

@@ -94,6 +94,28 @@ MUTANTS = [
          replace="""    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))"""),
     Edit("log_softmax shifted by the maximum of the whole array, not of each row",
          find="    shifted = z - z.max(axis=-1, keepdims=True)", replace="    shifted = z - z.max()"),
+    # matrix norms where an entrywise sum is meant, and a sigmoid that underflows
+    Edit("l1 penalty via np.linalg.norm(w, 1) (the matrix 1-norm for a 2-D w)",
+         find="return float(lam * np.abs(np.asarray(w, dtype=np.float64)).sum())",
+         replace="return float(lam * np.linalg.norm(np.asarray(w, dtype=np.float64), 1))"),
+    Edit("l2 penalty via np.linalg.norm(w, 2) ** 2 (the spectral norm for a 2-D w)",
+         find="return float(0.5 * lam * np.sum(w * w))", replace="return float(0.5 * lam * np.linalg.norm(w, 2) ** 2)"),
+    Edit("sigmoid as 0.5 * (1 + tanh(z / 2)) (rounds tiny values to 0 for very negative z)",
+         find="""    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))""",
+         replace="""    return 0.5 * (1.0 + np.tanh(0.5 * z))"""),
+    Edit("BCE gradient clips a float32 p in float32 (1 - 1e-12 rounds to 1: division by 0)",
+         find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    return (p - y)""", replace="""    p = np.clip(np.asarray(p), eps, 1.0 - eps)
+    y = np.asarray(y)
+    return (p - y)"""),
+    Edit("BCE clips a float32 p in float32 (log(1 - p) of p = 1)",
+         find="""    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    return float(""", replace="""    p = np.clip(np.asarray(p), eps, 1.0 - eps)
+    y = np.asarray(y)
+    return float("""),
 ]
 
 ALTERNATIVES = [
@@ -125,4 +147,9 @@ ALTERNATIVES = [
     g -= t
     g /= len(logits)
     return g"""),
+    Edit("penalties through np.linalg.norm of the flattened weights",
+         find="return float(lam * np.abs(np.asarray(w, dtype=np.float64)).sum())",
+         replace="return float(lam * np.linalg.norm(np.asarray(w, dtype=np.float64).ravel(), 1))",
+         then=Edit("l2", find="return float(0.5 * lam * np.sum(w * w))",
+                   replace="return float(0.5 * lam * np.linalg.norm(w.ravel()) ** 2)")),
 ]

@@ -95,6 +95,16 @@ MUTANTS = [
          find="""        if self.coef_ is None:
             raise NotFittedError("SoftmaxRegression.predict_proba called before fit")
 """, replace=""),
+    # the order of the two updates, and penalties in the loss or the gradient
+    Edit("linear regression updates b with the residual of the new w (sequential, not simultaneous)",
+         find="            w, b = w - self.lr * grad_w, b - self.lr * r.mean()",
+         replace="            w = w - self.lr * grad_w\n            b = b - self.lr * (X @ w + b - y).mean()"),
+    Edit("softmax loss history without the L2 term",
+         find="self.loss_history_.append(float(-np.sum(T * log_p) / n + 0.5 * self.l2 * np.sum(W * W)))",
+         replace="self.loss_history_.append(float(-np.sum(T * log_p) / n))"),
+    Edit("logistic L2 gradient with a factor 1/2 (the 1/2 of the penalty kept)",
+         find="w, b = w - self.lr * (X.T @ r / n + self.l2 * w), b - self.lr * r.mean()",
+         replace="w, b = w - self.lr * (X.T @ r / n + 0.5 * self.l2 * w), b - self.lr * r.mean()"),
 ]
 
 ALTERNATIVES = [
@@ -124,4 +134,7 @@ ALTERNATIVES = [
                    replace="W - self.lr * (np.einsum('nd,nk->dk', X, R) / n + self.l2 * W)")),
     Edit("softmax one-hot via fancy assignment", find="        T = np.eye(k)[y]",
          replace="        T = np.zeros((n, k))\n        T[np.arange(n), y] = 1.0"),
+    Edit("linear regression gradient as a column mean of per-row products",
+         find="            grad_w = X.T @ r / n + self.l1 * np.sign(w) + self.l2 * w",
+         replace="            grad_w = (X * r[:, None]).mean(axis=0) + self.l1 * np.sign(w) + self.l2 * w"),
 ]

@@ -84,6 +84,22 @@ MUTANTS = [
             p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)""",
          replace="""            lr_t = self.lr * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
             p -= lr_t * m / (np.sqrt(v) + self.eps)"""),
+    # 0-d parameters, eps placement, order of the momentum update
+    Edit("gradient descent assigns through p[:] (an IndexError for a 0-d parameter)",
+         find="        for p, g in zip(params, grads):\n            p -= self.lr * g",
+         replace="        for p, g in zip(params, grads):\n            p[:] = p - self.lr * g"),
+    Edit("Adam assigns the parameter through p[:]",
+         find="            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
+         replace="            p[:] = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)"),
+    Edit("Adam with eps added in quadrature inside the root",
+         find="p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)",
+         replace="p -= self.lr * m_hat / np.sqrt(v_hat + self.eps ** 2)"),
+    Edit("momentum steps with the old velocity, then updates it",
+         find="            v *= self.beta\n            v += g\n            p -= self.lr * v",
+         replace="            p -= self.lr * v\n            v *= self.beta\n            v += g"),
+    Edit("gradient descent scales the caller's gradient in place",
+         find="        for p, g in zip(params, grads):\n            p -= self.lr * g",
+         replace="        for p, g in zip(params, grads):\n            g *= self.lr\n            p -= g"),
 ]
 
 ALTERNATIVES = [
@@ -134,4 +150,11 @@ ALTERNATIVES = [
                 v += g
         for p, v in zip(params, self.velocity):
             p -= self.lr * v"""),
+    Edit("momentum with new velocity arrays assigned by position and p[...] updates",
+         find="""        for p, g, v in zip(params, grads, self.velocity):
+            v *= self.beta
+            v += g
+            p -= self.lr * v""", replace="""        for i, (p, g) in enumerate(zip(params, grads)):
+            self.velocity[i] = self.beta * self.velocity[i] + np.asarray(g, dtype=np.float64)
+            p[...] = p - self.lr * self.velocity[i]"""),
 ]

@@ -41,6 +41,17 @@ MUTANTS = [
     Edit("validation score on the first n validation rows only",
          find="        val_scores.append(metric(y_val, model.predict(X_val)))",
          replace="        val_scores.append(metric(y_val[:n], model.predict(X_val[:n])))"),
+    # score through probabilities, argument order of the metric, the transformers' own shortcuts
+    Edit("score takes the argmax of predict_proba (needs predict_proba and labels 0..K-1)",
+         find="return float(np.mean(self.predict(X) == np.asarray(y)))",
+         replace="return float(np.mean(np.argmax(self.predict_proba(X), axis=1) == np.asarray(y)))"),
+    Edit("learning curve calls metric(y_pred, y_true)",
+         find="""        train_scores.append(metric(y_train[:n], model.predict(X_train[:n])))
+        val_scores.append(metric(y_val, model.predict(X_val)))""",
+         replace="""        train_scores.append(metric(model.predict(X_train[:n]), y_train[:n]))
+        val_scores.append(metric(model.predict(X_val), y_val))"""),
+    Edit("fit calls each transformer's fit_transform (not part of the transformer interface)",
+         find="            X = step.fit(X).transform(X)", replace="            X = step.fit_transform(X)"),
 ]
 
 ALTERNATIVES = [
@@ -74,4 +85,7 @@ ALTERNATIVES = [
         train_scores[i] = metric(yn, model.predict(Xn))
         val_scores[i] = metric(y_val, model.predict(X_val))
     return train_scores, val_scores"""),
+    Edit("score as the count of matches over the number of rows",
+         find="return float(np.mean(self.predict(X) == np.asarray(y)))",
+         replace="y = np.asarray(y)\n        return float(np.sum(np.asarray(self.predict(X)) == y)) / len(y)"),
 ]

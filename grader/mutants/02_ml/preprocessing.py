@@ -88,6 +88,26 @@ MUTANTS = [
     Edit("F1 as the arithmetic mean of precision and recall",
          find="    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0",
          replace="    f1 = (precision + recall) / 2"),
+    # clipping, the constant column on the way back, argument order, cancellation, in-place scaling
+    Edit("MinMaxScaler clips its output to feature_range",
+         find="return lo + (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_ * (hi - lo)",
+         replace="return np.clip(lo + (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_ "
+                 "* (hi - lo), min(lo, hi), max(lo, hi))"),
+    Edit("StandardScaler.inverse_transform multiplies by the raw std (0 for a constant column)",
+         find="        self.scale_ = np.where(constant, 1.0, std)\n",
+         replace="        self.scale_ = np.where(constant, 1.0, std)\n        self.std_ = std\n",
+         then=Edit("inverse", find="return np.asarray(Z, dtype=np.float64) * self.scale_ + self.mean_",
+                   replace="return np.asarray(Z, dtype=np.float64) * self.std_ + self.mean_")),
+    Edit("cross_val_score calls metric(y_pred, y_true)",
+         find="scores.append(metric(y[test], model.predict(X[test])))",
+         replace="scores.append(metric(model.predict(X[test]), y[test]))"),
+    Edit("StandardScaler std as sqrt(E[x^2] - mean^2) (cancels for a large mean)",
+         find="        std = X.std(axis=0)\n",
+         replace="        std = np.sqrt(np.maximum((X * X).mean(axis=0) - self.mean_ ** 2, 0.0))\n"),
+    Edit("MinMaxScaler.transform scales the caller's float64 array in place",
+         find="return lo + (np.asarray(X, dtype=np.float64) - self.data_min_) / self.data_range_ * (hi - lo)",
+         replace="X = np.asarray(X, dtype=np.float64)\n        X -= self.data_min_\n        X /= self.data_range_\n"
+                 "        X *= hi - lo\n        X += lo\n        return X"),
 ]
 
 ALTERNATIVES = [
@@ -117,4 +137,11 @@ ALTERNATIVES = [
          find="        return (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo) * self.data_range_ + self.data_min_",
          replace="        unit = (np.asarray(Z, dtype=np.float64) - lo) / (hi - lo)\n"
                  "        return self.data_min_ + unit * self.data_range_"),
+    Edit("KFold shuffling an arange in place, train indices from np.setdiff1d (sorted)",
+         find="order = np.random.default_rng(self.seed).permutation(n_samples) if self.shuffle "
+              "else np.arange(n_samples)",
+         replace="order = np.arange(n_samples)\n        if self.shuffle:\n"
+                 "            np.random.default_rng(self.seed).shuffle(order)",
+         then=Edit("setdiff", find="train = np.concatenate([order[:start], order[start + size:]])",
+                   replace="train = np.setdiff1d(order, test)")),
 ]

@@ -40,6 +40,32 @@ MUTANTS = [
     return np.maximum(z, 0).astype(z.dtype)""", replace="""    z = _float(z)
     z[z < 0] = 0
     return z"""),
+    Edit("gelu silently computes the exact form for an unknown approximate",
+         find="""    if approximate == "none":
+        return (z * 0.5 * (1 + _erf(z / math.sqrt(2)))).astype(z.dtype)
+    raise ValueError(f"approximate must be 'tanh' or 'none', got {approximate!r}")
+    ### END SOLUTION
+
+
+def gelu_grad""", replace="""    return (z * 0.5 * (1 + _erf(z / math.sqrt(2)))).astype(z.dtype)
+    ### END SOLUTION
+
+
+def gelu_grad"""),
+    Edit("tanh from (e^z - e^-z) / (e^z + e^-z): nan once e^z overflows", find="    return np.tanh(_float(z))\n",
+         replace="    z = _float(z)\n    with np.errstate(all='ignore'):\n"
+                 "        return ((np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))).astype(z.dtype)\n"),
+    Edit("softmax_jacobian always computed in float64",
+         find="    s = softmax(z)\n    return np.diag(s) - np.outer(s, s)",
+         replace="    s = softmax(z.astype(np.float64))\n    return np.diag(s) - np.outer(s, s)"),
+    Edit("softmax_backward with its own softmax, without the max-shift",
+         find="    s = softmax(z, axis)\n    return s * (grad_out",
+         replace="    z = _float(z)\n    with np.errstate(all='ignore'):\n"
+                 "        s = np.exp(z) / np.exp(z).sum(axis=axis, keepdims=True)\n    return s * (grad_out"),
+    Edit("softmax_jacobian from an unshifted softmax",
+         find="    s = softmax(z)\n    return np.diag(s) - np.outer(s, s)",
+         replace="    with np.errstate(all='ignore'):\n        s = np.exp(z) / np.exp(z).sum()\n"
+                 "    return np.diag(s) - np.outer(s, s)"),
 ]
 
 ALTERNATIVES = [
@@ -56,4 +82,9 @@ ALTERNATIVES = [
          then=Edit("sigmoid_grad", find="    s = sigmoid(z)\n    return s * (1 - s)",
                    replace="    z = _float(z)\n    e = np.exp(-np.abs(z))\n"
                            "    return (e / (1 + e) ** 2).astype(z.dtype)")),
+    Edit("tanh as 2 sigmoid(2z) - 1; tanh' as sech^2 from e^(-2|z|)", find="    return np.tanh(_float(z))\n",
+         replace="    z = _float(z)\n    return (2 * sigmoid(2 * z) - 1).astype(z.dtype)\n",
+         then=Edit("tanh_grad", find="    t = np.tanh(_float(z))\n    return 1 - t * t",
+                   replace="    z = _float(z)\n    e = np.exp(-2 * np.abs(z))\n"
+                           "    return (4 * e / (1 + e) ** 2).astype(z.dtype)")),
 ]

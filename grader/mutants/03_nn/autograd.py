@@ -169,6 +169,12 @@ MUTANTS = [
                     seen.add(child)
                     queue.append(child)
         order = queue[::-1]"""),
+    Edit("backward zeroes the intermediate gradients first (only leaves accumulate across calls)",
+         find="        self.grad = 1.0\n        for v in reversed(order):",
+         replace="        for v in order:\n            if v._prev:\n                v.grad = 0.0\n"
+                 "        self.grad = 1.0\n        for v in reversed(order):"),
+    Edit("unseeded neurons all start from Random(0) (identical neurons)", find="        rng = random.Random(seed)",
+         replace="        rng = random.Random(0 if seed is None else seed)"),
 ]
 
 ALTERNATIVES = [
@@ -195,4 +201,27 @@ ALTERNATIVES = [
          then=Edit("tanh", find='        out = Value(math.tanh(self.data), (self,), "tanh")',
                    replace='        e = math.exp(-2 * abs(self.data))\n'
                            '        out = Value(math.copysign((1 - e) / (1 + e), self.data), (self,), "tanh")')),
+    Edit("topological order by creation number (inputs are always created before their users)",
+         find="import random\n", replace="import itertools\nimport random\n\n_CREATED = itertools.count()\n",
+         then=Edit("number", find="        self._op = _op\n",
+                   replace="        self._op = _op\n        self._number = next(_CREATED)\n",
+                   then=Edit("sort", find=_ITERATIVE_SORT, replace="""        nodes, todo = {self}, [self]
+        while todo:
+            for child in todo.pop()._prev:
+                if child not in nodes:
+                    nodes.add(child)
+                    todo.append(child)
+        order = sorted(nodes, key=lambda v: v._number)"""))),
+    Edit("iterative DFS marking a node seen when it is finished (a DAG has no path back to a node in progress)",
+         find="""            if child is None:
+                stack.pop()
+                order.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child._prev)))""", replace="""            if child is None:
+                stack.pop()
+                seen.add(node)
+                order.append(node)
+            elif child not in seen:
+                stack.append((child, iter(child._prev)))"""),
 ]

@@ -47,6 +47,26 @@ MUTANTS = [
          replace="        x -= mu\n        self._x_hat = x * self._inv_std"),
     Edit("BatchNorm running variance unbiased (n / (n - 1))", find="self.running_var = (1 - m) * self.running_var + m * var",
          replace="self.running_var = (1 - m) * self.running_var + m * var * len(x) / (len(x) - 1)"),
+    Edit("Dropout evaluation leaves the last training mask for backward",
+         find="""        if not training or self.p == 0:
+            self._scale = 1.0
+            return x""", replace="""        if not training or self.p == 0:
+            return x"""),
+    Edit("ResidualBlock runs its inner layers in training mode always",
+         find="            h = layer.forward(h, training)",
+         replace="            h = layer.forward(h)"),
+    Edit("Dropout accepts a negative p", find="        if not 0 <= p < 1:", replace="        if p >= 1:"),
+    Edit("BatchNorm evaluation backward without gamma", find="            return gamma * inv_std * dout",
+         replace="            return inv_std * dout"),
+    Edit("BatchNorm grads added into the zero-initialised arrays (accumulate across backward calls)",
+         find='''        self.grads["gamma"] = (dout * x_hat).sum(axis=0)
+        self.grads["beta"] = dout.sum(axis=0)''', replace='''        self.grads["gamma"] += (dout * x_hat).sum(axis=0)
+        self.grads["beta"] += dout.sum(axis=0)'''),
+    Edit("ReLU mask cached on the first forward of a given shape (later forwards reuse it in backward)",
+         find="        self._mask = x > 0\n        return x * self._mask",
+         replace="        if not hasattr(self, '_mask') or self._mask.shape != x.shape:\n"
+                 "            self._mask = x > 0\n"
+                 "        return x * (x > 0)"),
 ]
 
 ALTERNATIVES = [
@@ -83,4 +103,11 @@ ALTERNATIVES = [
             var = ((x - mu) ** 2).mean(axis=0)""",
          then=Edit("divide", find="        self._x_hat = (x - mu) * self._inv_std",
                    replace="        self._x_hat = (x - mu) / np.sqrt(var + self.eps)")),
+    Edit("BatchNorm running statistics updated in place", find="""\
+            self.running_mean = (1 - m) * self.running_mean + m * mu
+            self.running_var = (1 - m) * self.running_var + m * var""", replace="""\
+            self.running_mean *= 1 - m
+            self.running_mean += m * mu
+            self.running_var *= 1 - m
+            self.running_var += m * var"""),
 ]

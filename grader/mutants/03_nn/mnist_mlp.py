@@ -42,6 +42,13 @@ MUTANTS = [
          replace="v = 0.9 * state.get((i, name), 0.0)"),
     Edit("epoch loss weighted by batch size", find="        losses.append(loss)",
          replace="        losses.extend([loss] * len(idx))"),
+    Edit("sgd_step puts a new array in the params dict instead of updating in place", find="            p -= lr * v",
+         replace="            layer.params[name] = p - lr * v"),
+    Edit("evaluate weights every batch loss by batch_size (the last batch is smaller)",
+         find="        total_loss += loss * len(logits)", replace="        total_loss += loss * batch_size"),
+    Edit("velocities keyed by the index among layers with parameters (not the layer's index in the model)",
+         find="    for i, layer in enumerate(model):",
+         replace="    for i, layer in enumerate([la for la in model if la.params]):"),
 ]
 
 ALTERNATIVES = [
@@ -64,4 +71,12 @@ ALTERNATIVES = [
     grad[np.arange(n), y] -= 1
     return float(-logp[np.arange(n), y].mean()), grad / n""", replace="""    onehot = np.eye(logits.shape[1])[y]
     return float(-(onehot * logp).sum() / n), (np.exp(logp) - onehot) / n"""),
+    Edit("velocity from explicit zeros, update through np.subtract(out=p)",
+         find="""            v = momentum * state.get((i, name), 0.0) + layer.grads[name]
+            state[(i, name)] = v
+            p -= lr * v""", replace="""            if (i, name) not in state:
+                state[(i, name)] = np.zeros_like(p)
+            v = momentum * state[(i, name)] + layer.grads[name]
+            state[(i, name)] = v
+            np.subtract(p, lr * v, out=p)"""),
 ]

@@ -31,6 +31,17 @@ MUTANTS = [
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))""", replace="""\
         e = np.exp(logits - logits.max(axis=1, keepdims=True))
         logp = np.log(np.clip(e / e.sum(axis=1, keepdims=True), 1e-12, None))"""),
+    Edit("unknown activation silently treated as sigmoid", find="""        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+""", replace=""),
+    Edit("one permutation drawn for all epochs", find="""        for _ in range(epochs):
+            order, losses = rng.permutation(len(X)), []""", replace="""        perm = rng.permutation(len(X))
+        for _ in range(epochs):
+            order, losses = perm, []"""),
+    Edit("epoch loss weighted by batch size (a mean over examples, not over batches)",
+         find="            history.append(float(np.mean(losses)))",
+         replace="            sizes = [len(order[s:s + batch_size]) for s in range(0, len(X), batch_size)]\n"
+                 "            history.append(float(np.average(losses, weights=sizes)))"),
 ]
 
 ALTERNATIVES = [
@@ -57,4 +68,6 @@ ALTERNATIVES = [
          find="rng.normal(0.0, np.sqrt(gain / n_in), size=(n_in, n_out))",
          replace="rng.standard_normal((n_in, n_out)) * np.sqrt(gain / n_in)",
          then=Edit("sigmoid", find="return 0.5 * (1 + np.tanh(0.5 * z))", replace="return 1 / (1 + np.exp(-z))")),
+    Edit("relu derivative read off the activation (a > 0)", find="            return (z > 0).astype(z.dtype)",
+         replace="            return (a > 0).astype(a.dtype)"),
 ]

@@ -25,6 +25,13 @@ MUTANTS = [
     Edit("output delta with an extra sigmoid derivative (MSE habit)",
          find='    dz2 = (neuron_forward(params["W2"], params["b2"], h) - y) / len(y)',
          replace='    p = neuron_forward(params["W2"], params["b2"], h)\n    dz2 = (p - y) * p * (1 - p) / len(y)'),
+    Edit("bce picks log p or log(1 - p) by the label (right only for hard 0/1 labels)",
+         find="    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))",
+         replace="    return float(-np.mean(np.where(y > 0.5, np.log(p), np.log(1 - p))))"),
+    Edit("shape check compares ndim only (p (1,) broadcasts against y (3,))", find="    if p.shape != y.shape:",
+         replace="    if p.ndim != y.ndim:"),
+    Edit("bce labels cast to bool", find="    p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)",
+         replace="    p, y = np.asarray(p, dtype=np.float64), np.asarray(y).astype(bool).astype(np.float64)"),
 ]
 
 ALTERNATIVES = [
@@ -44,4 +51,7 @@ ALTERNATIVES = [
     Edit("in-place update and a Python float for db2", find="params[k] = params[k] - lr * grads[k]",
          replace="params[k] -= lr * grads[k]",
          then=Edit("b2 float", find="np.asarray(dz2.sum())", replace="float(dz2.sum())")),
+    Edit("bce through log1p(-p), summed then divided by the count",
+         find="    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))",
+         replace="    return float(-(y * np.log(p) + (1 - y) * np.log1p(-p)).sum() / p.size)"),
 ]

@@ -50,6 +50,10 @@ MUTANTS = [
     Edit("beta weights the new value in the moving averages", find=MOMENTS,
          replace="            m.assign((1.0 - self.b1) * m + self.b1 * g)\n"
                  "            v.assign((1.0 - self.b2) * v + self.b2 * g * g)"),
+    Edit("weight decay skipped for 1-D parameters (biases); the docstring decays every parameter",
+         find="            update = m_hat / (v_hat.sqrt() + self.eps) + self.wd * p.detach()",
+         replace="            decay = self.wd * p.detach() if len(p.shape) > 1 else 0\n"
+                 "            update = m_hat / (v_hat.sqrt() + self.eps) + decay"),
 ]
 
 ALTERNATIVES = [
@@ -71,4 +75,9 @@ ALTERNATIVES = [
          replace="""        self.m = [p.zeros_like().contiguous() for p in self.params]
         self.v = [p.zeros_like().contiguous() for p in self.params]""",
          then=Edit("", find="v_hat.sqrt()", replace="v_hat ** 0.5")),
+    Edit("decay as a shrink of p by (1 - lr wd), then the Adam step", find="""\
+            update = m_hat / (v_hat.sqrt() + self.eps) + self.wd * p.detach()
+            p.assign(p.detach() - self.lr * update)""", replace="""\
+            shrunk = p.detach() * (1.0 - self.lr * self.wd)
+            p.assign(shrunk - self.lr * (m_hat / (v_hat.sqrt() + self.eps)))"""),
 ]

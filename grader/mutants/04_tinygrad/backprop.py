@@ -46,6 +46,13 @@ MUTANTS = [
          replace='                e = np.exp(ins[0].value)\n                p = e / e.sum(axis=1, keepdims=True)'),
     Edit("one-hot subtracted with p[:, labels] (every row, every label column)",
          find='p[np.arange(len(p)), extra["labels"]] -= 1.0', replace='p[:, extra["labels"]] -= 1.0'),
+    Edit("backward starts from zeroed gradients on every Var of the tape (no accumulation across calls)",
+         find="        out.grad = np.ones_like(out.value)\n",
+         replace="        for _, res, ins, _ in self.records:\n            for v in (res, *ins):\n"
+                 "                v.grad = np.zeros_like(v.value)\n        out.grad = np.ones_like(out.value)\n"),
+    Edit("gradient_ops forgets the seen nodes between gradients (shared nodes listed again)",
+         find="    for g in loss.gradient(*wrt):\n",
+         replace="    for g in loss.gradient(*wrt):\n        seen = set()\n"),
 ]
 
 ALTERNATIVES = [
@@ -65,4 +72,9 @@ ALTERNATIVES = [
                 soft = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
                 onehot = np.eye(z.shape[1])[extra["labels"]]
                 ins[0].grad += g * (soft - onehot) / z.shape[0]'''),
+    Edit("matmul rule rebinding .grad to a new array", find="""\
+                ins[0].grad += g @ ins[1].value.T
+                ins[1].grad += ins[0].value.T @ g""", replace="""\
+                ins[0].grad = ins[0].grad + g @ ins[1].value.T
+                ins[1].grad = ins[1].grad + ins[0].value.T @ g"""),
 ]

@@ -33,6 +33,9 @@ MUTANTS = [
          replace="    from tinygrad.uop.symbolic import symbolic\n    return symbolic + PatternMatcher([_log_of_exp])"),
     Edit("matcher left empty; simplify substitutes the pairs by hand", find=SIMPLIFY, replace=SUBSTITUTE,
          then=Edit("", find="    return PatternMatcher([_log_of_exp])", replace="    return PatternMatcher([])")),
+    Edit("softplus clamps x to [-20, 20] before log(1 + e^x) (softplus(120) gives 20)",
+         find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()",
+         replace="    return (1 + x.clip(-20, 20).exp()).log()"),
 ]
 
 ALTERNATIVES = [
@@ -49,4 +52,7 @@ ALTERNATIVES = [
     Edit("softplus with relu and method chaining", find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()",
          replace="    return x.relu() + (-x.abs()).exp().add(1).log()"),
     Edit("simplify substitutes every LOG2(EXP2(y)) node found in the graph", find=SIMPLIFY, replace=SUBSTITUTE),
+    Edit("softplus with a threshold: x itself above 20, log(1 + e^x) below",
+         find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()",
+         replace="    return (x > 20).where(x, (1 + x.minimum(20).exp()).log())"),
 ]

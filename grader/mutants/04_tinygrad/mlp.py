@@ -45,6 +45,9 @@ MUTANTS = [
          replace="    accs = []\n    for start in range(0, len(X), batch_size):\n" + PRED
                  + "        accs.append(float((pred == np.asarray(y[start:start + batch_size])).mean()))\n"
                  "    return float(np.mean(accs))"),
+    Edit("biases of shape (1, d_k) (broadcast in the forward pass, wrong parameter shape)",
+         find="        self.biases = [Tensor.zeros(n_out).contiguous() for n_out in self.sizes[1:]]",
+         replace="        self.biases = [Tensor.zeros(1, n_out).contiguous() for n_out in self.sizes[1:]]"),
 ]
 
 ALTERNATIVES = [
@@ -77,4 +80,9 @@ ALTERNATIVES = [
         yb = Tensor(np.asarray(y[start:start + batch_size]).astype(np.int32))
         hits += (model(xb).argmax(axis=1) == yb).sum().item()
     return float(hits) / len(X)"""),
+    Edit("weights drawn as (d_k, d_{k-1}) and transposed; input flattened by reshape",
+         find="        self.weights = [(Tensor.randn(n_in, n_out) * math.sqrt(2.0 / n_in)).contiguous()",
+         replace="        self.weights = [(Tensor.randn(n_out, n_in).T * math.sqrt(2.0 / n_in)).contiguous()",
+         then=Edit("reshape", find="        x = x.flatten(1)\n",
+                   replace="        x = x.reshape(x.shape[0], self.sizes[0])\n")),
 ]

@@ -97,6 +97,13 @@ MUTANTS = [
                 order.append(s)
                 queue.append(s)
     return order[::-1]"""),
+    Edit("CONST kept as a Python float (a constant-only graph gives a float, not a float32 array)",
+         find="                val[u] = np.asarray(u.arg, dtype=np.float32)", replace="                val[u] = u.arg"),
+    Edit("CAST to an integer floors (toward -inf, not toward zero)",
+         find="                val[u] = np.asarray(s[0]).astype(u.arg)",
+         replace="                x = np.asarray(s[0])\n"
+                 "                to_int = x.dtype.kind == 'f' and np.dtype(u.arg).kind in 'iu'\n"
+                 "                val[u] = (np.floor(x) if to_int else x).astype(u.arg)"),
 ]
 
 ALTERNATIVES = [
@@ -131,4 +138,17 @@ ALTERNATIVES = [
               '''"RECIP": np.reciprocal}''',
          replace='''    unary = {"NEG": lambda x: -x, "EXP2": lambda x: 2.0 ** x, "LOG2": np.log2, "SQRT": np.sqrt,
              "RECIP": lambda x: 1 / x}'''),
+    Edit("results kept by id(node); CONST as a float32 scalar wrapped in an array",
+         find="    val: dict[SimpleUOp, np.ndarray] = {}", replace="    val = _ById()",
+         then=Edit("const", find="                val[u] = np.asarray(u.arg, dtype=np.float32)",
+                   replace="                val[u] = np.array(np.float32(u.arg))",
+                   then=Edit("class", find="def evaluate(", replace="""class _ById(dict):
+    def __setitem__(self, k, v):
+        super().__setitem__(id(k), v)
+
+    def __getitem__(self, k):
+        return super().__getitem__(id(k))
+
+
+def evaluate("""))),
 ]
