@@ -66,6 +66,7 @@ def _data(rng, *shape):
 TINYGRAD_CASES = [
     ((1, 3, 5, 6), (3, 1, 3, 3), 3, 2, 1, 3, False),            # depthwise, stride 3, padding 2
     ((2, 2, 6, 7), (5, 2, 2, 3), 1, 0, (1, 2), 1, True),        # H_out == C_out: bias per row shows
+    ((1, 3, 5, 6), (3, 1, 3, 3), 3, 2, 3, 3, False),            # span 7 > 5 x 6 input, fits once padded
 ]
 
 
@@ -159,6 +160,11 @@ def test_avg_pool_without_padded_zeros():
     want = x.avg_pool2d((3, 2), (2, 1), padding=(1, 1), count_include_pad=False).numpy()
     assert_matches(got, want, what="avg_pool2d(count_include_pad=False), kernel (3, 2), stride (2, 1), "
                    "padding (1, 1)", rtol=1e-5, atol=1e-6)
+    # 7 rows, kernel 2, stride 2, padding 1: the last window ends on real rows (no padding in it)
+    got = _learner(mine.avg_pool2d, x, 2, 2, 1, count_include_pad=False)
+    want = x.avg_pool2d(2, 2, padding=1, count_include_pad=False).numpy()
+    assert_matches(got, want, what="avg_pool2d(count_include_pad=False), kernel 2, stride 2, padding 1 on 7 x 6\n"
+                   "(count the real cells of each window; an end window may hold no padding)", rtol=1e-5, atol=1e-6)
     # exact zeros in the input are real cells: they count (a window of zeros averages to 0)
     x = Tensor(np.maximum(_data(rng, 2, 3, 7, 6), 0) * (np.arange(3) > 0)[:, None, None])
     got = _learner(mine.avg_pool2d, x, (3, 2), (2, 1), (1, 1), count_include_pad=False)

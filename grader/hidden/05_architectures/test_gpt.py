@@ -192,6 +192,12 @@ def test_sample_next_temperature_top_k_and_greedy():
         raise Mismatch(f"top_k=3 sampled id {outside[0]}, which is not among the 3 largest logits")
     if mine.sample_next(logits, 0, None, np.random.default_rng(0)) != int(np.argmax(logits)):
         raise Mismatch("sample_next with temperature 0 is not the argmax of the logits")
+    # greedy leaves the generator alone: a draw taken there would shift every later sample
+    draws = np.random.default_rng(1)
+    mine.sample_next(logits, 0, 3, draws)
+    if draws.random() != np.random.default_rng(1).random():
+        raise Mismatch("sample_next with temperature 0 took a draw from rng; the docstring's greedy\n"
+                       "branch does not use rng (return the argmax without sampling).")
     assert_raises(ValueError, mine.sample_next, logits, -1.0, None, np.random.default_rng(0), what="temperature -1")
 
 

@@ -71,6 +71,12 @@ def test_cell_matches_the_gate_equations_on_a_grid():
         what = f"LSTMCell({D}, {H}, bias={bias}) on a ({N}, {D}) x, {'zero' if zero else 'random'} state"
         assert_matches(got_c, want_c.astype(np.float32), what=f"c' of {what}", rtol=1e-4, atol=1e-5)
         assert_matches(got_h, want_h.astype(np.float32), what=f"h' of {what}", rtol=1e-4, atol=1e-5)
+    # the cell reads its four attributes on every call: weights replaced after a call take effect
+    p = _set(cell, rng, bias)
+    with refuse_calls(nn.LSTMCell, ["__call__"], RULE):
+        got_h = cell(*_f32(x), tuple(_f32(h0, c0)))[0].numpy()
+    assert_matches(got_h, np_cell(p, x, h0, c0)[0].astype(np.float32), rtol=1e-4, atol=1e-5,
+                   what=f"h' of {what} after its weights were replaced\n(weights cached from an earlier call?)")
 
 
 def test_cell_matches_tinygrad_lstmcell_with_copied_weights():

@@ -120,6 +120,11 @@ def test_teacher_forced_logits_match_numpy_decoder_started_from_the_encoder():
     if np.abs(changed - got).max() < 1e-6:
         raise Mismatch("the logits do not change when the source changes: does the decoder start from "
                        "the encoder's final state (h, c)?")
+    # every call encodes from the zero state: nothing is carried over from the call before
+    again = model(Tensor(source), Tensor(decoder_input)).numpy()
+    assert_matches(again, got, rtol=1e-5, atol=1e-6,
+                   what="teacher-forced logits of a third call with the first call's inputs\n"
+                        "(a state kept from an earlier call?)")
 
 
 def test_greedy_matches_a_step_by_step_numpy_decode():

@@ -90,6 +90,10 @@ def test_bce_matches_numpy_with_confident_logits():
         raise Mismatch(f"the module calls tinygrad's BCE ({', '.join(uses)}): {RULE}")
     assert_matches(got, _np_bce(logits, x).astype(np.float32),
                    what="bce_with_logits_sum on 4 images of 2 x 3 pixels, logits up to +-60", rtol=1e-4, atol=1e-4)
+    # flat rows (N, 784) are what training passes: the sum runs over every axis but the first
+    flat = mine.bce_with_logits_sum(Tensor(logits.reshape(4, 6)), Tensor(x.reshape(4, 6))).numpy()
+    assert_matches(flat, _np_bce(logits, x).astype(np.float32), rtol=1e-4, atol=1e-4,
+                   what="bce_with_logits_sum on 4 flat rows of 6 pixels (sum over every axis but the first)")
 
 
 def test_bce_is_exact_at_plus_minus_100():
@@ -179,6 +183,8 @@ def test_sample_decodes_seeded_prior_codes():
     Tensor.manual_seed(10)
     decoder = mine.Decoder(3, 5, 6)
     got = mine.sample(decoder, 4, seed=12)
+    if not isinstance(got, np.ndarray):
+        raise Mismatch(f"sample returned {type(got).__name__}; the docstring promises a NumPy array")
     z = np.random.default_rng(12).standard_normal((4, 3)).astype(np.float32)
     want = decoder(Tensor(z)).sigmoid().numpy()
     assert_matches(got, want, what="sample(decoder, 4, seed=12): sigmoid of the decoded codes", rtol=1e-5, atol=1e-6)
@@ -191,6 +197,8 @@ def test_latent_grid_walks_two_chosen_dims():
     Tensor.manual_seed(11)
     decoder = mine.Decoder(3, 5, 6)
     got = mine.latent_grid(decoder, n=2, span=1.5, dims=(2, 0))
+    if not isinstance(got, np.ndarray):
+        raise Mismatch(f"latent_grid returned {type(got).__name__}; the docstring promises a NumPy array")
     z = np.zeros((2, 2, 3), np.float32)
     z[:, :, 2] = [[-1.5, 1.5], [-1.5, 1.5]]     # columns
     z[:, :, 0] = [[-1.5, -1.5], [1.5, 1.5]]     # rows

@@ -79,6 +79,14 @@ MUTANTS = [
     Edit("MHA is causal by default (mask=None taken as a causal mask)",
          find="        if mask is not None and mask.ndim == 3:",
          replace="        if mask is None:\n            mask = causal_mask(x.shape[1])\n        if mask.ndim == 3:"),
+    Edit("residual taken from the normalised input (x = ln1(x), then x + attn(x))", find=BLOCK,
+         replace="""        x = self.ln1(x)
+        x = x + self.attn(x, mask)
+        x = self.ln2(x)
+        return x + self.fc2(self.fc1(x).gelu())"""),
+    Edit("padding mask hides query rows, shape (N, T, 1), instead of key columns",
+         find="    positions = Tensor.arange(T).reshape(1, 1, T)\n",
+         replace="    positions = Tensor.arange(T).reshape(1, T, 1)\n"),
 ]
 
 ALTERNATIVES = [
@@ -111,4 +119,6 @@ ALTERNATIVES = [
 """)),
     Edit("learned positions drawn with Tensor.normal(std=0.02)", find="(Tensor.randn(max_len, d_model) * 0.02)",
          replace="Tensor.normal(max_len, d_model, mean=0.0, std=0.02)"),
+    Edit("built-in softmax after -inf masking, NaN rows of fully masked queries set to 0 afterwards",
+         find=SOFTMAX, replace="    weights = scores.softmax(-1)\n    weights = weights.isnan().where(0.0, weights)\n"),
 ]

@@ -80,6 +80,19 @@ MUTANTS = [
         if stride < 1:
             raise ValueError(f"each layer is (kernel, stride, dilation) with ints >= 1, got {layer!r}")
 '''),
+    Edit("avg_pool2d(count_include_pad=False): only the first and last windows lose `padding` cells",
+         find="    counts = _windows(x.ones_like(), kernel, strides, pad, (1, 1), 0.0).sum(axis=(-2, -1))\n",
+         replace="""    ho, wo = sums.shape[2:]
+    real = [[k - p * (i == 0) - p * (i == m - 1) for i in range(m)] for k, p, m in zip(kernel, pad, (ho, wo))]
+    counts = Tensor(real[0]).reshape(ho, 1).float() * Tensor(real[1]).reshape(1, wo).float()
+"""),
+    Edit("output channels assigned to groups round-robin (o % G) instead of in blocks",
+         find="    kernels = w.reshape(groups, c_out // groups, c_group * kh * kw).permute(0, 2, 1)\n"
+              "    out = (cols @ kernels).permute(0, 1, 3, 2).reshape(n, c_out, ho, wo)",
+         replace="    kernels = w.reshape(c_out // groups, groups, c_group * kh * kw).permute(1, 2, 0)\n"
+                 "    out = (cols @ kernels).permute(0, 3, 1, 2).reshape(n, c_out, ho, wo)"),
+    Edit("window check ignores the padding (a dilated kernel wider than the unpadded input is refused)",
+         find="        if d * (k - 1) + 1 > n + 2 * p:", replace="        if d * (k - 1) + 1 > n:"),
 ]
 
 ALTERNATIVES = [
@@ -125,5 +138,11 @@ ALTERNATIVES = [
     real = [[min(i * s - p + k, n) - max(i * s - p, 0) for i in range(m)]
             for n, k, s, p, m in zip(x.shape[2:], kernel, strides, pad, (ho, wo))]
     counts = Tensor(real[0]).reshape(ho, 1).float() * Tensor(real[1]).reshape(1, wo).float()
+"""),
+    Edit("avg_pool2d(count_include_pad=False) as the zero-padded mean over the mean of a ones mask",
+         find="""    counts = _windows(x.ones_like(), kernel, strides, pad, (1, 1), 0.0).sum(axis=(-2, -1))
+    return sums / counts
+""", replace="""    share = _windows(x.ones_like(), kernel, strides, pad, (1, 1), 0.0).mean(axis=(-2, -1))
+    return sums / (kernel[0] * kernel[1]) / share
 """),
 ]

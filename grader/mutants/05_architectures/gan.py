@@ -61,6 +61,12 @@ MUTANTS = [
         for layer in self.layers[1:-1]:
             x = layer(x)
         return self.layers[-1](x)"""),
+    Edit("d_loss halved: the average of the real and fake terms", find=D_LOSS,
+         replace="    return 0.5 * (_softplus(-real_logits).mean() + _softplus(fake_logits).mean())"),
+    Edit("D step freezes G with requires_grad=False instead of detaching (never restored)",
+         find="        fakes = generator(z).detach()",
+         replace="        for p in generator.parameters():\n            p.requires_grad = False\n"
+                 "        fakes = generator(z)"),
 ]
 
 ALTERNATIVES = [
@@ -76,4 +82,8 @@ ALTERNATIVES = [
          find="        loss = d_loss(discriminator(real), discriminator(fakes)).backward()",
          replace="        logits = discriminator(real.flatten(1).cat(fakes.flatten(1)))\n"
                  "        loss = d_loss(logits[:real.shape[0]], logits[real.shape[0]:]).backward()"),
+    Edit("G step also clears D's gradients before its backward",
+         find="        opt_g.zero_grad()\n        loss = g_loss",
+         replace="        opt_g.zero_grad()\n        for p in discriminator.parameters():\n            p.grad = None\n"
+                 "        loss = g_loss"),
 ]

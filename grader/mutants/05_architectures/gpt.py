@@ -61,6 +61,26 @@ MUTANTS = [
     Edit("a new generator for every token (the same uniform draw each step)",
          find="        out.append(sample_next(logits, temperature, top_k, rng))",
          replace="        out.append(sample_next(logits, temperature, top_k, np.random.default_rng(seed)))"),
+    Edit("temperature 0 as a one-hot distribution sampled with rng.choice (a draw taken from rng)",
+         find="""    if temperature == 0:
+        return int(np.argmax(logits))
+""", replace="""    if temperature == 0:
+        onehot = np.zeros(len(logits))
+        onehot[np.argmax(logits)] = 1.0
+        return int(rng.choice(len(logits), p=onehot))
+"""),
+    Edit("train step shifts the targets a second time (logits[:, :-1] against y[:, 1:])",
+         find="        loss = logits.reshape(-1, logits.shape[-1])"
+              ".sparse_categorical_crossentropy(y.reshape(-1)).backward()",
+         replace="        loss = logits[:, :-1].reshape(-1, logits.shape[-1])"
+                 ".sparse_categorical_crossentropy(y[:, 1:].reshape(-1)).backward()"),
+    Edit("cached decoding lets position t see slot t + 1 (an unfilled slot)",
+         find="Tensor((slots <= t).reshape(1, 1, 1, C))", replace="Tensor((slots <= t + 1).reshape(1, 1, 1, C))"),
+    Edit("full window left-padded (real ids at the end: every position shifted)",
+         find="        padded[0, :len(window)] = window\n"
+              "        return window_step(Tensor(padded)).numpy()[0, len(window) - 1]",
+         replace="        padded[0, C - len(window):] = window\n"
+                 "        return window_step(Tensor(padded)).numpy()[0, -1]"),
 ]
 
 ALTERNATIVES = [
@@ -81,4 +101,6 @@ ALTERNATIVES = [
          find="        return linear(self.head, self.ln_f(x))\n",
          replace="        x = x.layernorm(eps=self.ln_f.eps) * self.ln_f.weight + self.ln_f.bias\n"
                  "        return linear(self.head, x)\n"),
+    Edit("top_k threshold from np.partition", find="        z = np.where(z < np.sort(z)[-top_k], -np.inf, z)",
+         replace="        z = np.where(z < np.partition(z, len(z) - top_k)[len(z) - top_k], -np.inf, z)"),
 ]

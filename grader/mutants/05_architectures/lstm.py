@@ -58,6 +58,22 @@ MUTANTS = [
         self.weight_hh = Tensor.uniform(4 * H, H, low=-bound, high=bound).contiguous()""",
          replace="""        self.weight_ih = Tensor.uniform(4 * H, self.input_size, low=0, high=bound).contiguous()
         self.weight_hh = Tensor.uniform(4 * H, H, low=0, high=bound).contiguous()"""),
+    Edit("cell caches the transposed weights on its first call (later weights ignored)",
+         find="        gates = x @ self.weight_ih.T + h @ self.weight_hh.T",
+         replace="        self._w = getattr(self, '_w', None) or (self.weight_ih.T, self.weight_hh.T)\n"
+                 "        gates = x @ self._w[0] + h @ self._w[1]"),
+    Edit("hs holds the state before each step (h0 .. h_{T-1}), not after",
+         find="""            h, c = self.cell(xs[t], hc)
+            hc = (materialize(h), materialize(c))
+            hs.append(hc[0])""",
+         replace="""            hs.append(hc[0] if hc is not None else Tensor.zeros(xs.shape[1], self.cell.hidden_size))
+            h, c = self.cell(xs[t], hc)
+            hc = (materialize(h), materialize(c))"""),
+    Edit("gate blocks read as i, f, o, g (output gate third)",
+         find="""        g = gates[:, 2 * H:3 * H].tanh()
+        o = gates[:, 3 * H:4 * H].sigmoid()""",
+         replace="""        o = gates[:, 2 * H:3 * H].sigmoid()
+        g = gates[:, 3 * H:4 * H].tanh()"""),
 ]
 
 ALTERNATIVES = [
@@ -117,4 +133,7 @@ ALTERNATIVES = [
             h = (x @ self.weight_ih.T)[:, :H].zeros_like()
             hc = (h, h)
         h, c = hc"""),
+    Edit("zero state of shape (1, H), broadcast over the batch by the first step",
+         find="            hc = (Tensor.zeros(x.shape[0], H), Tensor.zeros(x.shape[0], H))",
+         replace="            hc = (Tensor.zeros(1, H), Tensor.zeros(1, H))"),
 ]

@@ -51,6 +51,20 @@ MUTANTS = [
     Edit("encoder reads the source right to left (the source reversed twice)",
          find="            h, c = self.encoder(x[:, t], hc)",
          replace="            h, c = self.encoder(x[:, source.shape[1] - 1 - t], hc)"),
+    Edit("encoder state kept on the model and carried into the next call",
+         find="""        hc = (Tensor.zeros(N, self.hidden), Tensor.zeros(N, self.hidden))
+        for t in range(source.shape[1]):""",
+         replace="""        hc = getattr(self, "_state", None)
+        hc = hc or (Tensor.zeros(N, self.hidden), Tensor.zeros(N, self.hidden))
+        for t in range(source.shape[1]):""",
+         then=Edit("(store the state)", find="""            hc = (materialize(h), materialize(c))
+        return hc""", replace="""            hc = (materialize(h), materialize(c))
+        self._state = hc
+        return hc""")),
+    Edit("greedy emits the BOS input as its first token",
+         find="""        out = []
+        for _ in range(length):""", replace="""        out = [token]
+        for _ in range(length - 1):"""),
 ]
 
 ALTERNATIVES = [
@@ -80,4 +94,7 @@ ALTERNATIVES = [
         return tokens[:, 1:]
         hc = self.encode(source)
         token = Tensor.full((source.shape[0],), BOS, dtype=dtypes.int32)"""),
+    Edit("make_batch draws a (length, n) block and transposes it (same law, other order)",
+         find="source = rng.integers(0, DIGITS, size=(n, length)).astype(np.int32)",
+         replace="source = np.ascontiguousarray(rng.integers(0, DIGITS, size=(length, n)).T).astype(np.int32)"),
 ]

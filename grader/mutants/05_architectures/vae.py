@@ -47,6 +47,16 @@ MUTANTS = [
          replace="    z = np.random.default_rng(seed).standard_normal((n, decoder.latent))"),
     Edit("latent grid rows run from +span at the top", find="    z[:, :, b] = v[:, None]",
          replace="    z[:, :, b] = v[::-1, None]"),
+    Edit("BCE summed over the last two axes (images taken to be (N, H, W); flat rows collapse)",
+         find="    return per_pixel.flatten(1).sum(axis=1)", replace="    return per_pixel.sum(axis=(-2, -1))"),
+    Edit("latent_grid returns a Tensor, not a NumPy array",
+         find="    return decoder(Tensor(z.reshape(n * n, -1))).sigmoid().numpy().reshape(n, n, -1)",
+         replace="    return decoder(Tensor(z.reshape(n * n, -1))).sigmoid().reshape(n, n, -1)"),
+    Edit("sample returns a Tensor, not a NumPy array",
+         find="    return decoder(Tensor(z)).sigmoid().numpy()", replace="    return decoder(Tensor(z)).sigmoid()"),
+    Edit("neg_elbo averages the KL over the latent dimensions",
+         find="    return (bce_with_logits_sum(logits, x) + gaussian_kl(mu, logvar)).mean()",
+         replace="    return (bce_with_logits_sum(logits, x) + gaussian_kl(mu, logvar) / mu.shape[-1]).mean()"),
 ]
 
 ALTERNATIVES = [
@@ -72,4 +82,10 @@ ALTERNATIVES = [
     return np.stack(out).astype(np.float32)"""),
     Edit("encoder flattens with reshape(-1, n_in)", find="        h = self.hidden(x.flatten(1)).relu()",
          replace="        h = self.hidden(x.reshape(-1, self.n_in)).relu()"),
+    Edit("BCE rows flattened with reshape(N, -1)", find="    return per_pixel.flatten(1).sum(axis=1)",
+         replace="    return per_pixel.reshape(per_pixel.shape[0], -1).sum(axis=1)"),
+    Edit("sample's sigmoid in NumPy as exp(-softplus(-z)), float32 kept",
+         find="    return decoder(Tensor(z)).sigmoid().numpy()",
+         replace="    logits = decoder(Tensor(z)).numpy().astype(np.float64)\n"
+                 "    return np.exp(-np.logaddexp(0.0, -logits)).astype(np.float32)"),
 ]
