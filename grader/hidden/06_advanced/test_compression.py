@@ -104,7 +104,7 @@ def test_layer_masks_prune_each_layer_on_its_own():
     rng = np.random.default_rng(42)
     values = _values(rng)
     model = Net(values)
-    for s in (0.35, 0.5, 0.9):
+    for s in (0.35, 0.5, 0.9, 0.1875):          # 0.1875 * 24 = 4.5: round() goes to the even 4, not up
         _check_masks(mine.magnitude_masks(model, s, scope="layer"), values, s, "layer",
                      f"magnitude_masks(model, {s}, scope='layer')")
     assert_raises(ValueError, mine.magnitude_masks, model, 0.5, scope="row", what="magnitude_masks with scope='row'")
@@ -145,6 +145,8 @@ def test_structured_masks_remove_whole_slices_by_l2_norm():
     f = rng.normal(size=(5, 3, 2, 2)).astype(np.float32)
     assert_matches(mine.structured_mask(Tensor(f), 0.4, axis=0).numpy(), _np_structured(f, 0.4, 0), rtol=0, atol=0,
                    what="structured_mask of (5, 3, 2, 2) conv filters, sparsity 0.4, axis=0 (whole filters)")
+    assert_matches(mine.structured_mask(Tensor(f), 0.5, axis=0).numpy(), _np_structured(f, 0.5, 0), rtol=0, atol=0,
+                   what="structured_mask of 5 conv filters, sparsity 0.5 (2.5 filters: round() rounds half to even)")
     assert_raises(ValueError, mine.structured_mask, Tensor(w), 0.5, axis=2, what="structured_mask with axis=2 of a matrix")
 
 
@@ -166,6 +168,13 @@ def test_apply_masks_and_sparsity_count_weights_only():
         raise Mismatch(f"sparsity(model) returned {type(got).__name__}; expected a Python float")
     assert_matches(np.array([got]), np.array([zeros / 96]), rtol=1e-12, atol=1e-12,
                    what="sparsity(model): zero weights over all 96 weights (the 10 zero biases do not count)")
+    part = (rng.random(SHAPES["weights.1"]) < 0.5).astype(np.float32)
+    mine.apply_masks(model, {"weights.1": Tensor(part)})   # masks for some tensors only: the rest stay
+    for k, t in model.named().items():
+        want = values[k] * masks[k] * (part if k == "weights.1" else 1.0)
+        assert_matches(t.numpy(), want.astype(np.float32), rtol=0, atol=0,
+                       what=f"{k} after apply_masks with a mask for weights.1 only (tensors not named "
+                            f"keep their values)")
 
 
 def test_gradual_schedule_matches_the_cubic_closed_form():

@@ -75,6 +75,24 @@ def test_scale_loss_is_float32_and_unscale_finds_inf_and_nan():
             raise Mismatch(f"unscale did not report the {name} in the second gradient (found_inf={found!r})")
     if _state(scaler) != (2.0 ** 16, 0, 0):
         raise Mismatch("unscale changed the scaler's state; only update() should")
+    big = g.astype(np.float32)
+    big[0, 0] = 1e6 * 2 ** 16                          # a finite float32 gradient far beyond float16's range
+    _, found = scaler.unscale([Tensor(big)])
+    if found is not False and found is not np.False_:
+        raise Mismatch(f"unscale reported found_inf={found!r} for a finite float32 gradient of 1e6 after "
+                       "unscaling: only inf and NaN count, not values beyond float16's range")
+
+
+def test_compute_copy_is_detached_from_the_master():
+    master = Tensor([0.5, -1.5, 2.0, 1.0]).contiguous().realize()
+    (copy,) = mine.compute_copy([master])
+    try:
+        (g,) = (copy.float() * 3.0).sum().gradient(master)
+    except Exception:                                   # noqa: BLE001  no path to the master at all: fine
+        return
+    assert_matches(g.numpy(), np.zeros(4, np.float32), atol=0,
+                   what="gradient reaching the master from a loss on its compute copy (the copy must be "
+                        "detached: a lazy cast of the master passes gradients back to it)")
 
 
 def test_unscale_divides_in_float32_for_large_scales():

@@ -188,6 +188,12 @@ def test_minmax_observer_over_batches():
         assert_matches(np.array([obs.lo, obs.hi], np.float64), want, rtol=1e-6, atol=0,
                        what=f"(lo, hi) after batches {'[0, 1], [0.5, 2]' if sign > 0 else '[-1, 0], [-2, -0.5]'}"
                             f" ({name} = 0 must stay)")
+        alone = mine.MinMaxObserver()                               # a range that does not hold 0
+        alone.observe(Tensor(sign * (first * 1.5 + 0.5)))
+        assert_matches(np.array([alone.lo, alone.hi], np.float64),
+                       np.array([0.5, 2.0] if sign > 0 else [-2.0, -0.5]), rtol=1e-6, atol=0,
+                       what=f"(lo, hi) after one batch {'[0.5, 2]' if sign > 0 else '[-2, -0.5]'} (the running "
+                            f"range starts at the first batch, not at 0)")
 
 
 def test_percentile_observer_matches_numpy_percentile_of_all_batches():
@@ -293,6 +299,10 @@ def test_fake_quantize_forward_and_straight_through_gradient():
         assert_matches(xt.grad, upstream * inside, rtol=1e-6, atol=1e-7,
                        what=f"gradient of sum(g * fake_quantize(x, {name})) (straight through inside "
                             f"the range, 0 where x was clipped)")
+    ties = np.array([[0.5, 1.5, 2.5, -0.5, -2.5], [-3.5, 126.5, -126.5, 4.5, 0.0],
+                     [5.5, -5.5, 127.5, -127.5, 6.5], [0.25, -1.5, 3.5, -4.5, 7.5]], np.float32)   # (N, OUT)
+    assert_matches(mine.fake_quantize(Tensor(ties), 1.0), _np_codes(ties, 1.0).astype(np.float32), rtol=0, atol=0,
+                   what="fake_quantize(x, 1.0) of x at exact halves (round half to even, as quantize does)")
     assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
     assert_raises(ValueError, mine.fake_quantize, Tensor(x), Tensor(np.array([[0.01, 0.02, -0.005, 0.015, 0.008]],
                   np.float32)), what="fake_quantize with a (1, 5) scale Tensor holding one negative scale")

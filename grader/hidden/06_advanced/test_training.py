@@ -207,6 +207,10 @@ def test_warmup_cosine_landmarks():
     for step in (0, 10, 49):
         _number(mine.warmup_cosine(step, total, base), _cosine(step, total, base, 0, 0.0),
                 f"warmup_cosine({step}, total 50, base 0.2) without warm-up and floor")
+    for step in (4, 20, 60):                  # min_lr == base_lr is allowed: flat after the warm-up
+        _number(mine.warmup_cosine(step, total, base, warmup_steps=warm, min_lr=base),
+                _cosine(step, total, base, warm, base),
+                f"warmup_cosine({step}, total 50, base 0.2, warmup 8, min_lr 0.2 = base_lr)")
     rng = np.random.default_rng(3)
     for _ in range(20):
         total = int(rng.integers(2, 300))

@@ -192,6 +192,8 @@ def test_arithmetic_intensity():
         f, b = float(rng.uniform(0, 1e9)), float(rng.uniform(1, 1e9))
         assert_matches(mine.arithmetic_intensity(f, b), f / b, what=f"arithmetic_intensity({f:.3g}, {b:.3g})",
                        check_dtype=False)
+    assert_matches(mine.arithmetic_intensity(0.0, 64.0), 0.0, check_dtype=False,
+                   what="arithmetic_intensity(0, 64): a pure copy does no FLOPs (0 is valid, only < 0 is an error)")
     assert_raises(ValueError, mine.arithmetic_intensity, 10.0, 0, what="arithmetic_intensity with 0 bytes")
     assert_raises(ValueError, mine.arithmetic_intensity, -1.0, 10.0, what="arithmetic_intensity with negative FLOPs")
 

@@ -117,9 +117,24 @@ MUTANTS = [
                                               "int(np.ceil(sparsity * magnitudes.size))")),
     Edit("no zero_grad in the step (gradients accumulate across calls)", find="        optimizer.zero_grad()\n",
          replace=""),
+    Edit("pruned count rounded half up (int(x + 0.5)) instead of round() to even",
+         find="[:round(sparsity * magnitudes.size)]", replace="[:int(sparsity * magnitudes.size + 0.5)]"),
+    Edit("apply_masks indexes masks by every prunable tensor (a partial dict fails)",
+         find="    updated = [weights[name].assign(weights[name] * mask) for name, mask in masks.items()]",
+         replace="    updated = [w.assign(w * masks[name]) for name, w in weights.items()]"),
+    Edit("global ranking over the layers in sorted name order (ties across layers broken wrongly)",
+         find="    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]",
+         replace="    weights = dict(sorted(weights.items()))\n"
+                 "    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]"),
 ]
 
 ALTERNATIVES = [
+    Edit("count from np.round (also half to even) and masks applied only where named",
+         find="[:round(sparsity * magnitudes.size)]", replace="[:int(np.round(sparsity * magnitudes.size))]",
+         then=Edit("apply loop over the model's tensors",
+                   find="    updated = [weights[name].assign(weights[name] * mask) for name, mask in masks.items()]",
+                   replace="    updated = [w.assign(w * masks[name])\n"
+                           "               for name, w in weights.items() if name in masks]")),
     Edit("structured norms in tinygrad float32", find="    norms = np.sqrt((w * w).sum(axis=others))",
          replace="    norms = (weight.float() ** 2).sum(axis=others).sqrt().numpy()"),
     Edit("masks applied before the forward too", find="        optimizer.zero_grad()\n",

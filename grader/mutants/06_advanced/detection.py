@@ -107,6 +107,16 @@ MUTANTS = [
          replace="    envelope = np.maximum.accumulate(precision)"),
     Edit("mAP: classes without ground truth count as 0",
          find="    return float(np.nanmean(ap)), ap", replace="    return float(np.nan_to_num(ap).mean()), np.nan_to_num(ap)"),
+    Edit("encode: a centre on a cell border goes to the cell before it (ceil - 1)",
+         find="        row, col = min(int(cy), grid - 1), min(int(cx), grid - 1)",
+         replace="        row, col = max(int(np.ceil(cy)) - 1, 0), max(int(np.ceil(cx)) - 1, 0)"),
+    Edit("mAP: images without detections of a class skipped (their ground truths not counted)",
+         find="            flags.append(match_detections(",
+         replace="            if not mine.any():\n                continue\n"
+                 "            flags.append(match_detections("),
+    Edit("AP: recall steps start at the first recall, not at r_0 = 0",
+         find="    steps = np.diff(np.concatenate([[0.0], recall]))",
+         replace="    steps = np.diff(recall, prepend=recall[0])"),
 ]
 
 ALTERNATIVES = [

@@ -78,9 +78,19 @@ MUTANTS = [
     Edit("loss returned after the update (recomputed with the new weights)",
          find="    return float(loss.float().item()), not found_inf\n",
          replace="    return float(loss_fn(compute_copy(master, dtype)).float().item()), not found_inf\n"),
+    Edit("compute copy left as a lazy cast of the master (not detached, not realized)",
+         find="    copies = [p.detach().cast(dtype).contiguous() for p in master]\n    Tensor.realize(*copies)\n",
+         replace="    copies = [p.cast(dtype) for p in master]\n"),
+    Edit("overflow found as |g| beyond float16's range (a finite float32 gradient counts as inf)",
+         find="        bad = Tensor.stack(*[(g.isinf() | g.isnan()).any() for g in unscaled]).any()",
+         replace="        bad = Tensor.stack(*[((g.abs() > 65504 * inv) | g.isnan()).any() for g in unscaled]).any()"),
 ]
 
 ALTERNATIVES = [
+    Edit("inf found as |g| == inf",
+         find="        bad = Tensor.stack(*[(g.isinf() | g.isnan()).any() for g in unscaled]).any()",
+         replace="        bad = Tensor.stack(*[((g.abs() == float('inf')) | g.isnan()).any()\n"
+                 "                             for g in unscaled]).any()"),
     Edit("compute copy through a NumPy round trip",
          find="    copies = [p.detach().cast(dtype).contiguous() for p in master]\n",
          replace="    copies = [Tensor(p.numpy(), device=p.device).cast(dtype).contiguous() for p in master]\n"),

@@ -104,6 +104,17 @@ MUTANTS = [
               "(self.scale * self.input_scale)\n",
          replace="            x_q, s = quantize(x)\n"
                  "            y = int8_matmul(x_q, self.weight).cast(dtypes.float32) * (self.scale * s)\n"),
+    Edit("fake_quantize rounds half up (floor(v + 0.5)) unlike quantize's half to even",
+         find="    rounded = (clipped / scale).round() * scale",
+         replace="    rounded = (clipped / scale + 0.5).floor() * scale"),
+    Edit("fake_quantize rounds half away from zero",
+         find="    rounded = (clipped / scale).round() * scale",
+         replace="    v = clipped / scale\n    rounded = v.sign() * (v.abs() + 0.5).floor() * scale"),
+    Edit("MinMaxObserver range starts at 0 (an all-positive batch reports lo = 0)",
+         find="        self.lo = lo if self.lo is None else min(self.lo, lo)\n"
+              "        self.hi = hi if self.hi is None else max(self.hi, hi)",
+         replace="        self.lo = min(0.0, lo) if self.lo is None else min(self.lo, lo)\n"
+                 "        self.hi = max(0.0, hi) if self.hi is None else max(self.hi, hi)"),
 ]
 
 ALTERNATIVES = [
@@ -126,4 +137,7 @@ ALTERNATIVES = [
          find="        p = float(np.percentile(np.concatenate(self._seen), self.percentile))",
          replace="        p = float(np.quantile(np.concatenate(self._seen), self.percentile / 100))"),
     Edit("nbytes from the tensors' nbytes()", find=NBYTES, replace="        return int(sum(t.nbytes() for t in tensors))"),
+    Edit("fake_quantize's rounding through quantize_with_scale's int8 codes",
+         find="    rounded = (clipped / scale).round() * scale",
+         replace="    rounded = quantize_with_scale(clipped, scale).cast(dtypes.float32) * scale"),
 ]

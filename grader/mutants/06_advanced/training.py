@@ -107,6 +107,12 @@ MUTANTS = [
          replace="            update = (m / (1.0 - self.b1_t)) / ((v / (1.0 - self.b2_t) + self.eps).sqrt())\n"),
     Edit("micro-batch size taken as len(batch) (the number of tensors, not rows)",
          find="    sizes = [int(b[0].shape[0]) for b in batches]\n", replace="    sizes = [len(b) for b in batches]\n"),
+    Edit("warmup_cosine rejects min_lr == base_lr (a flat schedule after the warm-up)",
+         find="or not (0 <= min_lr <= base_lr)):", replace="or not (0 <= min_lr < base_lr)):"),
+    Edit("step_decay rejects gamma = 1 (no decay)", find="not (0 < gamma <= 1):", replace="not (0 < gamma < 1):"),
+    Edit("warm-up also from 0 when warmup_steps = 0 (lr(0) = 0)",
+         find="    if step < warmup_steps:\n        return float(base_lr * step / warmup_steps)",
+         replace="    if step < max(warmup_steps, 1):\n        return float(base_lr * step / max(warmup_steps, 1))"),
 ]
 
 ALTERNATIVES = [

@@ -132,9 +132,22 @@ MUTANTS = [
          replace="    grand = sum(v[0] for _, v in ranked[:k])\n    return [(name, t, calls, t / grand"),
     Edit("hotspots ties broken by name", find=RANK,
          replace="    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))\n"),
+    Edit("arithmetic_intensity rejects 0 FLOPs (a pure copy)", find="    if nbytes <= 0 or flops < 0:",
+         replace="    if nbytes <= 0 or flops <= 0:"),
+    Edit("benchmark rejects warmup=0", find="    if warmup < 0 or repeats < 1:",
+         replace="    if warmup < 1 or repeats < 1:"),
+    Edit("count_params sums float sizes", find="    return int(sum(math.prod(p.shape) for p in seen.values()))",
+         replace="    return sum(float(math.prod(p.shape)) for p in seen.values())"),
 ]
 
 ALTERNATIVES = [
+    Edit("arithmetic_intensity with negated checks and np.divide",
+         find="""    if nbytes <= 0 or flops < 0:
+        raise ValueError(f"arithmetic_intensity: need flops >= 0 and bytes > 0, got {flops}, {nbytes}")
+    return float(flops) / float(nbytes)""",
+         replace="""    if not (nbytes > 0 and flops >= 0):
+        raise ValueError("arithmetic_intensity: need flops >= 0 and bytes > 0")
+    return float(np.divide(flops, nbytes))"""),
     Edit("count_params over the state dict with numel()",
          find="    seen: dict[int, Tensor] = {}\n    for p in get_parameters(model):\n        seen.setdefault(id(p), p)\n"
               "    return int(sum(math.prod(p.shape) for p in seen.values()))\n",
