@@ -5,7 +5,8 @@ temporary copy of the workspace, and the exercise is graded there as `grader che
 variant's test run is a child forked from one warm worker per exercise (`grader.worker`), which imported
 the libraries once and ran the reference's tests once (see `_warmed_worker`). A mutant's run stops at its
 first failing test, that failure being the verdict, and runs each file's tests cheapest first, by the
-warm-up's timings, a test counting cheaper for each mutant it has caught already (`_order`).
+warm-up's timings, a test counting cheaper for each mutant it has caught already (`_order`). A variant
+faces only the tests that ran the functions its edit rewrote, by the warm-up's record (grader/impact.py).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import mutants, registry, runner, worker
+from grader import impact, mutants, registry, runner, worker
 
 
 @dataclass
@@ -34,11 +35,18 @@ class Verdict:
 
 
 def _grade(ex: registry.Exercise, source: str, workspace: Path, kinds, launch, costs: Path | None = None,
-           catches: dict[str, int] | None = None) -> tuple[str, str]:
-    """(caught_by, detail) of one variant; the test that caught it counts one more in `catches`."""
+           catches: dict[str, int] | None = None, only: list[str] | None = None) -> tuple[str, str]:
+    """(caught_by, detail) of one variant, facing the tests `only` lists (default all); the test that
+    caught it counts one more in `catches`."""
+    if only == []:
+        return "", "no test runs the code it changed"
     ex.stub_path(workspace).write_text(source)
+    listed = None
+    if only is not None:
+        listed = workspace / "only.json"
+        listed.write_text(json.dumps(only))
     result = runner.run_tests(ex, workspace, kinds=kinds, launch=launch, current_tests=True, stop_at_failure=True,
-                              costs=costs)
+                              costs=costs, only=listed)
     if result.problem:
         return "error", result.problem
     failed = {t["kind"] for t in result.failures()}
@@ -61,28 +69,31 @@ def _order(costs: Path | None, seconds: dict[str, float], catches: dict[str, int
     return ordered
 
 
-def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None, Path | None]:
+def _warmed_worker(ex: registry.Exercise, workspace: Path) -> tuple[worker.Worker, tuple[str, str] | None,
+                                                                   Path | None, dict | None]:
     """A worker that has run the reference's visible tests and hidden checks once, so the variants forked
     from it start with the kernels they share with the reference already compiled; the reference's
-    (caught_by, detail) from that run; and a file of what each test cost there, for `--cheapest-first`
-    (both None where there was no warm-up). A warm-up that opened a device other than the CPU (4.6's
+    (caught_by, detail) from that run; a file of what each test cost there, for `--cheapest-first`; and
+    which of the reference's functions each test ran (see grader/impact.py) (all None where there was no
+    warm-up). A warm-up that opened a device other than the CPU (4.6's
     TOY device runs kernels through the interpreter it was opened with) would hand the reference's code
     to the variants: that exercise gets a fresh, cold worker instead."""
     warm = worker.Worker()
     if os.environ.get("GRADSCHOOL_WARM_WORKER", "1") == "0":
-        return warm, None, None
+        return warm, None, None, None
     files = [str(ex.visible_tests(workspace)), *([str(ex.hidden_tests)] if ex.hidden_tests.exists() else [])]
-    seen = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace)
+    seen = warm.warm(runner.pytest_args(files), runner.child_env(workspace, "reference"), workspace,
+                     record=ex.solution_path)
     if seen is None:
-        return warm, None, None
+        return warm, None, None, None
     if not {d.split(":")[0] for d in seen["devices"]} <= worker.SHAREABLE_DEVICES:
         warm.close()
         warm = worker.Worker()
     costs = workspace / "costs.json"
     costs.write_text(json.dumps(seen["seconds"]))
     if seen["status"] == 0 and seen["passed"]:
-        return warm, ("", ""), costs
-    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}"), costs
+        return warm, ("", ""), costs, seen["touched"]
+    return warm, ("warm-up", "; ".join(seen["failed"]) or f"pytest exit status {seen['status']}"), costs, None
 
 
 def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[Verdict]:
@@ -95,18 +106,24 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
         # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; the
         # alternatives run every test, in the order the warm-up compiled their kernels for
-        warm, reference, costs = _warmed_worker(ex, workspace)
+        warm, reference, costs, touched = _warmed_worker(ex, workspace)
+        original = mutants.variant(ex)
+
+        def facing(source: str) -> list[str] | None:   # the tests that can see the edit; None: all
+            return None if touched is None else impact.select(touched, impact.changed(original, source))
         with warm:
-            caught, detail = reference or _grade(ex, mutants.variant(ex), workspace, ("visible", "hidden"), warm.run)
+            caught, detail = reference or _grade(ex, original, workspace, ("visible", "hidden"), warm.run)
             verdicts.append(Verdict(ex.id, "the reference", "reference", caught, detail))
             catches: dict[str, int] = {}
             seconds = json.loads(costs.read_text()) if costs else {}
             for edit in bank:
-                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, mutant_kinds, warm.run,
-                                        _order(costs, seconds, catches), catches)
+                source = mutants.variant(ex, edit)
+                caught, detail = _grade(ex, source, workspace, mutant_kinds, warm.run,
+                                        _order(costs, seconds, catches), catches, facing(source))
                 verdicts.append(Verdict(ex.id, edit.name, "mutant", caught, detail))
             for edit in alternatives:
-                caught, detail = _grade(ex, mutants.variant(ex, edit), workspace, ("visible", "hidden"), warm.run)
+                source = mutants.variant(ex, edit)
+                caught, detail = _grade(ex, source, workspace, ("visible", "hidden"), warm.run, only=facing(source))
                 verdicts.append(Verdict(ex.id, edit.name, "alternative", caught, detail))
     return verdicts
 

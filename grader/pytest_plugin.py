@@ -31,6 +31,7 @@ def pytest_addoption(parser):
     group.addoption("--workspace", default=None, help="directory holding the learner's phases/ (default: this repository)")
     group.addoption("--cheapest-first", default=None, metavar="FILE",
                     help="JSON {cost_key: seconds}: run each file's tests in that order of cost, unlisted ones last")
+    group.addoption("--only", default=None, metavar="FILE", help="JSON [cost_key, ...]: run these tests alone")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -80,6 +81,11 @@ def pytest_collection_modifyitems(config, items):
         if ex is not None:
             item.add_marker(getattr(pytest.mark, ex.marker))
             item.user_properties.append(("exercise", ex.id))
+    if config.getoption("only"):
+        wanted = set(json.loads(Path(config.getoption("only")).read_text()))
+        dropped = [item for item in items if cost_key(config.rootpath, item.nodeid) not in wanted]
+        items[:] = [item for item in items if cost_key(config.rootpath, item.nodeid) in wanted]
+        config.hook.pytest_deselected(items=dropped)
     if config.getoption("cheapest_first"):
         # files keep their order (visible tests before hidden checks), so "caught by visible" still means it
         cost = json.loads(Path(config.getoption("cheapest_first")).read_text())

@@ -224,13 +224,15 @@ TEST_WALL_FACTOR = 3  # a test run may take this many times its CPU limit in wal
 
 def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"), target_name: str = "learner",
               timeout_s: float | None = None, launch=sandbox.run, current_tests: bool = False,
-              stop_at_failure: bool = False, costs: Path | None = None) -> ExerciseResult:
+              stop_at_failure: bool = False, costs: Path | None = None, only: Path | None = None) -> ExerciseResult:
     """Grade one exercise's tests. `timeout_s` overrides the registry's limit; `launch` starts the child
     (sandbox.run's signature; the mutant bank passes `worker.Worker().run`). The visible tests are the
     shipped ones (see grader/pristine.py), never the learner's edits; `current_tests`: the repository's
     files as they are now (an author's work in progress: the mutant bank); `stop_at_failure`: stop at the
     first failing test, whose failure is then the verdict (the mutant bank: a variant is caught or not);
-    `costs`: a JSON file of each test's seconds in an earlier run, to run each file's cheapest tests first.
+    `costs`: a JSON file of each test's seconds in an earlier run, to run each file's cheapest tests first;
+    `only`: a JSON file listing the tests to run, by `pytest_plugin.cost_key` (the mutant bank: the tests
+    that can see a variant's edit, see grader/impact.py); the others are neither run nor expected.
 
     The score is what the grader observed: every test the exercise has (see `expected_tests`) must report
     a pass through the channel; a test that did not report counts as failed, a skip too (unless the registry
@@ -248,6 +250,9 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
     try:
         tests = pristine.visible_tests(ex.phase, current=current_tests)
         expected = [t for t in expected_tests(ex, tests) if t[0] in kinds]
+        if only is not None:
+            wanted = set(json.loads(only.read_text()))
+            expected = [t for t in expected if f"{t[0]}::{t[1]}" in wanted]
     except RuntimeError as e:
         result.problem = str(e)
         return result
@@ -258,7 +263,8 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
         limit = timeout_s or ex.timeout_s
         # the limit is CPU seconds of the child's tree (load-proof); wall time only caps hangs (sleeps)
         cpu = {"cpu_budget_s": limit, "grace_s": 1.0} if launch is sandbox.run else {}
-        extra = [*(["-x", "--tb=native"] if stop_at_failure else []), *([f"--cheapest-first={costs}"] if costs else [])]
+        extra = [*(["-x", "--tb=native"] if stop_at_failure else []), *([f"--cheapest-first={costs}"] if costs else []),
+                 *([f"--only={only}"] if only else [])]
         run, messages = _sandboxed(pytest_args(files, *extra), copy, tmp,
                                    target_name, limit * TEST_WALL_FACTOR, ex.memory_mb, launch=launch, **cpu)
     result.seconds = run.seconds

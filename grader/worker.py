@@ -70,15 +70,17 @@ class Worker:
             raise RuntimeError(f"the grading worker ended (exit code {self.proc.wait()})")
         return sandbox.Result(**json.loads(reply))
 
-    def warm(self, args: list[str], env: dict, cwd: Path) -> dict | None:
+    def warm(self, args: list[str], env: dict, cwd: Path, record: Path | None = None) -> dict | None:
         """Run `python -m pytest ...` (the reference's tests: trusted code) inside the worker itself, so the
         kernels tinygrad compiles there stay cached in memory for every child forked afterwards. Returns
         what the run saw: `devices` (the tinygrad devices it opened), `status` (pytest's exit code),
-        `passed`, `failed` (the first failures, "test: message") and `seconds` (each test's cost, by
-        `pytest_plugin.cost_key`); None where variants are not forked."""
+        `passed`, `failed` (the first failures, "test: message"), `seconds` (each test's cost, by
+        `pytest_plugin.cost_key`) and `touched` (by the same keys, the functions of the reference module
+        at `record` each test ran: see grader/impact.py); None where variants are not forked."""
         if self.sock is None or args[:2] != ["-m", "pytest"]:
             return None
-        request = {"warm": True, "args": args[2:], "env": childenv.environ({**env, **childenv.tests()}), "cwd": str(cwd)}
+        request = {"warm": True, "args": args[2:], "env": childenv.environ({**env, **childenv.tests()}), "cwd": str(cwd),
+                   "record": str(record or "")}
         socket.send_fds(self.sock, [json.dumps(request).encode()], [])
         reply = self.sock.recv(MAX_PACKET)
         if not reply:
@@ -216,10 +218,11 @@ def _warm(request: dict) -> dict:
 
     import pytest
 
-    from grader import policy, target
+    from grader import impact, policy, target
     libraries = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")})
     before, environ, cwd = set(sys.modules), dict(os.environ), os.getcwd()
-    outcomes = _Outcomes()
+    outcomes, recorder, caller_check = _Outcomes(), impact.Recorder(request["record"]), target._caller_check
+    target._caller_check = lambda ex: recorder.note   # the reference's functions say who ran them
     sys.stdout.flush()
     sys.stderr.flush()
     saved, devnull = [os.dup(1), os.dup(2)], os.open(os.devnull, os.O_WRONLY)
@@ -229,7 +232,7 @@ def _warm(request: dict) -> dict:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
-        status = int(pytest.main(request["args"], plugins=[outcomes]))
+        status = int(pytest.main(request["args"], plugins=[outcomes, recorder]))
     except BaseException as e:  # noqa: BLE001 - the caller reads the status
         status = 70
         outcomes.failed.append(f"{type(e).__name__}: {e}"[:500])
@@ -247,8 +250,10 @@ def _warm(request: dict) -> dict:
             if not (getattr(sys.modules[name], "__file__", None) or "").startswith(libraries):
                 del sys.modules[name]
         policy.unguard()
+        target._caller_check = caller_check
         target._fixed.clear()
         target._sources.clear()
+        target._cache.clear()   # the references it compiled call the recorder, not the check
         from tinygrad import Device, GlobalCounters, helpers
         GlobalCounters.reset()
         if helpers._db_connection is not None:  # an SQLite connection must not cross a fork
@@ -256,7 +261,7 @@ def _warm(request: dict) -> dict:
             helpers._db_connection = None
     _freeze_heap()
     return {"devices": sorted(Device._opened_devices), "status": status, "passed": outcomes.passed,
-            "failed": outcomes.failed, "seconds": outcomes.seconds}
+            "failed": outcomes.failed, "seconds": outcomes.seconds, "touched": recorder.table()}
 
 
 def _freeze_heap() -> None:
