@@ -104,8 +104,8 @@ def evaluate(ex: registry.Exercise, mutant_kinds=("visible", "hidden")) -> list[
     with tempfile.TemporaryDirectory(prefix="gradschool-mutants-") as tmp:
         workspace = Path(tmp)
         shutil.copytree(registry.ROOT / "phases" / ex.phase.dir, workspace / "phases" / ex.phase.dir)
-        # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; the
-        # alternatives run every test, in the order the warm-up compiled their kernels for
+        # a mutant's run stops at its first failure, which comes sooner with the cheap tests first; an
+        # alternative runs every test it faces, in the order the warm-up compiled their kernels for
         warm, reference, costs, touched = _warmed_worker(ex, workspace)
         original = mutants.variant(ex)
 
