@@ -8,9 +8,10 @@ as reading everything.
 
 A variant that only rewrites the bodies, signatures or decorators of existing functions and methods
 (`changed`) then faces the tests that ran one of them (`select`); a variant that changes anything else
-(module-level code, a class body, a function added or removed) faces them all. A test that ran none of
-the changed code runs what it ran for the reference, so its outcome is the reference's: a pass. (The
-one assumption: it does not read state that changed code left behind in another test.)
+(module-level code, a class body, a function added or removed, a rewritten function with a `global`
+statement) faces them all. A test that ran none of the changed code runs what it ran for the
+reference, so its outcome is the reference's: a pass. (The one assumption: it does not read state
+that changed code left behind in another test by other means, e.g. in a module-level dict.)
 """
 from __future__ import annotations
 
@@ -89,13 +90,13 @@ def _watching_source_reads(filename: str, names: set[str]):
         inspect.getsource = read
 
 
-def _functions(body: list[ast.stmt], prefix: str, found: dict[str, str]) -> list[ast.stmt]:
+def _functions(body: list[ast.stmt], prefix: str, found: dict[str, ast.AST]) -> list[ast.stmt]:
     """`body` with every function (and, within classes, every method) cut down to its name; each cut
-    one's dump goes into `found` under its qualified name."""
+    one goes into `found` under its qualified name."""
     kept = []
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found[prefix + node.name] = ast.dump(node)
+            found[prefix + node.name] = node
             node = ast.Name(node.name)
         elif isinstance(node, ast.ClassDef):
             node = ast.ClassDef(name=node.name, bases=node.bases, keywords=node.keywords,
@@ -107,19 +108,22 @@ def _functions(body: list[ast.stmt], prefix: str, found: dict[str, str]) -> list
 
 def changed(before: str, after: str) -> set[str] | None:
     """The qualified names of the functions and methods `after` rewrote, or None when it changed more
-    than that (or does not parse)."""
+    than that, rewrote one that writes module globals (state a later test may read), or does not parse."""
     shapes, functions = [], []
     for source in (before, after):
         try:
             tree = ast.parse(source)
         except SyntaxError:
             return None
-        found: dict[str, str] = {}
+        found: dict[str, ast.AST] = {}
         shapes.append(ast.dump(ast.Module(_functions(tree.body, "", found), [])))
         functions.append(found)
     if shapes[0] != shapes[1] or functions[0].keys() != functions[1].keys():
         return None
-    return {name for name in functions[0] if functions[0][name] != functions[1][name]}
+    edited = {name for name in functions[0] if ast.dump(functions[0][name]) != ast.dump(functions[1][name])}
+    if any(isinstance(node, ast.Global) for version in functions for name in edited for node in ast.walk(version[name])):
+        return None
+    return edited
 
 
 def select(touched: dict[str, list[str]], edits: set[str] | None) -> list[str] | None:

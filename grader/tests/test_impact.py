@@ -43,6 +43,7 @@ BEFORE = textwrap.dedent('''
     (BEFORE.replace("    @property\n    def side(self):\n        return self.size\n", ""), None),  # removed
     (BEFORE.replace("import numpy as np", "import math"), None),
     (BEFORE.replace("def double(x):", "def double(x:"), None),             # does not parse
+    (BEFORE.replace("    return SCALE * x", "    global SCALE\n    SCALE += 1\n    return SCALE * x"), None),
 ])
 def test_changed_names_the_functions_an_edit_rewrote(after, expected):
     assert impact.changed(BEFORE, after) == expected
