@@ -12,6 +12,12 @@ Y = Tensor(rng.normal(size=(20, 6)).astype(np.float32)).realize()
 
 
 X2, Y2 = Tensor(X.numpy()).realize(), Tensor(Y.numpy()).realize()   # separate buffers: identical graphs are shared
+XN = X.numpy()
+
+
+def twins():
+    """Two kernels with one AST (x + 1 on two fresh equal-shaped buffers), then their product: 3 kernels."""
+    return (Tensor(XN) + 1).contiguous() * (Tensor(XN[::-1].copy()) + 1).contiguous()
 
 
 def cases(X, Y):
@@ -21,6 +27,7 @@ def cases(X, Y):
         "x.log_softmax(1)": lambda: X.log_softmax(axis=1),
         "(x * 2).contiguous().sqrt().contiguous() + 1": lambda: (X * 2).contiguous().sqrt().contiguous() + 1,
         "an uploaded list times 2 (a copy is not a kernel)": lambda: Tensor([1.0, 2.0, 3.0]) * 2,
+        "two identical forced kernels, then their product (each one counts)": twins,
     }
 
 
@@ -48,6 +55,11 @@ def test_kernel_sources_one_per_compute_kernel():
     want = np.asarray((X.numpy() @ Y.numpy()).clip(0))
     want = np.exp(want - want.max(1, keepdims=True)); want /= want.sum(1, keepdims=True)
     assert_matches(t.numpy(), want.astype(np.float32), what="the tensor after kernel_sources (was the schedule run?)", rtol=1e-4, atol=1e-6)
+    got, want_srcs = mine.kernel_sources(twins()), ref.kernel_sources(twins())
+    if got != want_srcs:
+        count = len(got) if isinstance(got, list) else type(got).__name__
+        raise Mismatch(f"kernel_sources of two identical kernels and their product gave {count} source(s), "
+                       "not the same list as the schedule (one per SINK item, duplicates kept, schedule order)")
     copy = mine.kernel_sources(Tensor([1.0, 2.0]) + 1)
     if len(copy) != 1:
         raise Mismatch("kernel_sources of an uploaded list plus 1 should give 1 source (skip COPY items)")

@@ -43,6 +43,9 @@ def test_mask_tokens_statistics_over_1e5_tokens():
     for name, arr in (("inputs", inputs), ("labels", labels)):
         if np.shape(arr) != ids.shape or np.asarray(arr).dtype.kind not in "iu":
             raise Mismatch(f"{name} must be an integer array of the ids' shape {ids.shape}")
+        if np.asarray(arr).dtype != np.int32:
+            raise Mismatch(f"{name} of int64 ids has dtype {np.asarray(arr).dtype}; the docstring declares int32 "
+                           "whatever the dtype of ids")
     inputs, labels = np.asarray(inputs), np.asarray(labels)
     normal, chosen = ids >= FIRST, labels != -100
     if chosen[~normal].any():
@@ -50,6 +53,11 @@ def test_mask_tokens_statistics_over_1e5_tokens():
     if (inputs[~normal] != ids[~normal]).any():
         raise Mismatch("a special or padding token was changed")
     _fraction(chosen[normal].mean(), 0.15, 0.005, "fraction of the character positions chosen (labels != -100)")
+    # independent choices: the count per row spreads like a binomial (a fixed 15% of every row does not)
+    n_row, k_row = normal.sum(1), chosen.sum(1)
+    spread = ((k_row - 0.15 * n_row) ** 2).sum() / (0.15 * 0.85 * n_row).sum()
+    _fraction(spread, 1.0, 0.35, "spread of the number of chosen positions per row, relative to independent "
+              "choices with probability mask_prob (a fixed share of every row has almost none)")
     assert_matches(labels[chosen], ids[chosen], what="labels at the chosen positions (the original ids)", check_dtype=False)
     if (inputs[~chosen] != ids[~chosen]).any():
         raise Mismatch("a position without a label was changed (only chosen positions may differ)")
@@ -142,6 +150,9 @@ def test_vocab_ids_decode_and_pack():
     assert_matches(np.asarray(rows), np.array(want), what="pack(['zy', '', 'x!zy x!'], 5)", check_dtype=False)
     assert_raises(ValueError, vocab.encode, "zw", what="encode with a character outside the vocabulary")
     assert_raises(ValueError, vocab.decode, [vocab.vocab_size], what="decode of id == vocab_size")
+    assert_raises(ValueError, vocab.decode, [FIRST, -1], what="decode of id -1 (outside [0, vocab_size))")
+    if np.asarray(rows).dtype != np.int32:
+        raise Mismatch(f"pack returned dtype {np.asarray(rows).dtype}; the docstring declares int32")
     assert_raises(ValueError, vocab.pack, ["z"], 1, what="pack with length 1 (no room for [CLS] and [SEP])")
 
 
@@ -258,8 +269,19 @@ def test_padding_changes_nothing_at_real_positions():
     got = model.encode(Tensor(other), padded_keep).numpy()
     assert_matches(got[1, :5], base[1, :5], what="outputs at the real positions of row 1 when the tokens under "
                    "mask=False change (padded keys must get attention weight 0 from every query)", atol=1e-4)
-    assert_matches(_real(got), _real(_encode(W, other, REAL)).astype(np.float32),
+    want = _encode(W, other, REAL)
+    assert_matches(_real(got), _real(want).astype(np.float32),
                    what="encode(ids, mask) with an explicit mask, real positions", rtol=1e-3, atol=1e-3)
+    assert_matches(_real(model(Tensor(other), padded_keep).numpy()), _real(want @ W["head"].T).astype(np.float32),
+                   what="Bert(ids, mask) logits with an explicit mask, real positions (is the mask passed on "
+                        "to encode?)", rtol=1e-3, atol=1e-3)
+    rng = np.random.default_rng(3)
+    clf = mine.BertClassifier(model, 3)
+    w, b = rng.normal(size=(3, D)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    clf.head.weight, clf.head.bias = Tensor(w), Tensor(b)
+    assert_matches(clf(Tensor(other), padded_keep).numpy(), (want[:, 0] @ w.T + b).astype(np.float32),
+                   what="BertClassifier(ids, mask) logits with an explicit mask (is the mask passed on to the "
+                        "encoder?)", rtol=1e-3, atol=1e-3)
     model.tok_emb.weight = Tensor(np.concatenate([np.full((1, D), 5.0), W["tok"][1:]]).astype(np.float32))
     if model.head.weight is not model.tok_emb.weight and W["head"] is W["tok"]:
         model.head.weight = model.tok_emb.weight
@@ -299,10 +321,16 @@ def test_classifier_reads_the_cls_position():
 def test_initialisation_and_parameters():
     Tensor.manual_seed(5)
     model = mine.Bert(V, C, D, H, L)
-    named = {"tok_emb": model.tok_emb.weight, "blocks[1].fc_out": model.blocks[1].fc_out.weight}
+    named = {"tok_emb": model.tok_emb.weight, "pos_emb": model.pos_emb.weight, "head": model.head.weight,
+             "blocks[1].fc_out": model.blocks[1].fc_out.weight, "blocks[0].qkv": model.blocks[0].qkv.weight,
+             "blocks[0].proj": model.blocks[0].proj.weight, "blocks[0].fc": model.blocks[0].fc.weight}
     for name, t in named.items():
         assert_matches(np.array([float(t.numpy().std())]), np.array([0.02]), what=f"std of the initial {name}",
                        rtol=0.3)
+    for name in ("qkv", "proj", "fc", "fc_out"):
+        bias = getattr(model.blocks[0], name).bias.numpy()
+        assert_matches(bias, np.zeros(bias.shape), check_dtype=False,
+                       what=f"the initial blocks[0].{name}.bias (Linear biases start at 0)")
     params = model.parameters()
     if len({id(p) for p in params}) != len(params):
         raise Mismatch("parameters() lists a Tensor twice (a tied matrix would be updated twice per step)")
@@ -328,6 +356,7 @@ def test_mlm_loss_matches_numpy_over_chosen_positions():
     logits = (rng.normal(size=(2, C, V)) * 2).astype(np.float32)
     labels = np.where(rng.random((2, C)) < 0.3, rng.integers(0, V, size=(2, C)), -100)
     labels[0, 0], labels[1, 3] = 5, 2                       # at least two chosen positions
+    labels[1, 6] = PAD                                      # id 0 is a class like any other: only -100 is skipped
     got = mine.mlm_loss(Tensor(logits), Tensor(labels.astype(np.int32)))
     z = logits.astype(np.float64)
     logp = z - z.max(-1, keepdims=True)
@@ -337,7 +366,8 @@ def test_mlm_loss_matches_numpy_over_chosen_positions():
     if tuple(got.shape) != ():
         raise Mismatch(f"mlm_loss must be a scalar Tensor, got shape {tuple(got.shape)}")
     assert_matches(np.array([got.item()]), np.array([want]), what="mlm_loss: mean cross-entropy over the "
-                   f"{chosen.sum()} chosen positions of 16 (the others are labelled -100)", rtol=1e-4)
+                   f"{chosen.sum()} chosen positions of 16, one labelled 0 (the others are labelled -100; only -100 "
+                   "is skipped)", rtol=1e-4)
     none = mine.mlm_loss(Tensor(logits), Tensor(np.full((2, C), -100, np.int32))).item()
     assert_matches(np.array([none]), np.array([0.0]), what="mlm_loss with no chosen position (0, not NaN)")
     assert_raises(ValueError, mine.mlm_loss, Tensor(logits), Tensor(labels[:, :4].astype(np.int32)),

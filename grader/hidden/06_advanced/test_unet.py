@@ -47,7 +47,9 @@ def _check_metrics(pred, target, n_classes, case):
     want_iou, want_dice = _oracle(pred, target, n_classes)
     got_iou, got_dice = mine.iou(pred, target, n_classes), mine.dice(pred, target, n_classes)
     for name, got, want in (("iou", got_iou, want_iou), ("dice", got_dice, want_dice)):
-        got = np.asarray(got)
+        if not isinstance(got, np.ndarray):
+            raise Mismatch(f"{name} for {case} returned {type(got).__name__}; the docstring declares a float64 "
+                           "NumPy array (n_classes,)")
         if got.shape == want.shape and not np.array_equal(np.isnan(got), np.isnan(want)):
             raise Mismatch(f"{name} for {case}: NaN must mark exactly the classes absent from both maps "
                            f"(a class in only one of them scores 0)")

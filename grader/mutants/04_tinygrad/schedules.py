@@ -57,6 +57,22 @@ MUTANTS = [
     Edit("kernel sources as str() of the lowered program (its UOp, not the C code)",
          find="    sources = [next(s.arg for s in to_program(call.src[0], renderer).src if s.op is Ops.SOURCE)",
          replace="    sources = [str(to_program(call.src[0], renderer))"),
+    Edit("kernel_count counts distinct kernel ASTs (two identical kernels count once)",
+         find="    return sum(call.src[0].op is Ops.SINK for call in lin.src)",
+         replace="    return len({call.src[0] for call in lin.src if call.src[0].op is Ops.SINK})"),
+    Edit("kernel_sources drops repeated source strings", find="    return sources\n",
+         replace="    return list(dict.fromkeys(sources))\n"),
+    Edit("kernel_count as the number of distinct sources",
+         find="""    lin = t.schedule_linear()
+    run_linear(lin)
+    return sum(call.src[0].op is Ops.SINK for call in lin.src)""",
+         replace="""    return len(set(kernel_sources(t)))"""),
+    Edit("eps added to the standard deviation, outside the square root", find=STANDARDIZE,
+         replace="""    centered = x - x.mean(axis=1, keepdim=True)
+    return centered / (centered.square().mean(axis=1, keepdim=True).sqrt() + eps)"""),
+    Edit("eps argument ignored (the default always used)",
+         find="(centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()",
+         replace="(centered.square().mean(axis=1, keepdim=True) + 1e-5).rsqrt()"),
 ]
 
 ALTERNATIVES = [
@@ -76,4 +92,11 @@ ALTERNATIVES = [
     renderer = Device[Device.DEFAULT].renderer
     sources = [""", then=Edit("", find="""    run_linear(lin)
     return sources""", replace="""    return sources""")),
+    Edit("standardize with only the row mean forced into a buffer (3 kernels, within budget)", find=STANDARDIZE,
+         replace="""    centered = x - x.mean(axis=1, keepdim=True).contiguous()
+    return centered * (centered.square().mean(axis=1, keepdim=True) + eps).rsqrt()"""),
+    Edit("standardize with sums divided by n and a power -0.5", find=STANDARDIZE,
+         replace="""    n = x.shape[1]
+    centered = x - x.sum(axis=1, keepdim=True) / n
+    return centered * ((centered * centered).sum(axis=1, keepdim=True) / n + eps) ** -0.5"""),
 ]

@@ -68,6 +68,55 @@ MUTANTS = [
     Edit("classifier head with nn.Linear's default initialisation",
          find="        self.head = init_linear(bert.d_model, n_classes)",
          replace="        self.head = nn.Linear(bert.d_model, n_classes)"),
+    Edit("inputs keep the dtype of ids (int64 in, int64 out; int32 is declared)",
+         find="    inputs = ids.astype(np.int32).copy()", replace="    inputs = ids.copy()"),
+    Edit("labels left as int64", find="labels = np.where(chosen, ids, IGNORE_INDEX).astype(np.int32)",
+         replace="labels = np.where(chosen, ids, IGNORE_INDEX).astype(np.int64)"),
+    Edit("a fixed share of every row chosen (round(p * n) positions, not independent draws)",
+         find="chosen = (ids >= N_SPECIAL) & (rng.random(ids.shape) < mask_prob)",
+         replace="normal = ids >= N_SPECIAL\n    chosen = np.zeros(ids.shape, bool)\n"
+                 "    for r in range(ids.shape[0]):\n        pos = np.flatnonzero(normal[r])\n"
+                 "        chosen[r, rng.choice(pos, int(round(mask_prob * len(pos))), replace=False)] = True"),
+    Edit("position embedding left at nn.Embedding's default initialisation",
+         find="        self.pos_emb.weight = (Tensor.randn(context, d_model) * INIT_STD).contiguous()\n", replace=""),
+    Edit("attention Linears with nn.Linear's default initialisation (uniform weights, nonzero bias)",
+         find="        self.qkv = init_linear(d_model, 3 * d_model)\n        self.proj = init_linear(d_model, d_model)",
+         replace="        self.qkv = nn.Linear(d_model, 3 * d_model)\n        self.proj = nn.Linear(d_model, d_model)"),
+    Edit("untied masked-LM head left at nn.Linear's default initialisation",
+         find="        self.head.weight = self.tok_emb.weight\n", replace=""),
+    Edit("classifier drops the mask (the encoder falls back to ids != PAD)",
+         find="return linear(self.head, self.bert.encode(ids, mask)[:, 0])",
+         replace="return linear(self.head, self.bert.encode(ids)[:, 0])"),
+    Edit("Bert.__call__ drops the mask", find="return linear(self.head, self.encode(ids, mask))",
+         replace="return linear(self.head, self.encode(ids))"),
+    Edit("decode accepts negative ids (Python indexing from the end)",
+         find="if not 0 <= i < self.vocab_size:", replace="if i >= self.vocab_size:"),
+    Edit("pack returns int64 rows", find="rows = np.full((len(texts), length), PAD, dtype=np.int32)",
+         replace="rows = np.full((len(texts), length), PAD)"),
+    Edit("padding hidden by multiplying the scores by the mask (padded keys score 0, not -inf)",
+         find='att = keep.where(scores, float("-inf")).softmax(-1)', replace="att = (scores * keep).softmax(-1)"),
+    Edit("post-LN blocks (LayerNorm after each residual sum)",
+         find="        q, k, v = linear(self.qkv, self.ln1(x)).split(d, dim=-1)",
+         replace="        q, k, v = linear(self.qkv, x).split(d, dim=-1)",
+         then=Edit("", find="""        x = x + linear(self.proj, (att @ v).transpose(1, 2).reshape(N, T, d))
+        return x + linear(self.fc_out, linear(self.fc, self.ln2(x)).gelu())""",
+                   replace="""        x = self.ln1(x + linear(self.proj, (att @ v).transpose(1, 2).reshape(N, T, d)))
+        return self.ln2(x + linear(self.fc_out, linear(self.fc, x).gelu()))""")),
+    Edit("head tied before tok_emb's weight is replaced (the head keeps the old default weight)",
+         find="""        self.tok_emb, self.pos_emb = nn.Embedding(vocab_size, d_model), nn.Embedding(context, d_model)
+""", replace="""        self.tok_emb, self.pos_emb = nn.Embedding(vocab_size, d_model), nn.Embedding(context, d_model)
+        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.head.weight = self.tok_emb.weight
+""", then=Edit("", find="""        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.head.weight = self.tok_emb.weight
+        ### END""", replace="""        ### END""")),
+    Edit("loss skips label 0 as if it were padding (only -100 is documented as skipped)",
+         find="chosen = y != IGNORE_INDEX", replace="chosen = y > 0"),
+    Edit("loss averaged within each row, then over the rows",
+         find="return -(chosen.where(picked, 0.0)).sum() / chosen.sum().maximum(1).cast(flat.dtype)",
+         replace="""per_row = chosen.where(picked, 0.0).reshape(labels.shape).sum(-1)
+    count = chosen.reshape(labels.shape).sum(-1)
+    return -(per_row / count.maximum(1).cast(flat.dtype)).sum() / (count > 0).sum().maximum(1).cast(flat.dtype)"""),
 ]
 
 ALTERNATIVES = [
@@ -90,4 +139,37 @@ ALTERNATIVES = [
          replace="safe = chosen.where(y, 0)\n"
                  "    loss = flat.sparse_categorical_crossentropy(safe, reduction='none')\n"
                  "    return chosen.where(loss, 0.0).sum() / chosen.sum().maximum(1).cast(flat.dtype)"),
+    Edit("80/10/10 drawn only at the chosen positions", find="""    action = rng.random(ids.shape)
+    random_ids = rng.integers(N_SPECIAL, vocab_size, size=ids.shape)""",
+         replace="""    action = np.ones(ids.shape)
+    action[chosen] = rng.random(int(chosen.sum()))
+    random_ids = np.zeros(ids.shape, np.int64)
+    random_ids[chosen] = rng.integers(N_SPECIAL, vocab_size, size=int(chosen.sum()))"""),
+    Edit("padding hidden by a large negative score instead of -inf",
+         find='att = keep.where(scores, float("-inf")).softmax(-1)',
+         replace="att = (scores - (1 - keep.float()) * 1e9).softmax(-1)"),
+    Edit("pack row by row with a list and one conversion",
+         find="""        rows = np.full((len(texts), length), PAD, dtype=np.int32)
+        for r, text in enumerate(texts):
+            ids = [CLS] + self.encode(text)[:length - 2] + [SEP]
+            rows[r, :len(ids)] = ids
+        return rows""", replace="""        out = []
+        for text in texts:
+            ids = ([CLS] + self.encode(text))[:length - 1] + [SEP]
+            out.append(ids + [PAD] * (length - len(ids)))
+        return np.array(out, dtype=np.int32).reshape(len(texts), length)"""),
+    Edit("80/10/10 by two draws: [MASK] with 0.8, then half of the rest random",
+         find="""    action = rng.random(ids.shape)
+    random_ids = rng.integers(N_SPECIAL, vocab_size, size=ids.shape)
+    inputs = ids.astype(np.int32).copy()
+    inputs[chosen & (action < 0.8)] = MASK
+    swap = chosen & (action >= 0.8) & (action < 0.9)""",
+         replace="""    to_mask = chosen & (rng.random(ids.shape) < 0.8)
+    swap = chosen & ~to_mask & (rng.random(ids.shape) < 0.5)
+    random_ids = rng.integers(N_SPECIAL, vocab_size, size=ids.shape)
+    inputs = ids.astype(np.int32).copy()
+    inputs[to_mask] = MASK"""),
+    Edit("position embeddings as the first T rows of the table",
+         find="x = self.tok_emb(ids) + self.pos_emb(Tensor.arange(T).reshape(1, T))",
+         replace="x = self.tok_emb(ids) + self.pos_emb.weight[:T]"),
 ]
