@@ -179,6 +179,21 @@ def test_peak_memory_agrees_with_the_grader_on_known_allocations():
         _, peak = mine.peak_memory(freed_then_smaller)
     assert_matches(peak, w.extra, what=f"peak_memory when a ({n},) buffer is freed before a ({m},) one is made "
                    "(the peak, not the final value)")
+    upload = np.arange(n, dtype=np.float32)
+    with Watch() as w:                            # Tensor(ndarray) calls Buffer.allocate with an argument
+        _, peak = mine.peak_memory(lambda: Tensor(upload).realize())
+    assert_matches(peak, w.extra, what=f"peak_memory while a ({n},) NumPy array is uploaded (the wrapper must "
+                   "accept and pass on the arguments of Buffer.allocate)")
+
+    def nested():                                 # the outer peak comes before an inner peak_memory call
+        a = Tensor.ones(n).contiguous().realize()
+        del a
+        return mine.peak_memory(lambda: Tensor.ones(m).contiguous().realize())[1]
+    with Watch() as w:
+        inner, peak = mine.peak_memory(nested)
+    assert_matches(inner, 4 * m, what=f"peak_memory of a ({m},) buffer, called inside another peak_memory")
+    assert_matches(peak, w.extra, what=f"the outer peak_memory when its fn frees a ({n},) buffer and then calls "
+                   "peak_memory on a smaller one (each call must keep its own start and peak: shared global state?)")
     result, peak = mine.peak_memory(lambda: 7)
     assert_matches(peak, 0, what="peak_memory of a function that allocates nothing")
     assert_matches(result, 7, what="peak_memory(lambda: 7)[0]")
@@ -261,12 +276,18 @@ def test_gradients_equal_plain_backprop_for_every_k():
                            f"{ops * OPS_FACTOR / budget:.2f} times the grader's own checkpointing. "
                            "It costs one extra forward: realize each saved segment input, "
                            "or every segment recomputes all the ones before it")
-    got = mine.checkpointed_grads(_split(layers, 3), x, loss_fn)          # 3, 2, 2 layers
+    segments = _split(layers, 3)                                          # 3, 2, 2 layers
+    order = [id(seg) for seg in segments]
+    got = mine.checkpointed_grads(segments, x, loss_fn)
+    if [id(seg) for seg in segments] != order:
+        raise Mismatch("checkpointed_grads changed the caller's list of segments (reversed or popped in place?): "
+                       "walk it backwards without modifying it")
     if not isinstance(got, (tuple, list)) or len(got) != 3 or tuple(got[0].shape) != ():
         raise Mismatch("checkpointed_grads must return (loss, dx, grads) with the loss a scalar Tensor")
     for layer in layers:                         # an optimizer step after the call
         for p in layer.params:
             p.assign(p * 0.5 + 0.25).realize()
     x.assign(x * 2.0).realize()
-    _check_grads(got, want, "checkpointed_grads(7 layers, 3 segments), read after the weights and x changed "
-                 "(the results must be realized inside the call)")
+    target.assign(target * -1.0 + 0.5).realize()
+    _check_grads(got, want, "checkpointed_grads(7 layers, 3 segments), read after the weights, x and the loss's "
+                 "target changed (the results, the loss included, must be realized inside the call)")

@@ -110,6 +110,8 @@ def test_schedule_stats_agrees_with_the_grader_and_runs_the_schedule():
         "the sum of a 32768-long vector (SPLIT_REDUCEOP=0)": (lambda t: t.sum(), [v]),
         "two outputs (x.exp().sum(1), x.max(0))": (lambda t: (t.exp().sum(1), t.max(0)), [a]),
         "the same two outputs returned as a list": (lambda t: [t.exp().sum(1), t.max(0)], [a]),
+        "softmax and its row sums, scheduled together (shared work)": (
+            lambda t: (lambda e: (e / e.sum(1, keepdim=True), e.sum(1)))((t - t.max(1, keepdim=True)).exp()), [a]),
         "x * 3 with x not yet realized": (lambda t: t * 3, [a]),
         "x plus a row uploaded inside fn (a copy, then one kernel)": (lambda t: t + Tensor(row), [a]),
     }
@@ -213,6 +215,10 @@ def test_attention_scores_with_a_random_mask():
                        what=f"attention_scores for q, k (2, 2, 32, 8) and a random {mask_shape} mask")
         if not np.all(got[..., ~np.broadcast_to(mask, got.shape)] == 0):
             raise Mismatch("attention_scores: a masked entry is not exactly 0")
+    q, k, mask = attention_arrays()                          # (..., T, d) with one batch axis, not (B, H, T, d)
+    q, k = q.reshape(4, 32, 8), k.reshape(4, 32, 8)
+    assert_matches(values("attention_scores", q, k, mask), f32(np_attention(q, k, mask)), rtol=1e-4, atol=1e-6,
+                   what="attention_scores for q, k (4, 32, 8) (3-D: use the last two axes, not axes 2 and 3)")
 
 
 def test_attention_scores_budgets():

@@ -99,6 +99,43 @@ MUTANTS = [
          replace="        seg(h).backward(g)\n        g, dparams = h.grad, [p.grad for p in params]\n"),
     Edit("peak_memory: peak starts at 0 instead of the memory in use (negative when nothing is allocated)",
          find="    peak = start\n", replace="    peak = 0\n"),
+    Edit("loss left lazy: only the first gradient realized (the loss reads the target later)",
+         find="    Tensor.realize(loss, g)\n", replace="    g.realize()\n"),
+    Edit("incoming gradient left lazy between segments (each segment recomputes the later ones)",
+         find="        Tensor.realize(g, *dparams)\n", replace="        Tensor.realize(*dparams)\n"),
+    Edit("caller's list of segments reversed in place for the backward pass",
+         find="    for seg in reversed(segments):\n", replace="    segments.reverse()\n    for seg in segments:\n"),
+    Edit("backward pops the segments off the caller's list",
+         find="    for seg in reversed(segments):\n", replace="    while segments:\n        seg = segments.pop()\n"),
+    Edit("peak_memory: start and peak in module globals (a nested call resets the outer one)",
+         find="""    original = Buffer.allocate
+    start = GlobalCounters.mem_used
+    peak = start
+
+    def allocate(self, *args, **kwargs):
+        nonlocal peak
+""" + HOOK, replace="""    global _PEAK
+    original = Buffer.allocate
+    start = GlobalCounters.mem_used
+    _PEAK = start
+
+    def allocate(self, *args, **kwargs):
+        global _PEAK
+        out = original(self, *args, **kwargs)
+        _PEAK = max(_PEAK, GlobalCounters.mem_used)
+        return out
+""", then=Edit("", find="    return result, int(peak - start)\n", replace="    return result, int(_PEAK - start)\n")),
+    Edit("peak_memory: restores the Buffer.allocate captured at import, not the one it replaced",
+         find="    original = Buffer.allocate\n    start", replace="    original = _ORIGINAL\n    start",
+         then=Edit("", find="def segment(layers", replace="_ORIGINAL = Buffer.allocate\n\n\ndef segment(layers")),
+    Edit("peak_memory: wrapper takes only self (an upload's Buffer.allocate(opaque) fails)",
+         find="""    def allocate(self, *args, **kwargs):
+        nonlocal peak
+        out = original(self, *args, **kwargs)""", replace="""    def allocate(self):
+        nonlocal peak
+        out = original(self)"""),
+    Edit("peak_memory: adds up the bytes of every allocation (frees ignored)",
+         find="        peak = max(peak, GlobalCounters.mem_used)\n", replace="        peak += self.nbytes\n"),
 ]
 
 ALTERNATIVES = [
@@ -131,6 +168,21 @@ ALTERNATIVES = [
          replace="""    sizes = [L // k + (j < L % k) for j in range(k)]
     bounds = [sum(sizes[:j]) for j in range(k + 1)]
     return [Segment(layers[a:b]) for a, b in zip(bounds, bounds[1:])]
+"""),
+    Edit("sqrt_segments as the first k minimising k + L/k", find="    return max(1, round(math.sqrt(num_layers)))\n",
+         replace="    return min(range(1, num_layers + 1), key=lambda k: (k + num_layers / k, k))\n"),
+    Edit("segment by drawing from an iterator", find=SPLIT,
+         replace="""    it = iter(layers)
+    return [Segment([next(it) for _ in range(L // k + (j < L % k))]) for j in range(k)]
+"""),
+    Edit("backward over segment indices, inputs read by index", find=BACKWARD,
+         replace="""    for j in range(len(segments) - 1, -1, -1):
+        h, inputs[j] = inputs[j], None
+        seg = segments[j]
+        g, *dparams = seg(h).gradient(h, *seg.params, gradient=g)
+        Tensor.realize(g, *dparams)
+        grads[:0] = dparams
+    return loss, g, grads
 """),
     Edit("sqrt_segments by int(sqrt + 0.5)", find="    return max(1, round(math.sqrt(num_layers)))\n",
          replace="    return max(1, int(math.sqrt(num_layers) + 0.5))\n"),
