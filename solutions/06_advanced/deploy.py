@@ -165,7 +165,7 @@ def save_safetensors(arrays: Mapping[str, np.ndarray], path: str | Path) -> None
         value = np.asarray(value)
         if not isinstance(name, str) or not name or value.dtype.kind not in "biuf":
             raise ValueError(f"cannot save {name!r} of dtype {value.dtype}")
-        tensors[name] = Tensor(np.ascontiguousarray(value))
+        tensors[name] = Tensor(np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")))  # the file's order
     safe_save(tensors, str(path))
     ### END SOLUTION
 

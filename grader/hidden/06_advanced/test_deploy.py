@@ -114,7 +114,7 @@ def test_deployable_weights_use_running_statistics_and_each_eps():
 
 # ---------------------------------------------------------------- ONNX
 
-def test_onnx_file_passes_the_checker_and_matches_tinygrad_for_several_batch_sizes(tmp_path):
+def test_onnx_file_passes_the_checker_and_matches_tinygrad_for_several_batch_sizes(tmp_path, monkeypatch):
     model, x, logits = _setup()
     path = tmp_path / "model.onnx"
     proto = mine.export_onnx(model, path)
@@ -133,11 +133,22 @@ def test_onnx_file_passes_the_checker_and_matches_tinygrad_for_several_batch_siz
         raise Mismatch("the input's first (batch) dimension must be symbolic (a dim_param)")
     if [d.dim_value for d in dims[1:]] != [1, 28, 28]:
         raise Mismatch("the input must be NCHW: (batch, 1, 28, 28)")
+    outputs = list(loaded.graph.output)
+    if len(outputs) != 1 or outputs[0].name != mine.OUTPUT_NAME:
+        raise Mismatch(f"the graph must have one output named {mine.OUTPUT_NAME!r} (a consumer asks for it by name)")
+    dims = outputs[0].type.tensor_type.shape.dim
+    if len(dims) != 2 or not dims[0].dim_param or dims[0].HasField("dim_value") or dims[1].dim_value != 10:
+        raise Mismatch("the output must be declared (batch, K) with a symbolic batch dimension, like the input")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for n in (BATCH, 1, 2):
         got = session.run(None, {mine.INPUT_NAME: x[:n]})[0]
         assert_matches(got, logits[:n], rtol=1e-4, atol=1e-4,
                        what=f"onnxruntime logits for a batch of {n} (tinygrad's inference logits)")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    if not isinstance(mine.export_onnx(model), onnx.ModelProto) or any(elsewhere.iterdir()):
+        raise Mismatch("export_onnx(model) without a path must return the ModelProto and write no file")
 
 
 # ---------------------------------------------------------------- safetensors
@@ -180,6 +191,11 @@ def test_safetensors_round_trip_is_bit_exact(tmp_path):
                 raise Mismatch(f"{label}: {name} came back as {got.dtype} {got.shape}, saved as {value.dtype} {value.shape}")
             if got.tobytes() != np.ascontiguousarray(value).tobytes():
                 raise Mismatch(f"{label}: the bytes of {name} changed in the round trip")
+    # the format's bytes are little-endian whatever the byte order of the array saved
+    big = np.array([-3, 1, 2 ** 20], ">i4")
+    mine.save_safetensors({"big": big}, tmp_path / "big.safetensors")
+    assert_matches(_read_safetensors(tmp_path / "big.safetensors")["big"], big.astype(np.int32), rtol=0, atol=0,
+                   what="a big-endian int32 array saved, read from the file's little-endian bytes")
     # a file from another writer: metadata, a padded header, names in another order
     other = {"b": np.arange(6, dtype=np.float32).reshape(2, 3), "a": np.array([-1, 2], np.int8)}
     header, offset = {"__metadata__": {"format": "np"}}, 0
@@ -199,6 +215,8 @@ def test_safetensors_round_trip_is_bit_exact(tmp_path):
     assert_raises(ValueError, mine.save_safetensors, {}, tmp_path / "b.safetensors", what="save_safetensors of no arrays")
     assert_raises(ValueError, mine.save_safetensors, {"names": np.array(["a", "b"])}, tmp_path / "c.safetensors",
                   what="save_safetensors of an array of strings")
+    assert_raises(ValueError, mine.save_safetensors, {"mixed": np.array([None, 1.0], dtype=object)},
+                  tmp_path / "c.safetensors", what="save_safetensors of an object array (check the dtype's kind)")
     for bad in ("", 3):
         assert_raises(ValueError, mine.save_safetensors, {bad: np.zeros(2, np.float32)}, tmp_path / "d.safetensors",
                       what=f"save_safetensors with the name {bad!r} (names are non-empty strings)")
@@ -354,6 +372,9 @@ def test_report_table_shape_and_cells():
     lines = mine.report_table(rows).split("\n")
     if len(lines) != len(rows) + 2 or any(len(line) > 80 for line in lines) or len({len(line) for line in lines}) != 1:
         raise Mismatch("report_table: header, separator and one line per row, all of one width <= 80")
+    if [i for i, c in enumerate(lines[1]) if c == "|"] != [i for i, c in enumerate(lines[0]) if c == "|"]:
+        raise Mismatch("report_table: the separator needs a '|' at every column boundary of the header "
+                       "(|---|---|), or Markdown does not read it as a table")
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
     if cells[0] != list(mine.REPORT_COLUMNS) or set("".join(cells[1])) != {"-"}:
         raise Mismatch(f"report_table: the header must name {mine.REPORT_COLUMNS}, then a separator of dashes")

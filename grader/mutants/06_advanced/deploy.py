@@ -62,8 +62,8 @@ MUTANTS = [
     Edit("safetensors loaded as float32 whatever was saved",
          find="t.to(\"CPU\").numpy() for name", replace="t.to(\"CPU\").float().numpy() for name"),
     Edit("safetensors saved in float16 to halve the file",
-         find="tensors[name] = Tensor(np.ascontiguousarray(value))",
-         replace="tensors[name] = Tensor(np.ascontiguousarray(value.astype(np.float16) if value.dtype.kind == \"f\" else value))"),
+         find='Tensor(np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")))',
+         replace="Tensor(np.ascontiguousarray(value.astype(np.float16) if value.dtype.kind == \"f\" else value))"),
     Edit("convolution flips the kernel (true convolution, not cross-correlation)",
          find="out = (cols @ weight.reshape(o, -1).T)", replace="out = (cols @ weight[:, :, ::-1, ::-1].reshape(o, -1).T)"),
     Edit("padding ignored", find="padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))",
@@ -116,6 +116,34 @@ MUTANTS = [
          find="    w = np.asarray(weight, np.float64) * scale[:, None, None, None]\n",
          replace="    weight *= scale[:, None, None, None].astype(weight.dtype)\n"
                  "    w = np.asarray(weight, np.float64)\n"),
+    Edit("ONNX output given a generic name instead of OUTPUT_NAME",
+         find="[helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, [BATCH_DIM, k])]",
+         replace='[helper.make_tensor_value_info("output", TensorProto.FLOAT, [BATCH_DIM, k])]',
+         then=Edit("", find='["features", "fc.weight", "fc.bias"], [OUTPUT_NAME]',
+                   replace='["features", "fc.weight", "fc.bias"], ["output"]')),
+    Edit("ONNX output declared with a fixed batch of 1 (the input's stays symbolic)",
+         find="[helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, [BATCH_DIM, k])]",
+         replace="[helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, [1, k])]"),
+    Edit("ONNX file written even when no path is given (a file named 'None')",
+         find="    if path is not None:\n        onnx.save(proto, str(path))\n",
+         replace="    onnx.save(proto, str(path))\n"),
+    Edit("report: separator of dashes without the column pipes",
+         find='             "|" + "|".join("-" * (width + 2) for width in REPORT_WIDTHS) + "|"]',
+         replace='             "|" + "-" * (sum(REPORT_WIDTHS) + 3 * len(REPORT_WIDTHS) - 1) + "|"]'),
+    Edit("safetensors: only string arrays rejected (object arrays reach the writer)",
+         find='        if not isinstance(name, str) or not name or value.dtype.kind not in "biuf":',
+         replace='        if not isinstance(name, str) or not name or value.dtype.kind in "US":'),
+    Edit("latency: timings sorted in place for the percentiles (call order lost)",
+         find='    return {"timings_ms": timings, "p50_ms"',
+         replace='    timings.sort()\n    return {"timings_ms": timings, "p50_ms"'),
+    Edit("convolution bias added without the channel axes (broadcast along the width)",
+         find="        out = out + np.asarray(bias, np.float32)[None, :, None, None]",
+         replace="        out = out + np.asarray(bias, np.float32)"),
+    Edit("BatchNorm folded with eps added to the standard deviation",
+         find="np.sqrt(np.asarray(var, np.float64) + eps)",
+         replace="(np.sqrt(np.asarray(var, np.float64)) + eps)"),
+    Edit("safetensors bytes in the array's own byte order (a big-endian array is written big-endian)",
+         find='np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))', replace="np.ascontiguousarray(value)"),
 ]
 
 ALTERNATIVES = [
@@ -153,7 +181,8 @@ ALTERNATIVES = [
               helper.make_node("Add", ["scores", "fc.bias"], [OUTPUT_NAME])]""",
          then=Edit("", find=INITIALIZERS, replace="        [numpy_helper.from_array(value, name) for name, value in w.items()])")),
     Edit("safetensors written and read by hand (struct, json, np.frombuffer)",
-         find="        tensors[name] = Tensor(np.ascontiguousarray(value))\n    safe_save(tensors, str(path))",
+         find='''        tensors[name] = Tensor(np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")))  # the file's order
+    safe_save(tensors, str(path))''',
          replace="""        tensors[name] = np.ascontiguousarray(value)
     import json, struct
     codes = {"float32": "F32", "float16": "F16", "float64": "F64", "int8": "I8", "uint8": "U8", "int32": "I32", "int64": "I64"}
@@ -175,6 +204,18 @@ ALTERNATIVES = [
             a, b = e["data_offsets"]
             out[name] = np.frombuffer(raw[8 + n + a:8 + n + b], types[e["dtype"]]).reshape(e["shape"]).copy()
     return out""")),
+    Edit("report: accuracy through the percent format spec", find="f\"{100 * acc:.2f}%\"", replace="f\"{acc:.2%}\""),
+    Edit("pooling by reshape when the stride equals the window, windows otherwise",
+         find="    windows = sliding_window_view(x, (kernel, kernel), axis=(2, 3))"
+              "[:, :, ::stride, ::stride][:, :, :ho, :wo]\n",
+         replace="""    if stride == kernel:
+        cut = x[:, :, :ho * kernel, :wo * kernel].reshape(*x.shape[:2], ho, kernel, wo, kernel)
+        return cut.max(axis=(3, 5))
+    windows = sliding_window_view(x, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :ho, :wo]
+"""),
+    Edit("INT8 by np.rint, clipped to the full int8 range",
+         find="        q = np.clip(np.round(flat / scale[:, None]), -127, 127).astype(np.int8)",
+         replace="        q = np.clip(np.rint(flat / scale[:, None]), -128, 127).astype(np.int8)"),
     Edit("convolution as an einsum over the windows",
          find="    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)\n"
               "    out = (cols @ weight.reshape(o, -1).T).reshape(n, ho, wo, o).transpose(0, 3, 1, 2)",

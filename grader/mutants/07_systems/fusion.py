@@ -91,9 +91,35 @@ MUTANTS = [
          replace="    outs = list(out) if isinstance(out, tuple) else [out]\n"),
     Edit("attention scaled by 1/sqrt(Tk) instead of 1/sqrt(d)", find=ATT.splitlines()[0],
          replace="    scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(k.shape[-2]))"),
+    Edit("schedule_stats schedules and counts each output on its own (shared work counted twice)",
+         find="""    with Context(SPLIT_REDUCEOP=0, SCACHE=0):
+        lin = outs[0].schedule_linear(*outs[1:])
+    kernels = sum(call.src[0].op is Ops.SINK for call in lin.src)
+    GlobalCounters.reset()
+    run_linear(lin)
+""", replace="""    with Context(SPLIT_REDUCEOP=0, SCACHE=0):
+        lins = [o.schedule_linear() for o in outs]
+    kernels = sum(call.src[0].op is Ops.SINK for lin in lins for call in lin.src)
+    GlobalCounters.reset()
+    for lin in lins:
+        run_linear(lin)
+"""),
+    Edit("schedule_stats realizes the outputs instead of running the counted schedule",
+         find="    GlobalCounters.reset()\n    run_linear(lin)\n",
+         replace="    GlobalCounters.reset()\n    Tensor.realize(*outs)\n"),
+    Edit("softmax computed in float16 and cast back", find=SM,
+         replace="""    h = x.half()
+    e = (h - h.max(axis=-1, keepdim=True)).exp()
+    return (e / e.sum(axis=-1, keepdim=True)).float()"""),
+    Edit("training block realizes the activation (the gradient path to W1 is cut)", find=TRAIN,
+         replace="    hidden = (x @ W1 + b1).gelu().realize()\n    return hidden @ W2 + b2"),
+    Edit("attention assumes 4-D (B, H, T, d) inputs: transpose(2, 3) and shape[3]", find=ATT.splitlines()[0],
+         replace="    scores = q @ k.transpose(2, 3) * (1 / math.sqrt(q.shape[3]))"),
 ]
 
 ALTERNATIVES = [
+    Edit("gelu_mlp stores its activation (two kernels still)", find="    return (x @ W1 + b1).gelu() @ W2 + b2",
+         replace="    return (x @ W1 + b1).gelu().contiguous() @ W2 + b2"),
     Edit("softmax with exp2 and a log2(e) factor", find="    e = (x - x.max(axis=-1, keepdim=True)).exp()\n",
          replace="    e = ((x - x.max(axis=-1, keepdim=True)) * (1 / math.log(2))).exp2()\n"),
     Edit("softmax through logsumexp", find=SM, replace="    return (x - x.logsumexp(axis=-1, keepdim=True)).exp()"),
@@ -102,6 +128,25 @@ ALTERNATIVES = [
     Edit("layer norm through Tensor.var(correction=0)", find=LN,
          replace="    inv = (x.var(axis=-1, keepdim=True, correction=0) + eps).rsqrt()\n"
                  "    return (x - x.mean(axis=-1, keepdim=True)) * inv * w + b"),
+    Edit("schedule_stats: counters reset first, inputs realized inside the settings", find="""    if inputs:
+        Tensor.realize(*inputs)
+    out = fn(*inputs)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    with Context(SPLIT_REDUCEOP=0, SCACHE=0):
+        lin = outs[0].schedule_linear(*outs[1:])
+    kernels = sum(call.src[0].op is Ops.SINK for call in lin.src)
+    GlobalCounters.reset()
+    run_linear(lin)
+""", replace="""    with Context(SPLIT_REDUCEOP=0, SCACHE=0):
+        for t in inputs:
+            t.realize()
+        out = fn(*inputs)
+        outs = [out] if isinstance(out, Tensor) else list(out)
+        lin = Tensor.schedule_linear(*outs)
+        kernels = len([call for call in lin.src if call.src[0].op == Ops.SINK])
+        GlobalCounters.reset()
+        run_linear(lin)
+"""),
     Edit("GELU written out", find=MLP,
          replace="    h = x @ W1 + b1\n"
                  "    g = 0.5 * h * (1 + (math.sqrt(2 / math.pi) * (h + 0.044715 * h * h * h)).tanh())\n"
@@ -109,6 +154,12 @@ ALTERNATIVES = [
     Edit("attention: q scaled first, mask fill -1e9, tinygrad's softmax", find=ATT,
          replace="    scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)\n"
                  "    return mask.where(scores, -1e9).softmax(-1)"),
+    Edit("attention by matmul, the scale from k's last axis, applied after the mask", find=ATT,
+         replace="""    scores = mask.where(q.matmul(k.transpose(-1, -2)), float("-inf")) / math.sqrt(k.shape[-1])
+    return softmax(scores)"""),
+    Edit("tanh GELU through its sigmoid identity 0.5 (1 + tanh z) = sigmoid(2 z)", find=MLP,
+         replace="    h = x @ W1 + b1\n"
+                 "    return h * (2 * math.sqrt(2 / math.pi) * (h + 0.044715 * h * h * h)).sigmoid() @ W2 + b2"),
     Edit("training block stores values and gradients", find=TRAIN,
          replace="    h = (x.contiguous() @ W1 + b1).contiguous_backward()\n"
                  "    hidden = h.gelu().contiguous().contiguous_backward()\n    return hidden @ W2 + b2"),
