@@ -50,6 +50,16 @@ def test_padding_uses_gated_loads():
     assert_matches(toy, cpu, what="zero padding on TOY vs CPU (gated loads: alt value when the gate is off)", rtol=1e-6, atol=1e-6)
 
 
+def test_float_results_rounded_to_float32_after_every_op():
+    # a + b rounds to float32 before the max: on CPU 1 + 1e-8 is exactly 1, so the difference vanishes;
+    # kept in float64 between ops it would survive
+    A = np.array([1.0, 1e8, 3.0, -2.5], np.float32)
+    B = np.array([1e-8, 1.0, 1 / 3, 1e-7], np.float32)
+    toy, cpu = on_both(lambda a, b: (a + b).maximum(-1e9) - a, A, B)
+    assert_matches(toy, cpu, what="(a + b).maximum(-1e9) - a on TOY vs CPU (float ALU results cast to float32 after "
+                   "every op, not only int ones?)", rtol=0, atol=0)
+
+
 def test_training_losses_match_cpu():
     got, want = toy_device.train_losses(DEV, steps=3, seed=3), toy_device.train_losses("CPU", steps=3, seed=3)
     assert_matches(np.array(got), np.array(want), what="3 SGD steps of an MLP on TOY vs CPU", rtol=1e-5)
@@ -74,6 +84,31 @@ def test_special_values_match_cpu():
     U = np.array([1, 7, 2_000_000_000, 4_294_967_295], np.uint32)
     toy, cpu = on_both(lambda u: u * 3 + 5, U)
     assert_matches(toy, cpu, what="uint32 u * 3 + 5 past 2^32 on TOY vs CPU (unsigned arithmetic wraps around)")
+
+
+class _SlowToRealize:
+    """Stands in for a lazy Tensor: realizing it (by .realize() or .numpy()) takes 0.1 s, once."""
+    def __init__(self):
+        self.done = False
+
+    def realize(self):
+        if not self.done:
+            time.sleep(0.1)
+            self.done = True
+        return self
+
+    def numpy(self):
+        self.realize()
+        return np.array([1.0, 2.0], np.float32)
+
+
+def test_compare_devices_times_the_realize():
+    res = mine.compare_devices(lambda dev: _SlowToRealize(), ["CPU"], repeats=2)
+    val, seconds = res["CPU"]
+    assert_matches(np.asarray(val), np.array([1.0, 2.0], np.float32), what="compare_devices value")
+    if not seconds >= 0.09:
+        raise Mismatch(f"compare_devices reported {seconds:.3f} s where computing the result takes 0.1 s: the timer "
+                       "must include realizing the result (.numpy()), not only building the lazy Tensor")
 
 
 def test_compare_devices_reports_the_best_of_repeats():

@@ -76,6 +76,9 @@ def test_prunable_is_every_tensor_with_two_or_more_axes():
                        f"got {list(got) if isinstance(got, dict) else type(got).__name__}")
     if any(got[k] is not t for k, t in model.named().items()):
         raise Mismatch("prunable(model) must return the model's own tensors, not copies")
+    flat = Net(_values(np.random.default_rng(40)))
+    flat.weights, flat.filters = [], Tensor(np.ones(3, np.float32))    # only 1-D tensors are left
+    assert_raises(ValueError, mine.prunable, flat, what="prunable of a model whose tensors are all 1-D")
 
 
 def test_global_masks_rank_all_layers_together():
@@ -120,6 +123,18 @@ def test_ties_are_pruned_in_order_and_the_count_stays_exact():
             _check_masks(mine.magnitude_masks(model, s, scope=scope), values, s, scope,
                          f"magnitude_masks(model, {s}, scope={scope!r}) when many |w| are equal "
                          f"(the earlier weight is pruned first)")
+
+
+def test_weights_already_zero_count_and_go_first():
+    # a second pruning round: weights zeroed earlier are part of n and have the smallest magnitude
+    values = _values(np.random.default_rng(48))
+    values["weights.0"][:2] = 0.0
+    values["filters"][0] = -0.0
+    model = Net(values)
+    for scope in ("global", "layer"):
+        _check_masks(mine.magnitude_masks(model, 0.4, scope=scope), values, 0.4, scope,
+                     f"magnitude_masks(model, 0.4, scope={scope!r}) when 20 weights are already zero (they count "
+                     f"in round(sparsity * n) and are pruned first, not skipped)")
 
 
 def _np_structured(w: np.ndarray, sparsity: float, axis: int) -> np.ndarray:

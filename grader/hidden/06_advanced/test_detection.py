@@ -127,7 +127,7 @@ def test_encode_targets_matches_the_oracle():
     want_t, want_c = _encode(edges, [2, 0, 1])
     assert_matches(np.asarray(target), want_t, rtol=1e-5, atol=1e-6,
                    what="encode_targets with centres on a cell border and on the image's far edge")
-    assert_matches(np.asarray(cmap).astype(np.int64), want_c, what="class_map with centres on borders and edges")
+    assert_matches(np.asarray(cmap), want_c, what="class_map with centres on borders and edges (int64 as documented)")
     target, cmap = mine.encode_targets(np.zeros((0, 4)), np.zeros(0, np.int64), GRID, SIZE)
     assert_matches(np.asarray(target), np.zeros((GRID, GRID, 5), np.float32), what="encode_targets of no boxes")
     assert_matches(np.asarray(cmap).astype(np.int64), np.full((GRID, GRID), -100), what="class_map of no boxes")
@@ -182,6 +182,25 @@ def test_decode_matches_the_oracle_and_inverts_encode():
                    what="decode(encode_targets(5 boxes)) boxes, in row-major cell order")
     assert_matches(np.asarray(got_classes), classes[order].astype(np.int64), what="decode(encode_targets(...)) classes")
     assert_raises(ValueError, mine.decode, np.zeros((4, 3, 8)), SIZE, what="decode of a (4, 3, 8) output")
+
+
+def test_decode_large_and_tied_class_logits_and_an_empty_result():
+    out = np.zeros((GRID, GRID, 5 + C))
+    out[..., 0], out[..., 3:5] = 15.0, 0.3
+    out[..., 5:] = [1000.0, 0.0, -5.0]            # softmax of large logits: exp overflows without a max shift
+    out[0, 0, 5:] = [900.0, 900.0, 0.0]           # tied top classes: the first one
+    out[1, 2, 5:] = [0.0, 2.0, 2.0]
+    out[2, 1, 5:] = [-1000.0, -1000.0, -1001.0]
+    got, want = mine.decode(out, SIZE, score_threshold=0.2), _decode(out, 0.2)
+    for name, g, w in zip(("boxes", "scores", "classes"), got, want):
+        assert_matches(np.asarray(g), w, rtol=1e-6, atol=1e-6,
+                       what=f"decode(...)[{name}] with class logits of +-1000 and tied top classes "
+                            "(stable softmax? argmax takes the first on ties? float64 boxes and scores?)")
+    out[..., 0] = -15.0
+    got = mine.decode(out, SIZE, score_threshold=0.5)
+    for name, g, w in zip(("boxes", "scores", "classes"), got, (np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64))):
+        assert_matches(np.asarray(g), w, what=f"decode(...)[{name}] when no cell passes the threshold "
+                                              "(shapes (0, 4), (0,), (0,) and dtypes as documented)")
 
 
 def test_encode_and_decode_with_a_cell_size_that_is_not_a_whole_number():
@@ -341,8 +360,8 @@ def test_match_detections_fixtures_and_random():
                       [20.0, 0.0, 30.0, 4.0],     # IoU 0.4 with gt 1: a miss
                       [21.0, 0.0, 30.0, 10.0]])   # gt 1: a hit
     got = mine.match_detections(boxes, [0.9, 0.8, 0.7, 0.6], gt)
-    assert_matches(np.asarray(got, dtype=bool), np.array([True, False, False, True]),
-                   what="match_detections: IoU exactly 0.5, a duplicate, IoU 0.4, a second object")
+    assert_matches(np.asarray(got), np.array([True, False, False, True]),
+                   what="match_detections: IoU exactly 0.5, a duplicate, IoU 0.4, a second object (a bool array)")
     got = mine.match_detections(boxes[:2], [0.5, 0.5], gt[:1])
     assert_matches(np.asarray(got, dtype=bool), np.array([True, False]),
                    what="match_detections of two detections of one object with equal scores (index order)")

@@ -126,6 +126,33 @@ MUTANTS = [
          find="    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]",
          replace="    weights = dict(sorted(weights.items()))\n"
                  "    magnitudes = [np.abs(w.numpy()).ravel() for w in weights.values()]"),
+    Edit("prunable returns an empty dict instead of raising for a model without matrices",
+         find="    if not found:\n"
+              "        raise ValueError(\"the model has no weight with two or more axes to prune\")\n", replace=""),
+    Edit("weights already zero skipped: round(sparsity * nonzero) pruned among the nonzero ones", find=GLOBAL,
+         replace="""    def _keep_mask(m, s):
+        nz = np.flatnonzero(m)
+        keep = np.ones(m.size, dtype=bool)
+        keep[nz[np.argsort(m[nz], kind="stable")[:round(s * nz.size)]]] = False
+        return keep
+""" + GLOBAL),
+    Edit("sparsity as the mean of the per-layer fractions (layers of different size weigh the same)",
+         find="    return sum(int((v == 0).sum()) for v in values) / sum(v.size for v in values)",
+         replace="    return float(np.mean([(v == 0).mean() for v in values]))"),
+    Edit("apply_masks assigns lazily, never realized (inside the jit the assigns are not captured)",
+         find="    if updated:\n        Tensor.realize(*updated)\n", replace=""),
+    Edit("structured slices ranked from a reversed descending sort (equal norms: the later slice goes first)",
+         find="    keep = _keep_mask(norms, sparsity).astype(np.float32)",
+         replace="""    order = np.argsort(-norms, kind="stable")[::-1][:round(sparsity * norms.size)]
+    keep = np.ones(norms.size, np.float32)
+    keep[order] = 0.0"""),
+    Edit("cross-entropy with the teacher in place of the KL (the teacher's entropy stays in the loss)",
+         find="    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(axis=1).mean()",
+         replace="    kl = -(log_p_teacher.exp() * log_p_student).sum(axis=1).mean()"),
+    Edit("masks applied before the update only (the update revives pruned weights)", find=STEP_TAIL,
+         replace="""        apply_masks(model, masks)
+        loss.realize(*optimizer.schedule_step())
+        return loss"""),
 ]
 
 ALTERNATIVES = [
@@ -175,4 +202,32 @@ ALTERNATIVES = [
          replace="""    weights = list(prunable(model).values())
     zeros = sum((w == 0).sum().item() for w in weights)
     return float(zeros / sum(w.numel() for w in weights))"""),
+    Edit("masks applied after each call of the jitted update, outside the jit", find="""    @TinyJit
+    @Context(TRAINING=1)
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        optimizer.zero_grad()
+        loss = model(x).sparse_categorical_crossentropy(y).backward()
+""" + STEP_TAIL + """
+    return step""", replace="""    @TinyJit
+    @Context(TRAINING=1)
+    def update(x: Tensor, y: Tensor) -> Tensor:
+        optimizer.zero_grad()
+        loss = model(x).sparse_categorical_crossentropy(y).backward()
+        return loss.realize(*optimizer.schedule_step())
+
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        loss = update(x, y)
+        apply_masks(model, masks)
+        return loss
+    return step"""),
+    Edit("cross-entropy from a one-hot mask and slices ranked by their RMS",
+         find="    ce = student_logits.sparse_categorical_crossentropy(labels)",
+         replace="    onehot = labels.one_hot(student_logits.shape[1])\n"
+                 "    ce = -(student_logits.log_softmax(axis=1) * onehot).sum(axis=1).mean()",
+         then=Edit("RMS of each slice (same order as the L2 norm)",
+                   find="    norms = np.sqrt((w * w).sum(axis=others))",
+                   replace="    norms = np.sqrt((w * w).mean(axis=others))")),
+    Edit("schedule written as the rise from initial",
+         find="    return float(final + (initial - final) * (1.0 - progress) ** 3)",
+         replace="    return float(initial + (final - initial) * (1.0 - (1.0 - progress) ** 3))"),
 ]

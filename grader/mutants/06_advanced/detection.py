@@ -117,6 +117,34 @@ MUTANTS = [
     Edit("AP: recall steps start at the first recall, not at r_0 = 0",
          find="    steps = np.diff(np.concatenate([[0.0], recall]))",
          replace="    steps = np.diff(recall, prepend=recall[0])"),
+    Edit("decode: softmax without subtracting the max (NaN for large logits)",
+         find="    logits = out[..., 5:] - out[..., 5:].max(axis=-1, keepdims=True)",
+         replace="    logits = out[..., 5:]"),
+    Edit("decode: tied top classes resolved to the last one",
+         find="    classes = probs.argmax(axis=-1)",
+         replace="    classes = probs.shape[-1] - 1 - probs[..., ::-1].argmax(axis=-1)"),
+    Edit("decode: kept boxes collected in a list without reshape (shape (0,) when nothing passes)",
+         find="    return boxes[keep].reshape(-1, 4), scores[keep], classes[keep].astype(np.int64)",
+         replace="    kept = [boxes[r, c] for r in range(grid) for c in range(grid) if keep[r, c]]\n"
+                 "    return np.array(kept), scores[keep], classes[keep].astype(np.int64)"),
+    Edit("decode: computed in float32 (float32 boxes and scores)", find="    grid = out.shape[0]\n",
+         replace="    grid = out.shape[0]\n    out = out.astype(np.float32)\n"),
+    Edit("encode: class_map of int32", find="    class_map = np.full((grid, grid), IGNORE, dtype=np.int64)",
+         replace="    class_map = np.full((grid, grid), IGNORE, dtype=np.int32)"),
+    Edit("encode: offsets as the fractional part (1.0 on the far edge becomes 0)",
+         find="        target[row, col] = [1.0, cx - col, cy - row,",
+         replace="        target[row, col] = [1.0, cx % 1.0, cy % 1.0,"),
+    Edit("network: max-pool before BatchNorm (batch statistics of the pooled map)",
+         find="            x = norm(conv(x)).relu().max_pool2d(2)",
+         replace="            x = norm(conv(x).max_pool2d(2)).relu()"),
+    Edit("match: flags in a float array of 0 and 1 instead of bool", find="    tp = np.zeros(len(boxes), dtype=bool)",
+         replace="    tp = np.zeros(len(boxes))"),
+    Edit("loss: detection_loss leaves lambda_noobj at loss_terms' default",
+         find="    objectness, box, cls = loss_terms(pred, target, class_map, lambda_noobj)",
+         replace="    objectness, box, cls = loss_terms(pred, target, class_map)"),
+    Edit("AP: ranking by the default (unstable) argsort",
+         find="    hits = is_tp[np.argsort(-scores, kind=\"stable\")]",
+         replace="    hits = is_tp[np.argsort(-scores)]"),
 ]
 
 ALTERNATIVES = [
@@ -180,4 +208,20 @@ ALTERNATIVES = [
                 found.append((box, scores[row, col], int(classes[row, col])))
     return (np.array([f[0] for f in found], dtype=np.float64).reshape(-1, 4),
             np.array([f[1] for f in found], dtype=np.float64), np.array([f[2] for f in found], dtype=np.int64))"""),
+    Edit("decode with log-sum-exp scores and explicit floor-clip cells in encode",
+         find="""\
+    probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    classes = probs.argmax(axis=-1)
+    scores = 1.0 / (1.0 + np.exp(-out[..., 0])) * probs.max(axis=-1)""", replace="""\
+    log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    classes = np.argmax(log_probs, axis=-1)
+    top = np.take_along_axis(log_probs, classes[..., None], -1)[..., 0]
+    scores = np.exp(top - np.logaddexp(0.0, -out[..., 0]))""",
+         then=Edit("cells by floor and clip", find="        row, col = min(int(cy), grid - 1), min(int(cx), grid - 1)",
+                   replace="        row, col = (int(np.clip(np.floor(v), 0, grid - 1)) for v in (cy, cx))")),
+    Edit("AP with a loop over the ranks", find=AP_TAIL, replace="""    ap, best_after = 0.0, 0.0
+    for k in range(len(hits) - 1, -1, -1):
+        best_after = max(best_after, precision[k])
+        ap += (recall[k] - (recall[k - 1] if k else 0.0)) * best_after
+    return float(ap)"""),
 ]
