@@ -69,7 +69,8 @@ def allreduce_mean(tensors: Sequence[Tensor], weights: Sequence[float] | None = 
     """All-reduce: every device gets the weighted mean of the tensors of all devices.
 
     `tensors[k]` is replica k's tensor and lives on its device; all have the same shape and
-    dtype. The result is a list of realized tensors, `out[k]` on `tensors[k].device`, each equal to
+    dtype. The result is a list of realized tensors of that shape and dtype, `out[k]` on
+    `tensors[k].device`, each equal to
 
         sum_k w_k tensors[k]          with w_k = weights[k], default 1/n
 

@@ -85,6 +85,9 @@ def test_allreduce_mean_is_a_weighted_mean_on_every_device():
     _check_allreduce(arrays, D3, [5 / 11, 4 / 11, 2 / 11],
                      "allreduce_mean with weights 5/11, 4/11, 2/11 (shards of 5, 4 and 2 rows)")
     _check_allreduce(arrays, D3, [1.0, 0.0, 0.0], "allreduce_mean with weights (1, 0, 0)")
+    # these three add up to 1 - 1e-16 in floating point: the docstring's tolerance must accept them
+    _check_allreduce(arrays, D3, [0.7, 0.2, 0.1],
+                     "allreduce_mean with weights 0.7, 0.2, 0.1 (a float sum of 1 - 1e-16)")
     _check_allreduce(arrays[:2], D2, [0.8, 0.2], "allreduce_mean of 2 tensors with weights (0.8, 0.2)")
     _check_allreduce(arrays[:1], ("CPU:1",), None, "allreduce_mean of a single tensor")
 
@@ -96,6 +99,9 @@ def test_allreduce_mean_bad_input():
         assert_raises(ValueError, mine.allreduce_mean, [a, b], w, what=f"allreduce_mean with weights {w}")
     c = Tensor(np.ones(4, np.float32), device="CPU:1").realize()
     assert_raises(ValueError, mine.allreduce_mean, [a, c], what="allreduce_mean of shapes (3,) and (4,)")
+    m, t = Tensor(np.ones((2, 3), np.float32)).realize(), Tensor(np.ones((3, 2), np.float32), device="CPU:1").realize()
+    assert_raises(ValueError, mine.allreduce_mean, [m, t],
+                  what="allreduce_mean of shapes (2, 3) and (3, 2) (the same size is not the same shape)")
     h = Tensor(np.ones(3, np.float16), device="CPU:1").realize()
     assert_raises(ValueError, mine.allreduce_mean, [a, h], what="allreduce_mean of dtypes float32 and float16")
 
@@ -163,6 +169,9 @@ def test_bucketed_allreduce_bad_input():
         assert_raises(ValueError, mine.bucketed_allreduce, g, limit, what=f"bucket_bytes={limit}")
     bad = [[Tensor(np.ones(3, np.float32))], [Tensor(np.ones(4, np.float32), device="CPU:1")]]
     assert_raises(ValueError, mine.bucketed_allreduce, bad, 64, what="replicas with gradients of shapes (3,) and (4,)")
+    turned = [[Tensor(np.ones((2, 3), np.float32))], [Tensor(np.ones((3, 2), np.float32), device="CPU:1")]]
+    assert_raises(ValueError, mine.bucketed_allreduce, turned, 64,
+                  what="replicas with gradients of shapes (2, 3) and (3, 2) (same size, other shape)")
     extra = [g[0], [g[1][0], Tensor(np.ones(3, np.float32), device="CPU:1")]]
     assert_raises(ValueError, mine.bucketed_allreduce, extra, 64, what="replicas with 1 and 2 gradients")
     mixed = [[g[0][0], Tensor(np.ones(3, np.float16))],
@@ -179,6 +188,10 @@ def test_bucketed_allreduce_counts_bytes_of_the_gradients_dtype():
     if [list(b) for b in layout] != _layout([int(np.prod(s)) * 2 for s in SHAPES], 14):
         raise Mismatch(f"bucketed_allreduce of float16 gradients, bucket_bytes=14: layout {layout}. "
                        "A gradient's size is numel * itemsize of its dtype (2 for float16)")
+    got = sorted({str(g.dtype) for gs in reduced for g in gs})
+    if got != ["dtypes.half"]:
+        raise Mismatch(f"bucketed_allreduce of float16 gradients returned gradients of {got}: a reduced gradient "
+                       "keeps the dtype of the gradients (accumulate wider if you like, but cast back)")
     for i, (g, a, b) in enumerate(zip(reduced[1], *arrays)):
         want = (0.5 * a.astype(np.float64) + 0.5 * b.astype(np.float64)).astype(np.float16)
         assert_matches(np.asarray(g.numpy(), np.float32), want.astype(np.float32), rtol=2e-3, atol=2e-3,

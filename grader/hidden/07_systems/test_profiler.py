@@ -99,6 +99,12 @@ def test_conv2d_output_size_matches_tinygrad():
     assert_raises(ValueError, mine.conv2d_output_size, 4, 4, 5, what="conv2d_output_size: 5x5 kernel on a 4x4 input")
     assert_raises(ValueError, mine.conv2d_output_size, 5, 5, 3, dilation=3,
                   what="conv2d_output_size: 3x3 kernel with dilation 3 (spans 7) on a 5x5 input")
+    # floor, not truncation toward zero: (4 - 5) / 2 truncates to 0 and would give one output row
+    assert_raises(ValueError, mine.conv2d_output_size, 4, 4, 5, stride=2,
+                  what="conv2d_output_size: 5x5 kernel with stride 2 on a 4x4 input (floor of a negative quotient)")
+    for h, w in ((4, 9), (9, 4)):
+        assert_raises(ValueError, mine.conv2d_output_size, h, w, 5,
+                      what=f"conv2d_output_size: 5x5 kernel on a {h}x{w} input (one axis too small is enough)")
 
 
 def test_analytic_flops_conv_stride_padding_groups_bias():
@@ -221,6 +227,8 @@ def test_roofline_min_and_knee():
     for fn, args in ((mine.roofline, (1.0, 0.0, 10.0)), (mine.roofline, (1.0, 10.0, -1.0)),
                      (mine.roofline, (-1.0, 10.0, 10.0)), (mine.ridge_point, (0.0, 1.0)),
                      (mine.bound, (1.0, 10.0, 0.0)), (mine.bound, (-1.0, 10.0, 10.0)),
+                     (mine.ridge_point, (10.0, -1.0)), (mine.ridge_point, (-10.0, 1.0)),
+                     (mine.bound, (1.0, 10.0, -2.0)),
                      (mine.roofline, (np.array([1.0, -0.5, 2.0]), 10.0, 10.0))):
         assert_raises(ValueError, fn, *args, what=f"{fn.__name__}{args}")
 
@@ -393,6 +401,28 @@ def test_bootstrap_ci_contains_narrows_and_repeats():
         raise Mismatch("bootstrap_ci: the 50 % interval should lie strictly inside the 95 % one")
 
 
+def test_bootstrap_ci_resamples_are_full_size_draws_of_the_samples():
+    # stat sees each resample: n values, all taken from the samples, n_resamples of them
+    x = np.array([0.25, 1.5, 2.0, 4.0, 7.5, 9.0, 11.0])
+    seen = []
+
+    def stat(r):
+        seen.append(np.array(r, dtype=np.float64, copy=True))
+        return float(np.median(r))
+    mine.bootstrap_ci(x, stat=stat, n_resamples=300, seed=3)
+    if len(seen) < 300 or any(r.shape != x.shape for r in seen):
+        raise Mismatch("bootstrap_ci(7 samples, n_resamples=300): stat should be called once per resample, each "
+                       "time on a 1-D resample of the same size as the samples (7)")
+    if not all(np.isin(r, x).all() for r in seen):
+        raise Mismatch("bootstrap_ci: a resample holds values that are not among the samples")
+    if not any(len(np.unique(r)) < x.size for r in seen):
+        raise Mismatch("bootstrap_ci: no resample repeats a sample; resamples are drawn with replacement")
+    # two samples 0 and 1, the mean: resampled means 0, 0.5, 1 with probabilities 1/4, 1/2, 1/4
+    lo, hi = mine.bootstrap_ci([0.0, 1.0], stat=np.mean, level=0.4, n_resamples=4000, seed=6)
+    assert_matches(np.array([lo, hi], dtype=np.float64), np.array([0.5, 0.5]), atol=1e-9,
+                   what="bootstrap_ci of the mean of the samples (0, 1), level 0.4 (resamples of size 2)")
+
+
 def test_bootstrap_ci_bad_arguments():
     x = [1.0, 2.0, 3.0]
     for kwargs in (dict(level=0.0), dict(level=1.0), dict(level=1.5), dict(level=-0.2), dict(n_resamples=0)):
@@ -459,3 +489,16 @@ def test_hotspots_aggregate_rank_and_share():
         assert_matches(np.array([[g[1], g[3]] for g in got], dtype=np.float64),
                        np.array([[t, t / 10.0] for _, t, _ in w]), what=f"hotspots(k={k}): (total_time_s, share)")
     assert_raises(ValueError, mine.hotspots, rows, 0, what="hotspots(rows, 0)")
+
+
+def test_hotspots_ties_whatever_the_call_counts_and_no_rows():
+    # p (2 s, 1 call) ties q (2 s, 2 calls); then r (3 s, 3 calls) ties s (3 s, 1 call): first appearance decides
+    rows = [mine.KernelRow(index=i, name=n, time_s=t, gflops=0.0, gbs=0.0) for i, (n, t) in enumerate(
+        [("p", 2.0), ("q", 1.0), ("r", 1.0), ("q", 1.0), ("r", 1.0), ("s", 3.0), ("r", 1.0)])]
+    got = mine.hotspots(rows, 4)
+    if got is None or [g[0] for g in got] != ["r", "s", "p", "q"]:
+        raise Mismatch("hotspots: equal totals must keep the order in which the names first appear, whatever "
+                       "their numbers of calls")
+    got = mine.hotspots([], 3)
+    if got is None or list(got) != []:
+        raise Mismatch("hotspots of no rows should be [] (no kernel names; nothing to divide)")

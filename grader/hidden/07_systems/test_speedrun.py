@@ -57,6 +57,14 @@ def test_one_and_three_layers():
     _check("three layers 6-5-4-3, 4 steps of 3 rows", X, Y, _params(6, 5, 4, 3), 4, 3)
 
 
+def test_large_logits_do_not_overflow():
+    # every logit near 100: exp() overflows float32 (above about 88) unless the row maximum is taken out
+    # first; the softmax does not change when the same number is added to all the logits
+    shifted = P2[:-1] + [P2[-1] + np.float32(100.0)]
+    _check("4 steps of 3 rows with logits near 100 (an output bias of about 100 on every class)",
+           X, Y, shifted, 4, 3)
+
+
 def test_float64_inputs_give_float32_results():
     params64 = [p.astype(np.float64) for p in P2]
     losses, trained = mine.fast_train(X.astype(np.float64), Y.astype(np.int32), params64, 4, 3, LR)

@@ -79,6 +79,34 @@ MUTANTS = [
     Edit("optimizer fed replica 0's local gradient (no all-reduce used)",
          find="        for p, g in zip(self.params[0], reduced[0]):\n",
          replace="        for p, g in zip(self.params[0], local_grads[0]):\n"),
+    Edit("weights must add up to exactly 1.0 (float sums like 0.7 + 0.2 + 0.1 refused)",
+         find="abs(sum(w) - 1.0) > 1e-6", replace="sum(w) != 1.0"),
+    Edit("all-reduce compares sizes, not shapes",
+         find="    if any(t.shape != shape or t.dtype != dtype for t in tensors):\n",
+         replace="    if any(t.numel() != tensors[0].numel() or t.dtype != dtype for t in tensors):\n"),
+    Edit("bucketed all-reduce compares sizes, not shapes",
+         find="    if any([g.shape for g in gs] != shapes for gs in grads):\n",
+         replace="    if any([g.numel() for g in gs] != [g.numel() for g in grads[0]] for gs in grads):\n"),
+    Edit("all-reduce accumulates in float32 and never casts back (float16 in, float32 out)", find=REDUCE,
+         replace=REDUCE.replace("    total = tensors[0] * w[0]\n", "    total = tensors[0].float() * w[0]\n")
+                       .replace("t.to(home) * wk", "t.to(home).float() * wk")),
+    Edit("learning rate scaled by the number of devices", find=OPT,
+         replace="        self.opt = SGD(self.params[0], lr=lr * len(self.devices), momentum=momentum)\n"),
+    Edit("SGD rebuilt every step (the momentum buffers are lost)",
+         find="        with Context(TRAINING=1):\n            self.opt.step()\n",
+         replace="        self.opt = SGD(self.params[0], lr=self.lr, momentum=self.momentum)\n"
+                 "        with Context(TRAINING=1):\n            self.opt.step()\n"),
+    Edit("loss: micro-batches of a shard averaged unweighted", find=LOSS,
+         replace="                total_loss += loss.item() / micro_batches * n_k / batch\n"),
+    Edit("backward() into .grad, never cleared between steps (gradients pile up)", find=MICRO + LOSS, replace="""\
+            for xm, ym in shard_batch(xs, ys, micro_batches):
+                frac = int(xm.shape[0]) / n_k
+                loss = self.loss_fn(model(xm), ym)
+                (loss * frac).backward()
+                Tensor.realize(loss, *[p.grad for p in params])
+                total_loss += loss.item() * int(xm.shape[0]) / batch
+            grads = [p.grad for p in params]
+"""),
     # drifting replicas
     Edit("weights never broadcast after the step: replicas drift", find=UPDATE,
          replace=UPDATE.split("        for params in self.params[1:]:\n")[0]),
@@ -189,6 +217,25 @@ ALTERNATIVES = [
     Tensor.realize(*out)
     return out
 """),
+    Edit("all-reduce by stacking on the first device, float32 accumulation cast back", find=REDUCE, replace="""\
+    home = tensors[0].device
+    stacked = Tensor.stack(*[t.to(home).float() for t in tensors])
+    scale = Tensor(w, device=home).reshape(n, *([1] * len(shape)))
+    total = (stacked * scale).sum(axis=0).cast(dtype).contiguous().realize()
+    out = [total] + [total.to(t.device).contiguous() for t in tensors[1:]]
+    Tensor.realize(*out)
+    return out
+"""),
+    Edit("broadcast by replacing the other replicas' tensors", find=UPDATE, replace="""\
+        for p, g in zip(self.params[0], reduced[0]):
+            p.grad = g
+        with Context(TRAINING=1):
+            self.opt.step()
+        for params in self.params[1:]:
+            for p, p0 in zip(params, self.params[0]):
+                p.replace(p0.to(p.device).contiguous())
+        Tensor.realize(*[p for ps in self.params[1:] for p in ps])
+"""),
     Edit("one optimizer per replica, all stepping with the reduced gradient", find=OPT,
          replace="        self.opts = [SGD(ps, lr=lr, momentum=momentum) for ps in self.params]\n",
          then=Edit("", find=UPDATE, replace="""        for params, grads in zip(self.params, reduced):
@@ -223,6 +270,16 @@ ALTERNATIVES = [
 """, then=Edit("", find="            local_grads.append(grads)\n",
                replace="            local_grads.append(grads)\n"
                        "            for p in params:\n                p.grad = None\n")),
+    Edit("shards cut by Tensor.split with the array_split sizes", find="""    q, r = divmod(batch, n)
+    shards, start = [], 0
+    for k in range(n):
+        stop = start + q + (1 if k < r else 0)
+        shards.append((x[start:stop], y[start:stop]))
+        start = stop
+    return shards
+""", replace="""    sizes = [batch // n + (1 if k < batch % n else 0) for k in range(n)]
+    return list(zip(x.split(sizes), y.split(sizes)))
+"""),
     Edit("shard bounds from cumulative sizes", find="""    q, r = divmod(batch, n)
     shards, start = [], 0
     for k in range(n):

@@ -3,6 +3,8 @@ from grader.mutants import Edit
 
 P95 = "p95=float(np.percentile(s, 95))"
 CI = "    low, high = np.percentile(stats, [100 * (1 - level) / 2, 100 * (1 + level) / 2])\n"
+SIZE = ("    ho = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1\n"
+        "    wo = (w + left + right - dw * (kw - 1) - 1) // sw + 1\n")
 RANK = "    ranked = sorted(totals.items(), key=lambda item: -item[1][0])\n"
 
 MUTANTS = [
@@ -136,6 +138,33 @@ MUTANTS = [
          replace="    if nbytes <= 0 or flops <= 0:"),
     Edit("benchmark rejects warmup=0", find="    if warmup < 0 or repeats < 1:",
          replace="    if warmup < 1 or repeats < 1:"),
+    # floors, error conditions and ties
+    Edit("output size truncated toward zero (int of a true division, not floor)",
+         find=SIZE, replace="    ho = int((h + top + bottom - dh * (kh - 1) - 1) / sh) + 1\n"
+                 "    wo = int((w + left + right - dw * (kw - 1) - 1) / sw) + 1\n"),
+    Edit("kernel too large raised only when both axes are too small", find="    if ho < 1 or wo < 1:\n",
+         replace="    if ho < 1 and wo < 1:\n"),
+    Edit("conv bias adds counted for one image (batch forgotten)", find="                total += outputs\n",
+         replace="                total += c_out * ho * wo\n"),
+    Edit("ridge_point accepts a negative bandwidth",
+         find='    if peak_gflops <= 0 or bandwidth_gbs <= 0:\n        raise ValueError(f"ridge_point',
+         replace='    if peak_gflops <= 0 or bandwidth_gbs == 0:\n        raise ValueError(f"ridge_point'),
+    Edit("step_counters resets after fn() (work fn realizes itself is lost)",
+         find="    GlobalCounters.reset()\n    out = fn()\n", replace="    out = fn()\n    GlobalCounters.reset()\n"),
+    Edit("hotspots ties broken by more calls first", find=RANK,
+         replace="    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1]))\n"),
+    Edit("bootstrap resamples one value short", find="    idx = rng.integers(0, s.size, size=(n_resamples, s.size))\n",
+         replace="    idx = rng.integers(0, s.size, size=(n_resamples, max(s.size - 1, 1)))\n"),
+    Edit("basic (reflected) bootstrap interval instead of the percentile one", find=CI,
+         replace=CI + "    low, high = 2 * stat(s) - high, 2 * stat(s) - low\n"),
+    Edit("conv FLOPs over the dilated kernel extent (holes counted)",
+         find="            total += 2 * outputs * c_in_g * kh * kw\n",
+         replace="            dh, dw = _pair(layer.dilation)\n"
+                 "            total += 2 * outputs * c_in_g * (dh * (kh - 1) + 1) * (dw * (kw - 1) + 1)\n"),
+    Edit("bootstrap generator re-seeded for every resample (all resamples equal)",
+         find="    idx = rng.integers(0, s.size, size=(n_resamples, s.size))\n",
+         replace="    idx = np.stack([np.random.default_rng(seed).integers(0, s.size, s.size)\n"
+                 "                    for _ in range(n_resamples)])\n"),
     Edit("count_params sums float sizes", find="    return int(sum(math.prod(p.shape) for p in seen.values()))",
          replace="    return sum(float(math.prod(p.shape)) for p in seen.values())"),
 ]
@@ -175,6 +204,18 @@ ALTERNATIVES = [
          replace="    from collections import defaultdict\n    tsum, ncalls = defaultdict(float), defaultdict(int)\n"
                  "    for r in rows:\n        tsum[r.name] += r.time_s\n        ncalls[r.name] += 1\n"
                  "    totals = {name: [tsum[name], ncalls[name]] for name in tsum}\n"),
+    Edit("hotspots sorted by total with reverse=True (a stable sort keeps ties in order)", find=RANK,
+         replace="    ranked = sorted(totals.items(), key=lambda item: item[1][0], reverse=True)\n"),
+    Edit("bootstrap resamples drawn one at a time with rng.choice",
+         find="    idx = rng.integers(0, s.size, size=(n_resamples, s.size))\n"
+              "    stats = np.array([stat(s[row]) for row in idx], dtype=np.float64)\n",
+         replace="    stats = np.empty(n_resamples)\n    for b in range(n_resamples):\n"
+                 "        stats[b] = stat(rng.choice(s, size=s.size, replace=True))\n"),
+    Edit("conv output size with math.floor of a true division",
+         find=SIZE, replace="    ho = math.floor((h + top + bottom - dh * (kh - 1) - 1) / sh) + 1\n"
+                 "    wo = math.floor((w + left + right - dw * (kw - 1) - 1) / sw) + 1\n"),
+    Edit("bootstrap interval with np.quantile on fractions", find=CI,
+         replace="    low, high = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])\n"),
     Edit("benchmark times with consecutive clock readings",
          find="    for _ in range(repeats):\n        t0 = clock()\n        fn()\n        if sync is not None:\n            sync()\n"
               "        samples.append(clock() - t0)\n",

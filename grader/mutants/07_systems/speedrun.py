@@ -67,6 +67,21 @@ MUTANTS = [
          replace="    X_dev = Tensor(np.concatenate([X, np.zeros_like(X[:batch_size - 1])])).realize()\n"),
     Edit("batch offset as a plain int (the captured step expects its first views)", find=BIND,
          replace="        at = t * batch_size % n\n"),
+    Edit("hand-written softmax cross-entropy without the max shift (exp overflows for large logits)", find=LOSS,
+         replace="        e = h.exp()\n        p = e / e.sum(axis=1, keepdim=True)\n"
+                 "        loss = -(p.log() * y.one_hot(h.shape[1])).sum(axis=1).mean()\n"),
+    Edit("log-softmax as h - log(sum(exp(h))) without the max shift", find=LOSS,
+         replace="        logp = h - h.exp().sum(axis=1, keepdim=True).log()\n"
+                 "        loss = -(logp * y.one_hot(h.shape[1])).sum(axis=1).mean()\n"),
+    Edit("updates realized one by one (later gradients read already updated weights)", find=UPDATE,
+         replace="        loss.realize()\n        for w, g in zip(weights, grads):\n"
+                 "            w.assign(w - lr * g).realize()\n        return loss\n"),
+    Edit("loss tensors kept and read after the loop (TinyJit reuses the output buffer)", find=FEED,
+         replace="        outs.append(step(X_dev[at:at + batch_size], Y_dev[at:at + batch_size]))\n",
+         then=Edit("", find="    return losses, [w.numpy()",
+                   replace="    losses[:] = [o.item() for o in outs]\n    return losses, [w.numpy()",
+                   then=Edit("", find="    losses = np.empty(steps, dtype=np.float32)\n",
+                             replace="    losses = np.empty(steps, dtype=np.float32)\n    outs = []\n"))),
 ]
 
 ALTERNATIVES = [
@@ -96,6 +111,15 @@ ALTERNATIVES = [
                              replace="    X_all, Y_all = Tensor(X).realize(), Tensor(Y).realize()\n    weights = ["))),
     Edit("batched float32 without TinyJit (correct, only slower)", find=JIT,
          replace="    def step(x: Tensor, y: Tensor) -> Tensor:\n"),
+    Edit("log-softmax written out with the row maximum taken out first", find=LOSS,
+         replace="        z = h - h.max(axis=1, keepdim=True)\n"
+                 "        logp = z - z.exp().sum(axis=1, keepdim=True).log()\n"
+                 "        loss = -(logp * y.one_hot(h.shape[1])).sum(axis=1).mean()\n"),
+    Edit("device data padded with a whole second copy of the rows",
+         find="    X_dev = Tensor(np.concatenate([X, X[:batch_size - 1]])).realize()\n"
+              "    Y_dev = Tensor(np.concatenate([Y, Y[:batch_size - 1]])).realize()\n",
+         replace="    X_dev = Tensor(np.concatenate([X, X])).realize()\n"
+                 "    Y_dev = Tensor(np.concatenate([Y, Y])).realize()\n"),
     Edit("cross-entropy written with log_softmax and one_hot", find=LOSS,
          replace="        loss = -(h.log_softmax(axis=1) * y.one_hot(h.shape[1])).sum(axis=1).mean()\n"),
 ]
