@@ -89,8 +89,10 @@ def assert_matches(got, expected, what: str = "result", rtol: float = 1e-5, atol
     if _close(g, e, rtol, atol):
         return
     g64, e64 = g.astype(np.float64), e.astype(np.float64)
-    diff = np.array(np.abs(g64 - e64), dtype=np.float64)  # an array even for 0-d inputs (np.abs gives a scalar)
-    diff[np.isnan(diff)] = np.inf
+    with np.errstate(invalid="ignore"):   # inf - inf: settled below
+        diff = np.array(np.abs(g64 - e64), dtype=np.float64)  # an array even for 0-d inputs (np.abs gives a scalar)
+    diff[np.isnan(diff)] = np.inf                                # NaN on one side, or inf - inf
+    diff[(g64 == e64) | (np.isnan(g64) & np.isnan(e64))] = 0.0    # the same inf, or NaN on both sides
     where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
     bad = int((~np.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)).sum())
     if e.size == 1:  # for one number the size of the difference would give the answer away
@@ -99,7 +101,8 @@ def assert_matches(got, expected, what: str = "result", rtol: float = 1e-5, atol
         message = f"{what}: value differs from the reference{size}"
     else:
         message = f"{what}: values differ; max |difference| {diff.max():.3g} at index {where}, {bad} of {e.size} entries outside tolerance"
-    hint = diagnose(g, e, rtol, atol, n)
+    with np.errstate(all="ignore"):       # NaN and inf in the arrays rule a relation out, quietly
+        hint = diagnose(g, e, rtol, atol, n)
     raise Mismatch(message + (f"; {hint}" if hint else ""))
 
 

@@ -51,6 +51,16 @@ def test_matching_values_pass_and_unrelated_values_get_no_false_diagnosis():
     assert diagnose(rng.normal(size=(5,)), rng.normal(size=(5,))) is None
 
 
+def test_the_difference_reported_skips_nan_and_inf_that_agree():
+    expected = np.array([np.nan, np.inf, 1.0, 2.0])
+    with pytest.raises(Mismatch) as info:
+        assert_matches(np.array([np.nan, np.inf, 1.0, 2.5]), expected)
+    assert "max |difference| 0.5 at index (3,), 1 of 4" in str(info.value), info.value
+    with pytest.raises(Mismatch) as info:
+        assert_matches(np.array([0.0, np.inf, 1.0, 2.5]), expected)
+    assert "max |difference| inf at index (0,)" in str(info.value), "a NaN missing is the worst difference"
+
+
 def test_assert_raises_reports_what_happened_instead():
     assert isinstance(assert_raises(ValueError, int, "x"), ValueError)
     with pytest.raises(Mismatch, match="returned normally"):
