@@ -52,6 +52,17 @@ MICRO = """            grads = None
                 Tensor.realize(loss, *grads)
 """
 
+# micro-batch gradients accumulated by backward() into .grad
+THROUGH_GRAD = """\
+            for xm, ym in shard_batch(xs, ys, micro_batches):
+                frac = int(xm.shape[0]) / n_k
+                loss = self.loss_fn(model(xm), ym)
+                (loss * frac).backward()
+                Tensor.realize(loss, *[p.grad for p in params])
+                total_loss += loss.item() * int(xm.shape[0]) / batch
+            grads = [p.grad for p in params]
+"""
+
 MUTANTS = [
     # the all-reduce
     Edit("all-reduce sums without averaging", find=REDUCE,
@@ -98,15 +109,7 @@ MUTANTS = [
                  "        with Context(TRAINING=1):\n            self.opt.step()\n"),
     Edit("loss: micro-batches of a shard averaged unweighted", find=LOSS,
          replace="                total_loss += loss.item() / micro_batches * n_k / batch\n"),
-    Edit("backward() into .grad, never cleared between steps (gradients pile up)", find=MICRO + LOSS, replace="""\
-            for xm, ym in shard_batch(xs, ys, micro_batches):
-                frac = int(xm.shape[0]) / n_k
-                loss = self.loss_fn(model(xm), ym)
-                (loss * frac).backward()
-                Tensor.realize(loss, *[p.grad for p in params])
-                total_loss += loss.item() * int(xm.shape[0]) / batch
-            grads = [p.grad for p in params]
-"""),
+    Edit("backward() into .grad, never cleared between steps (gradients pile up)", find=MICRO + LOSS, replace=THROUGH_GRAD),
     # drifting replicas
     Edit("weights never broadcast after the step: replicas drift", find=UPDATE,
          replace=UPDATE.split("        for params in self.params[1:]:\n")[0]),
@@ -258,16 +261,8 @@ ALTERNATIVES = [
     if current:
         layout.append(current)
 """),
-    Edit("micro-batch gradients through backward() and .grad", find=MICRO + LOSS, replace="""            for p in params:
-                p.grad = None
-            for xm, ym in shard_batch(xs, ys, micro_batches):
-                frac = int(xm.shape[0]) / n_k
-                loss = self.loss_fn(model(xm), ym)
-                (loss * frac).backward()
-                Tensor.realize(loss, *[p.grad for p in params])
-                total_loss += loss.item() * int(xm.shape[0]) / batch
-            grads = [p.grad for p in params]
-""", then=Edit("", find="            local_grads.append(grads)\n",
+    Edit("micro-batch gradients through backward() and .grad", find=MICRO + LOSS,
+         replace="            for p in params:\n                p.grad = None\n" + THROUGH_GRAD, then=Edit("", find="            local_grads.append(grads)\n",
                replace="            local_grads.append(grads)\n"
                        "            for p in params:\n                p.grad = None\n")),
     Edit("shards cut by Tensor.split with the array_split sizes", find="""    q, r = divmod(batch, n)
