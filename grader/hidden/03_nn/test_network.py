@@ -87,6 +87,24 @@ def test_backward_is_stable_for_huge_logits():
     assert_matches(got[0][0], want[0][0], what="dL/dW0 for logits of size 800 (softmax needs the max-shift)", rtol=1e-9, atol=1e-12, n=2)
 
 
+def test_max_shift_is_per_row_when_rows_differ_in_scale():
+    # one max over the whole batch underflows every exp of a row whose logits are all far below it (0/0, log 0)
+    a, b = mine.NeuralNetwork([2, 3], "relu", seed=0), ref.NeuralNetwork([2, 3], "relu", seed=0)
+    for net in (a, b):
+        net.weights[0][:] = [[800.0, -800.0, 0.0], [0.0, 0.0, 0.0]]
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0], [0.001, 0.0]]), np.array([0, 2, 1])
+    with np.errstate(all="ignore"):
+        got = a.loss(X, y)
+        a.forward(X)
+        got_grads = a.backward(y)
+    assert_matches(got, b.loss(X, y), rtol=1e-9,
+                   what="loss of a batch with logits near 800 in one row and near 0 in others (max-shift per row?)")
+    b.forward(X)
+    want_grads = b.backward(y)
+    assert_matches(got_grads[0][0], want_grads[0][0], rtol=1e-9, atol=1e-12, n=3,
+                   what="dL/dW0 for a batch mixing logits near 800 and near 0 (max-shift per row, not per batch?)")
+
+
 def test_relu_derivative_at_exactly_zero():
     # an all-zero input row with zero biases puts every first-layer pre-activation at exactly 0
     a, b = mine.NeuralNetwork([3, 4, 2], "relu", seed=6), ref.NeuralNetwork([3, 4, 2], "relu", seed=6)

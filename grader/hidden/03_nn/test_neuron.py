@@ -46,6 +46,12 @@ def test_two_layer_gradients_vs_central_differences():
 def test_two_layer_forward_matches_reference():
     params, X = ref.init_two_layer(2, 3, seed=9), rng.normal(size=(5, 2))
     assert_matches(mine.two_layer_forward(params, X), ref.two_layer_forward(params, X), what="two_layer_forward", rtol=1e-10)
+    # fresh parameters have zero biases, which hide a dropped or misplaced b1 or b2 (local generator: rng's stream
+    # stays as it was for the checks below)
+    local = np.random.default_rng(92)
+    params = dict(params, b1=local.normal(size=3), b2=np.asarray(-0.8))
+    assert_matches(mine.two_layer_forward(params, X), ref.two_layer_forward(params, X), rtol=1e-10,
+                   what="two_layer_forward with nonzero b1 and b2 (is each bias added, inside its own layer?)")
 
 
 def test_train_xor_other_seed_and_width():

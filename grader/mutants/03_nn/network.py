@@ -42,6 +42,25 @@ MUTANTS = [
          find="            history.append(float(np.mean(losses)))",
          replace="            sizes = [len(order[s:s + batch_size]) for s in range(0, len(X), batch_size)]\n"
                  "            history.append(float(np.average(losses, weights=sizes)))"),
+    Edit("loss max-shift over the whole batch (rows far below the batch max underflow to log 0)",
+         find="        shifted = logits - logits.max(axis=1, keepdims=True)",
+         replace="        shifted = logits - logits.max()"),
+    Edit("backward's softmax max-shift over the whole batch (0/0 for rows far below it)",
+         find="        p = np.exp(logits - logits.max(axis=1, keepdims=True))",
+         replace="        p = np.exp(logits - logits.max())"),
+    Edit("caller's X and y shuffled in place each epoch",
+         find="            order, losses = rng.permutation(len(X)), []",
+         replace="            order, losses = rng.permutation(len(X)), []\n"
+                 "            X[:], y[:] = X[order], y[order]\n"
+                 "            order = np.arange(len(X))"),
+    Edit("all biases are views of one shared zero array",
+         find="        self.biases = [np.zeros(n_out) for n_out in layer_sizes[1:]]",
+         replace="        zero = np.zeros(max(layer_sizes))\n"
+                 "        self.biases = [zero[:n_out] for n_out in layer_sizes[1:]]"),
+    Edit("shuffling generator kept on the network (a later train call ignores its seed)",
+         find="        rng, history = np.random.default_rng(seed), []",
+         replace="        if not hasattr(self, '_rng'):\n            self._rng = np.random.default_rng(seed)\n"
+                 "        rng, history = self._rng, []"),
 ]
 
 ALTERNATIVES = [
@@ -70,4 +89,9 @@ ALTERNATIVES = [
          then=Edit("sigmoid", find="return 0.5 * (1 + np.tanh(0.5 * z))", replace="return 1 / (1 + np.exp(-z))")),
     Edit("relu derivative read off the activation (a > 0)", find="            return (z > 0).astype(z.dtype)",
          replace="            return (a > 0).astype(a.dtype)"),
+    Edit("log-softmax by np.logaddexp.reduce over each row; relu' as a boolean mask",
+         find="""        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))""",
+         replace="        logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)",
+         then=Edit("bool", find="            return (z > 0).astype(z.dtype)", replace="            return z > 0")),
 ]

@@ -32,6 +32,11 @@ MUTANTS = [
          replace="    if p.ndim != y.ndim:"),
     Edit("bce labels cast to bool", find="    p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)",
          replace="    p, y = np.asarray(p, dtype=np.float64), np.asarray(y).astype(bool).astype(np.float64)"),
+    Edit("two_layer_forward drops the output bias b2 (zero at init, so only trained parameters show it)",
+         find='    return neuron_forward(params["W2"], params["b2"], h)',
+         replace='    return neuron_forward(params["W2"], 0.0, h)'),
+    Edit("hidden bias added after the tanh", find='    h = np.tanh(X @ params["W1"] + params["b1"])\n    return',
+         replace='    h = np.tanh(X @ params["W1"]) + params["b1"]\n    return'),
 ]
 
 ALTERNATIVES = [
@@ -54,4 +59,11 @@ ALTERNATIVES = [
     Edit("bce through log1p(-p), summed then divided by the count",
          find="    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))",
          replace="    return float(-(y * np.log(p) + (1 - y) * np.log1p(-p)).sum() / p.size)"),
+    Edit("sigmoid by np.where over both branches (the unused one may overflow to inf, harmlessly)",
+         find="""    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
+         replace="""    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))"""),
+    Edit("two-layer output written out inline", find='    return neuron_forward(params["W2"], params["b2"], h)',
+         replace='    return 1 / (1 + np.exp(-(h @ params["W2"] + params["b2"])))'),
 ]
