@@ -54,6 +54,18 @@ MUTANTS = [
          find="            update = m_hat / (v_hat.sqrt() + self.eps) + self.wd * p.detach()",
          replace="            decay = self.wd * p.detach() if len(p.shape) > 1 else 0\n"
                  "            update = m_hat / (v_hat.sqrt() + self.eps) + decay"),
+    Edit("bias-corrected moments written back into the state (the correction compounds every step)",
+         find="            m_hat = m / (1.0 - self.b1_t)\n            v_hat = v / (1.0 - self.b2_t)",
+         replace="            m.assign(m / (1.0 - self.b1_t))\n            v.assign(v / (1.0 - self.b2_t))\n"
+                 "            m_hat, v_hat = m, v"),
+    Edit("second moment corrected with b1^t instead of b2^t", find="            v_hat = v / (1.0 - self.b2_t)",
+         replace="            v_hat = v / (1.0 - self.b1_t)"),
+    Edit("eps as a floor on the denominator, max(sqrt(v_hat), eps)",
+         find="update = m_hat / (v_hat.sqrt() + self.eps)", replace="update = m_hat / v_hat.sqrt().maximum(self.eps)"),
+    Edit("zero_grad also resets the moments (zero_grad taken for a reset of the optimizer)",
+         find="        for p in self.params:\n            p.grad = None",
+         replace="        for p in self.params:\n            p.grad = None\n"
+                 "        for s in (*self.m, *self.v):\n            s.assign(s.zeros_like())"),
 ]
 
 ALTERNATIVES = [
@@ -80,4 +92,14 @@ ALTERNATIVES = [
             p.assign(p.detach() - self.lr * update)""", replace="""\
             shrunk = p.detach() * (1.0 - self.lr * self.wd)
             p.assign(shrunk - self.lr * (m_hat / (v_hat.sqrt() + self.eps)))"""),
+    Edit("powers b1^t, b2^t rebound to new tensors each step instead of assigned",
+         find="        self.b1_t.assign(self.b1_t * self.b1)\n        self.b2_t.assign(self.b2_t * self.b2)",
+         replace="        self.b1_t = self.b1_t * self.b1\n        self.b2_t = self.b2_t * self.b2"),
+    Edit("powers not named in the final realize (they are realized as inputs of the parameters)",
+         find=REALIZE, replace="        Tensor.realize(*self.params, *self.m, *self.v)"),
+    Edit("powers start as plain (non-contiguous) ones",
+         find="self.b1_t = Tensor.ones(1, device=self.params[0].device).contiguous()   # b1^t, kept on the device\n"
+              "        self.b2_t = Tensor.ones(1, device=self.params[0].device).contiguous()",
+         replace="self.b1_t = Tensor.ones(1, device=self.params[0].device)\n"
+                 "        self.b2_t = Tensor.ones(1, device=self.params[0].device)"),
 ]

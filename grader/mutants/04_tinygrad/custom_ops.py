@@ -36,6 +36,16 @@ MUTANTS = [
     Edit("softplus clamps x to [-20, 20] before log(1 + e^x) (softplus(120) gives 20)",
          find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()",
          replace="    return (1 + x.clip(-20, 20).exp()).log()"),
+    Edit("rule only matches an EXP2 whose source is a MUL (the form exp() builds); bare exp2().log2() kept",
+         find=RULE, replace='_log_of_exp = (UPat(Ops.LOG2, src=(UPat(Ops.EXP2, src=(UPat(Ops.MUL, name="y"),)),)), '
+                            'lambda y: y)'),
+    Edit("rule matches the whole exp().log() chain MUL(LOG2(EXP2(y * c1)), c2), ignoring the constants",
+         find=RULE,
+         replace='_log_of_exp = (UPat(Ops.MUL, src=(UPat(Ops.LOG2, src=(UPat(Ops.EXP2, src=(UPat(Ops.MUL, src=(\n'
+                 '    UPat.var("y"), UPat.cvar("c1"))),)),)), UPat.cvar("c2"))), lambda y, c1, c2: y)'),
+    Edit("simplify also applies the invalid mirror EXP2(LOG2(z)) -> z after the rules", find=SIMPLIFY,
+         replace="    u = graph_rewrite(t.uop, log_exp_rules())\n    return Tensor(graph_rewrite(u, PatternMatcher(\n"
+                 "        [(UPat(Ops.EXP2, src=(UPat(Ops.LOG2, src=(UPat.var('z'),)),)), lambda z: z)])))"),
 ]
 
 ALTERNATIVES = [
@@ -55,4 +65,9 @@ ALTERNATIVES = [
     Edit("softplus with a threshold: x itself above 20, log(1 + e^x) below",
          find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()",
          replace="    return (x > 20).where(x, (1 + x.minimum(20).exp()).log())"),
+    Edit("softplus through tinygrad's own Tensor.softplus (logaddexp)",
+         find="    return x.maximum(0) + (1 + (-x.abs()).exp()).log()", replace="    return x.softplus()"),
+    Edit("gradient as 1 - 1 / (1 + e^x)", find=GRAD, replace="return (grad * (1.0 - 1.0 / (1.0 + x.exp())),)"),
+    Edit("rewrite applied bottom-up", find=SIMPLIFY,
+         replace="    return Tensor(graph_rewrite(t.uop, log_exp_rules(), bottom_up=True))"),
 ]
