@@ -83,8 +83,10 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("exercise", ex.id))
     if config.getoption("only"):
         wanted = set(json.loads(Path(config.getoption("only")).read_text()))
-        dropped = [item for item in items if cost_key(config.rootpath, item.nodeid) not in wanted]
-        items[:] = [item for item in items if cost_key(config.rootpath, item.nodeid) in wanted]
+        kept, dropped = [], []
+        for item in items:
+            (kept if cost_key(config.rootpath, item.nodeid) in wanted else dropped).append(item)
+        items[:] = kept
         config.hook.pytest_deselected(items=dropped)
     if config.getoption("cheapest_first"):
         # files keep their order (visible tests before hidden checks), so "caught by visible" still means it
