@@ -148,7 +148,7 @@ def _import_reference(path: Path, name: str, ex: registry.Exercise) -> ExerciseM
         source = path.read_text()
     module = ModuleType(name)
     module.__file__ = str(path)
-    code = compile(_checked_source(source, path) if guarded else source, str(path), "exec")
+    code = _compiled(source, path, guarded)
     module.__dict__[CALLER_CHECK] = _caller_check(ex) if guarded else _anyone
     sys.modules[name] = module  # while it runs (dataclasses look their module up); not afterwards
     try:
@@ -157,6 +157,11 @@ def _import_reference(path: Path, name: str, ex: registry.Exercise) -> ExerciseM
         sys.modules.pop(name, None)
     _cache[path] = view = ExerciseModule(module, ex, path)
     return view
+
+
+def _compiled(source: str, path: Path, guarded: bool):
+    """The reference's code object, with the caller checks where `guarded` (the grading worker keeps it)."""
+    return compile(_checked_source(source, path) if guarded else source, str(path), "exec")
 
 
 # ---- learner code may not call the reference

@@ -20,6 +20,7 @@ tinygrad reads it once, on import).
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
 import importlib
 import json
@@ -272,11 +273,32 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+def _compile_once() -> None:
+    """Keep the code that every variant's child would compile again: pytest's rewrite of the test files
+    and the reference modules, keyed by file and content, so a child forked after the warm-up finds
+    them compiled (the worker runs trusted files only). About 40 ms a variant; a pytest without
+    `_rewrite_test` just rewrites as usual."""
+    from _pytest.assertion import rewrite
+
+    from grader import target
+    target._compiled = functools.lru_cache(maxsize=None)(target._compiled)
+    plain, done = getattr(rewrite, "_rewrite_test", None), {}
+
+    def rewrite_once(fn, config):
+        key = (str(fn), fn.read_bytes())
+        if key not in done:
+            done[key] = plain(fn, config)
+        return done[key]
+    if callable(plain):
+        rewrite._rewrite_test = rewrite_once
+
+
 def main(fd: str) -> int:
     from grader import programs
     programs.install()   # the variants are trusted code: what they generate is kept too
     for name in PRELOAD:
         importlib.import_module(name)
+    _compile_once()
     _freeze_heap()
     sock = socket.socket(fileno=int(fd))
     while True:

@@ -105,3 +105,18 @@ def test_a_warm_up_measures_each_test_and_variants_run_the_cheap_ones_first(tmp_
     assert variant.returncode == 0, variant.output
     assert log.read_text().split() == ["quick_first", "slow_first", "quick_second", "slow_second"], \
         "each file's tests run cheapest first, and the files keep their order"
+
+
+def test_a_test_file_changed_after_the_warm_up_runs_as_it_now_reads(tmp_path):
+    """The worker keeps pytest's rewrite of each test file for its children, by content: a file that
+    changed runs its new code, assertion messages included."""
+    test_file = tmp_path / "test_edited.py"
+    test_file.write_text("def test_value():\n    assert 1 + 1 == 2\n")
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
+    with worker.Worker() as warm:
+        assert warm.warm(args, env={}, cwd=tmp_path)["status"] == 0
+        same = warm.run(args, timeout_s=60, memory_mb=1024, env={}, cwd=tmp_path)
+        test_file.write_text("def test_value():\n    got = 1 + 1\n    assert got == 3\n")
+        edited = warm.run(args, timeout_s=60, memory_mb=1024, env={}, cwd=tmp_path)
+    assert same.returncode == 0, same.output
+    assert edited.returncode == 1 and "assert 2 == 3" in edited.output, edited.output
