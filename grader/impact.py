@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import inspect
 import sys
 from pathlib import Path
@@ -109,21 +110,28 @@ def _functions(body: list[ast.stmt], prefix: str, found: dict[str, ast.AST]) -> 
 def changed(before: str, after: str) -> set[str] | None:
     """The qualified names of the functions and methods `after` rewrote, or None when it changed more
     than that, rewrote one that writes module globals (state a later test may read), or does not parse."""
-    shapes, functions = [], []
-    for source in (before, after):
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return None
-        found: dict[str, ast.AST] = {}
-        shapes.append(ast.dump(ast.Module(_functions(tree.body, "", found), [])))
-        functions.append(found)
-    if shapes[0] != shapes[1] or functions[0].keys() != functions[1].keys():
+    outlines = [_outline(source) for source in (before, after)]
+    if None in outlines:
         return None
-    edited = {name for name in functions[0] if ast.dump(functions[0][name]) != ast.dump(functions[1][name])}
-    if any(isinstance(node, ast.Global) for version in functions for name in edited for node in ast.walk(version[name])):
+    (shape, functions, writers), (shape_after, functions_after, writers_after) = outlines
+    if shape != shape_after or functions.keys() != functions_after.keys():
         return None
-    return edited
+    edited = {name for name in functions if functions[name] != functions_after[name]}
+    return None if edited & (writers | writers_after) else edited
+
+
+@functools.lru_cache(maxsize=8)   # a bank compares every variant with one original
+def _outline(source: str) -> tuple[str, dict[str, str], set[str]] | None:
+    """The module's syntax with its functions cut out, each function's syntax (both as `ast.dump`
+    strings), and the functions with a `global` statement; None when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    found: dict[str, ast.AST] = {}
+    shape = ast.dump(ast.Module(_functions(tree.body, "", found), []))
+    writers = {name for name, node in found.items() if any(isinstance(n, ast.Global) for n in ast.walk(node))}
+    return shape, {name: ast.dump(node) for name, node in found.items()}, writers
 
 
 def select(touched: dict[str, list[str]], edits: set[str] | None) -> list[str] | None:

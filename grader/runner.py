@@ -83,11 +83,12 @@ TEMP_PREFIX = "gradschool-"
 
 
 @contextlib.contextmanager
-def isolated(ex_or_phase, workspace: Path, also: tuple[registry.Exercise, ...] = ()):
+def isolated(ex_or_phase, workspace: Path, also: tuple[registry.Exercise, ...] = (), references: bool = True):
     """A throw-away copy of the phase folder (and of the folders of the exercises `also` names): whatever
     the learner's code writes or deletes while it runs happens there, never in the learner's own files or
-    progress. Yields (copy, tmp); `tmp` is the only folder the child may write. Copies left by a grader
-    that was killed are removed first."""
+    progress. Yields (copy, tmp); `tmp` is the only folder the child may write, and holds a copy of the
+    reference solutions (`references`) for a child that cannot see the repository's. Copies left by a
+    grader that was killed are removed first."""
     phase_dirs = dict.fromkeys([getattr(ex_or_phase, "phase", ex_or_phase).dir, *(e.phase.dir for e in also)])
     _remove_orphaned_copies()
     with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
@@ -95,7 +96,8 @@ def isolated(ex_or_phase, workspace: Path, also: tuple[registry.Exercise, ...] =
         for phase_dir in phase_dirs:
             shutil.copytree(workspace / "phases" / phase_dir, copy / "phases" / phase_dir,
                             ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
-        shutil.copytree(registry.ROOT / "solutions", Path(tmp) / "reference", ignore=shutil.ignore_patterns("__pycache__"))
+        if references:
+            shutil.copytree(registry.ROOT / "solutions", Path(tmp) / "reference", ignore=shutil.ignore_patterns("__pycache__"))
         yield copy, Path(tmp)
 
 
@@ -113,7 +115,8 @@ def _sandboxed(args: list[str], copy: Path, tmp: Path, target_name: str, timeout
     """Run `python args` on the copy, in the sandbox; the messages it sent, or why they cannot be trusted.
     `threads`: BLAS/OpenMP/tinygrad threads of the child (see grader/childenv.py)."""
     tests = childenv.tests() if args[:2] == ["-m", "pytest"] else {}
-    env = {**child_env(copy, target_name), target.REFERENCE_VAR: str(tmp / "reference"), **childenv.threads(threads),
+    references = {target.REFERENCE_VAR: str(tmp / "reference")} if (tmp / "reference").is_dir() else {}
+    env = {**child_env(copy, target_name), **references, **childenv.threads(threads),
            **tests, **programs.child_env(trusted=target_name == "reference"), **(extra_env or {})}
     writable = [tmp]
     if launch is sandbox.run and sandbox.isolation_problem() is None:  # another launcher runs trusted code unconfined
@@ -256,7 +259,8 @@ def run_tests(ex: registry.Exercise, workspace: Path, kinds=("visible", "hidden"
     except RuntimeError as e:
         result.problem = str(e)
         return result
-    with isolated(ex, workspace) as (copy, tmp):
+    # a launcher other than the sandbox (the mutant bank's worker) hides nothing: the child reads solutions/
+    with isolated(ex, workspace, references=launch is sandbox.run) as (copy, tmp):
         pristine.write(tests, ex.visible_tests(copy).parent)
         files = [str(ex.visible_tests(copy))] if "visible" in kinds else []
         files += [str(ex.hidden_tests)] if "hidden" in kinds and ex.hidden_tests.exists() else []
