@@ -71,10 +71,12 @@ def _model_with_random_weights(seed, scale=0.3):
     Tensor.manual_seed(seed)
     model = mine.GPT(V, C, D, H, L)
     tied = model.head.weight is model.tok_emb.weight
+    made = []
 
     def put(obj, name, shape, mean=0.0, s=scale):
         value = (mean + s * rng.normal(size=shape)).astype(np.float32)
-        setattr(obj, name, Tensor(value))
+        made.append(Tensor(value))
+        setattr(obj, name, made[-1])
         return value.astype(np.float64)
 
     W = {"tok": put(model.tok_emb, "weight", (V, D)), "pos": put(model.pos_emb, "weight", (C, D)), "blocks": []}
@@ -92,6 +94,7 @@ def _model_with_random_weights(seed, scale=0.3):
         W["head"] = W["tok"]
     else:
         W["head"] = put(model.head, "weight", (V, D))
+    Tensor.realize(*made)      # buffers from the start: a model's later graphs share one schedule
     return model, W
 
 
@@ -296,9 +299,11 @@ def test_train_step_two_sgd_steps_against_the_models_own_gradients():
     params = model.parameters()
     rng = np.random.default_rng(6)
     x, y = IDX, rng.integers(0, V, size=IDX.shape).astype(np.int32)
-    step = mine.make_train_step(model, SGD(params, lr=0.5))
+    opt = SGD(params, lr=0.5)
+    step = mine.make_train_step(model, opt)
     for p in params:              # stale gradients from an earlier backward: each step must clear them
         p.grad = Tensor.full(p.shape, 0.5)
+    Tensor.realize(*params, opt.lr)   # all realized before step 1: step 2 hits the schedules of step 1
     for k in (1, 2):
         logits = model(Tensor(x))
         loss = logits.reshape(-1, V).sparse_categorical_crossentropy(Tensor(y).reshape(-1))
