@@ -2,11 +2,11 @@
 all-reduce as a weighted mean on every device (never a sum, never the plain mean of uneven shards),
 bitwise identical copies; bucket layouts at their boundaries, one all-reduce per bucket, shapes
 restored; and the trainer against single-device SGD with momentum on the whole batch (tinygrad's
-own optimizer), step by step: losses before the update, parameters, replicas bitwise identical and
-on their devices, each replica run on its own shard, micro-batches, buckets, bad input."""
+update rule, in NumPy float64), step by step: losses before the update, parameters, replicas
+bitwise identical and on their devices, each replica run on its own shard, micro-batches, buckets,
+bad input."""
 import numpy as np
-from tinygrad import Context, Tensor
-from tinygrad.nn.optim import SGD
+from tinygrad import Tensor
 from tinygrad.nn.state import get_parameters
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -226,10 +226,6 @@ def mse(out, y):
     return (out - y).square().mean()
 
 
-def cross_entropy(out, y):
-    return out.sparse_categorical_crossentropy(y)
-
-
 def _data(batch, steps, seed, regression=False):
     rng = np.random.default_rng(seed)
     out = []
@@ -240,21 +236,38 @@ def _data(batch, steps, seed, regression=False):
     return out
 
 
-def _oracle(init, data, lr, momentum, loss_fn):
-    model = MLP([a.astype(np.float64) for a in init])
-    params = get_parameters(model)
-    opt = SGD(params, lr=lr, momentum=momentum)
+def _oracle(init, data, lr, momentum, regression):
+    """Single-device SGD on the whole batch in NumPy float64, by tinygrad's update rule (SGD, classic=False):
+    b = momentum * b + g (b starts at 0), p = p - lr * b. Parameters come back as float32."""
+    params = [a.astype(np.float64) for a in init]                   # w1, b1, w2, b2
+    bufs = [np.zeros_like(p) for p in params]
     params_after, losses = [], []
     for x, y in data:
-        loss = loss_fn(model(Tensor(x)), Tensor(y))
-        grads = loss.gradient(*params)
-        Tensor.realize(loss, *grads)
-        losses.append(loss.item())
-        for p, g in zip(params, grads):
-            p.grad = g
-        with Context(TRAINING=1):
-            opt.step()
-        params_after.append([p.numpy() for p in params])
+        w1, b1, w2, b2 = params
+        x = x.astype(np.float64)
+        h = x @ w1 + b1
+        a = np.maximum(h, 0.0)
+        out = a @ w2 + b2
+        if regression:                                              # mse: mean over every entry
+            diff = out - y.astype(np.float64)
+            losses.append(float(np.mean(diff ** 2)))
+            g_out = 2.0 * diff / diff.size
+        else:                                       # the default loss, softmax cross-entropy: mean over rows
+            z = out - out.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            rows = np.arange(len(y))
+            losses.append(float(-logp[rows, y].mean()))
+            g_out = np.exp(logp)
+            g_out[rows, y] -= 1.0
+            g_out /= len(y)
+        g_h = (g_out @ w2.T) * (h > 0)
+        grads = [x.T @ g_h, g_h.sum(axis=0), a.T @ g_out, g_out.sum(axis=0)]
+        for i, g in enumerate(grads):
+            if momentum:
+                bufs[i] = momentum * bufs[i] + g
+                g = bufs[i]
+            params[i] = params[i] - lr * g
+        params_after.append([p.astype(np.float32) for p in params])
     return params_after, losses
 
 
@@ -267,7 +280,7 @@ def _train(devices, data, lr, momentum, what, micro_batches=1, loss_fn=None, buc
     if len(replicas) != len(devices):
         raise Mismatch(f"{what}: trainer.replicas should hold {len(devices)} models, one per device")
     init = [p.numpy() for p in get_parameters(replicas[0])]
-    want_params, want_losses = _oracle(init, data, lr, momentum, loss_fn or cross_entropy)
+    want_params, want_losses = _oracle(init, data, lr, momentum, loss_fn is mse)
     batch = data[0][0].shape[0]
     shard_sizes = [len(r) for r in np.array_split(np.arange(batch), len(devices))]
     for t, ((x, y), want_p, want_l) in enumerate(zip(data, want_params, want_losses), start=1):
