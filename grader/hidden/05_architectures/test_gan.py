@@ -27,13 +27,29 @@ def _logits(seed, n):
 
 
 def _nets(module, seed, weights_from=None):
+    # weights realized in one schedule, so every later step graph starts from plain buffers
     Tensor.manual_seed(seed)
     G, D = module.Generator(G_SIZES), module.Discriminator(D_SIZES)
     if weights_from is not None:
         for net, source in zip((G, D), weights_from):
             for p, q in zip(net.parameters(), source.parameters()):
-                p.assign(Tensor(q.numpy())).realize()
+                p.replace(Tensor(q.numpy()))
+    Tensor.realize(*G.parameters(), *D.parameters())
     return G, D
+
+
+def _sgd(params, lr):
+    # lr realized before the first step, so later steps reuse the first step's schedule
+    opt = SGD(params, lr=lr)
+    opt.lr.realize()
+    return opt
+
+
+def _inputs(*arrays):
+    # inputs realized up front, so every step sees the same kind of graph
+    tensors = [Tensor(a) for a in arrays]
+    Tensor.realize(*tensors)
+    return tensors
 
 
 def _values(net):
@@ -50,7 +66,8 @@ def test_losses_match_numpy_bce_with_extreme_logits():
         raise Mismatch(f"the module calls tinygrad's BCE ({', '.join(uses)}): {RULE}")
     want_d = _softplus(-real).mean() + _softplus(fake).mean()
     assert_matches(np.array([got_d]), np.array([want_d]),
-                   what="d_loss for 6 real and 4 fake logits, some at +-100 (each batch averaged on its own)", rtol=1e-5)
+                   what="d_loss for 6 real and 4 fake logits, some at +-100 (each batch averaged on its own)",
+                   rtol=1e-5)
     assert_matches(np.array([got_g]), np.array([_softplus(-fake).mean()]),
                    what="g_loss for 4 fake logits, some at +-100", rtol=1e-5)
 
@@ -109,6 +126,7 @@ def test_three_layer_nets_activate_every_hidden_layer():
     # with two layers "after the first layer" and "after every layer but the last" coincide
     Tensor.manual_seed(9)
     G, D = mine.Generator((3, 4, 5, 6)), mine.Discriminator((6, 5, 4, 1))
+    Tensor.realize(*[t for layer in G.layers + D.layers for t in (layer.weight, layer.bias)])
     rng = np.random.default_rng(9)
     z = rng.normal(0, 2, (4, 3)).astype(np.float32)
     h = z.astype(np.float64)
@@ -127,16 +145,16 @@ def test_three_layer_nets_activate_every_hidden_layer():
 
 def test_steps_are_isolated_bitwise():
     G, D = _nets(mine, 5)
-    opt_g, opt_d = SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)
+    opt_g, opt_d = _sgd(G.parameters(), 0.2), _sgd(D.parameters(), 0.2)
     rng = np.random.default_rng(5)
-    real = Tensor(rng.uniform(-1, 1, (4, 6)).astype(np.float32))
-    z = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
+    real, z = _inputs(rng.uniform(-1, 1, (4, 6)).astype(np.float32), rng.normal(size=(4, 3)).astype(np.float32))
     for p in G.parameters():
         p.grad = None
     before_g, before_d = _values(G), _values(D)
     mine.train_step_d(G, D, opt_d, real, z)
     for k, (b, p) in enumerate(zip(before_g, G.parameters())):
-        assert_matches(p.numpy(), b, what=f"generator parameter {k} after train_step_d (must stay bitwise)", rtol=0, atol=0)
+        assert_matches(p.numpy(), b, what=f"generator parameter {k} after train_step_d (must stay bitwise)",
+                       rtol=0, atol=0)
         if p.grad is not None and np.any(p.grad.numpy() != 0):
             raise Mismatch("train_step_d sent gradients into the generator: detach its output in the D step")
     if all(np.array_equal(b, p.numpy()) for b, p in zip(before_d, D.parameters())):
@@ -155,23 +173,25 @@ def test_alternating_steps_match_the_reference():
     # after the update or the wrong labels all change a weight or a returned loss
     G, D = _nets(mine, 6)
     G_ref, D_ref = _nets(ref, 6, weights_from=(G, D))
-    opts = [(SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)),
-            (SGD(G_ref.parameters(), lr=0.2), SGD(D_ref.parameters(), lr=0.2))]
+    opts = [(_sgd(G.parameters(), 0.2), _sgd(D.parameters(), 0.2)),
+            (_sgd(G_ref.parameters(), 0.2), _sgd(D_ref.parameters(), 0.2))]
     rng = np.random.default_rng(6)
     for i, kind in enumerate(("D", "G", "D", "G")):
         real = rng.uniform(-1, 1, (4, 6)).astype(np.float32)
         z = rng.normal(size=(4, 3)).astype(np.float32)
+        real_1, z_1, real_2, z_2 = _inputs(real, z, real, z)
         if kind == "D":
-            got = mine.train_step_d(G, D, opts[0][1], Tensor(real), Tensor(z)).item()
-            want = ref.train_step_d(G_ref, D_ref, opts[1][1], Tensor(real), Tensor(z)).item()
+            got = mine.train_step_d(G, D, opts[0][1], real_1, z_1).item()
+            want = ref.train_step_d(G_ref, D_ref, opts[1][1], real_2, z_2).item()
         else:
-            got = mine.train_step_g(G, D, opts[0][0], Tensor(z)).item()
-            want = ref.train_step_g(G_ref, D_ref, opts[1][0], Tensor(z)).item()
+            got = mine.train_step_g(G, D, opts[0][0], z_1).item()
+            want = ref.train_step_g(G_ref, D_ref, opts[1][0], z_2).item()
         assert_matches(np.array([got]), np.array([want]),
                        what=f"loss returned by step {i + 1} ({kind}), its value before the update", rtol=1e-4)
         for name, net, net_ref in (("G", G, G_ref), ("D", D, D_ref)):
             for k, (p, q) in enumerate(zip(net.parameters(), net_ref.parameters())):
-                assert_matches(p.numpy(), q.numpy(), what=f"{name} parameter {k} after step {i + 1} ({kind}) of D, G, D, G with SGD",
+                assert_matches(p.numpy(), q.numpy(),
+                               what=f"{name} parameter {k} after step {i + 1} ({kind}) of D, G, D, G with SGD",
                                rtol=1e-4, atol=1e-5)
 
 
@@ -180,8 +200,8 @@ def test_steps_work_inside_tiny_jit():
     # milestone does); a NumPy round trip inside the step is frozen into the replayed kernels
     G, D = _nets(mine, 8)
     G_ref, D_ref = _nets(ref, 8, weights_from=(G, D))
-    opt_g, opt_d = SGD(G.parameters(), lr=0.2), SGD(D.parameters(), lr=0.2)
-    opt_g_ref, opt_d_ref = SGD(G_ref.parameters(), lr=0.2), SGD(D_ref.parameters(), lr=0.2)
+    opt_g, opt_d = _sgd(G.parameters(), 0.2), _sgd(D.parameters(), 0.2)
+    opt_g_ref, opt_d_ref = _sgd(G_ref.parameters(), 0.2), _sgd(D_ref.parameters(), 0.2)
 
     @TinyJit
     def step(real, z):
@@ -191,9 +211,10 @@ def test_steps_work_inside_tiny_jit():
     for i in range(4):
         real = rng.uniform(-1, 1, (4, 6)).astype(np.float32)
         z = rng.normal(size=(4, 3)).astype(np.float32)
-        got = [t.item() for t in step(Tensor(real).realize(), Tensor(z).realize())]
-        want = [ref.train_step_d(G_ref, D_ref, opt_d_ref, Tensor(real), Tensor(z)).item(),
-                ref.train_step_g(G_ref, D_ref, opt_g_ref, Tensor(z)).item()]
+        real_1, z_1, real_2, z_2, z_3 = _inputs(real, z, real, z, z)
+        got = [t.item() for t in step(real_1, z_1)]
+        want = [ref.train_step_d(G_ref, D_ref, opt_d_ref, real_2, z_2).item(),
+                ref.train_step_g(G_ref, D_ref, opt_g_ref, z_3).item()]
         assert_matches(np.array(got), np.array(want),
                        what=f"(d_loss, g_loss) of call {i + 1} of a TinyJit-wrapped D then G step. "
                             "Use real and z only as Tensors", rtol=1e-4)
@@ -205,10 +226,9 @@ def test_steps_work_inside_tiny_jit():
 
 def test_discriminator_loss_decreases_on_a_fixed_batch():
     G, D = _nets(mine, 7)
-    opt_d = SGD(D.parameters(), lr=2.0)
+    opt_d = _sgd(D.parameters(), 2.0)
     rng = np.random.default_rng(7)
-    real = Tensor(rng.uniform(-1, 1, (4, 6)).astype(np.float32))
-    z = Tensor(rng.normal(size=(4, 3)).astype(np.float32))
+    real, z = _inputs(rng.uniform(-1, 1, (4, 6)).astype(np.float32), rng.normal(size=(4, 3)).astype(np.float32))
     losses = [mine.train_step_d(G, D, opt_d, real, z).item() for _ in range(8)]
     if not losses[-1] < 0.6 * losses[0]:
         raise Mismatch(f"8 D steps on one fixed batch took d_loss from {losses[0]:.3f} to {losses[-1]:.3f}; "
