@@ -32,8 +32,9 @@ def _load(model, rng, running=True) -> dict[str, np.ndarray]:
             v = rng.uniform(0.5, 2.0, t.shape)
         else:
             v = rng.normal(0.0, 0.4 if name.startswith("conv1") else 0.2, t.shape)
-        t.assign(Tensor(v.astype(np.float32))).realize()
+        t.assign(Tensor(v.astype(np.float32)))
         values[name] = v.astype(np.float32).astype(np.float64)
+    Tensor.realize(*nn.state.get_state_dict(model).values())    # one schedule for all the model's state
     return values
 
 
@@ -69,8 +70,9 @@ def _np_forward(p, x, training: bool):
 
 
 def _running(model) -> dict[str, np.ndarray]:
-    return {f"bn{k}.{s}": _tensor(model, f"bn{k}.{s}").numpy().astype(np.float64)
-            for k in (1, 2) for s in ("running_mean", "running_var")}
+    names = [f"bn{k}.{s}" for k in (1, 2) for s in ("running_mean", "running_var")]
+    Tensor.realize(*[_tensor(model, name) for name in names])       # one schedule, not four
+    return {name: _tensor(model, name).numpy().astype(np.float64) for name in names}
 
 
 def test_inference_forward_matches_numpy_with_running_statistics():
@@ -121,11 +123,13 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
     for name, value in (("conv2.weight", 0.0), ("conv2.bias", 0.0), ("bn2.bias", 1.0), ("fc.bias", 0.0),
                         ("bn2.running_mean", 0.0), ("bn2.running_var", 1.0 - EPS)):
         t = _tensor(model, name)
-        t.assign(Tensor(np.full(t.shape, value, np.float32))).realize()
+        t.assign(Tensor(np.full(t.shape, value, np.float32)))
     head = np.zeros((10, FEATURES), np.float32)
     head[np.arange(10), np.arange(10)] = 1.0              # logit j = feature j + 2 * feature j + 10
     head[np.arange(10), np.arange(10) + 10] = 2.0
-    model.fc.weight.assign(Tensor(head)).realize()
+    model.fc.weight.assign(Tensor(head))
+    Tensor.realize(*nn.state.get_state_dict(model).values())
+    Tensor.rand(1).realize()              # the RNG's state, so that every training call below has one graph
     x = Tensor(_images(rng))
     assert_matches(model(x).numpy(), np.full((N, 10), 3.0, np.float32), rtol=1e-5, atol=1e-5,
                    what="logits in inference mode when every feature is 1 (dropout must be off)")
@@ -213,11 +217,14 @@ def test_train_step_matches_a_numpy_sgd_step():
     Tensor.manual_seed(24)
     model = mine.MnistCNN(CHANNELS, dropout=0.0)
     p = _load(model, rng, running=False)
-    step = mine.make_train_step(model, SGD(nn.state.get_parameters(model), lr=0.1))
+    optimizer = SGD(nn.state.get_parameters(model), lr=0.1)
+    step = mine.make_train_step(model, optimizer)
     for name in LAYERS:       # stale gradients from an earlier backward: the step must clear them
         _tensor(model, name).grad = Tensor.full(_tensor(model, name).shape, 0.5)
     x, y = _images(rng), rng.integers(0, 10, N).astype(np.int32)
-    loss = step(Tensor(x), Tensor(y))
+    xt, yt = Tensor(x), Tensor(y)
+    Tensor.realize(xt, yt, optimizer.lr)       # inputs and lr ready: the step's graph is the step alone
+    loss = step(xt, yt)
     if not isinstance(loss, Tensor):
         raise Mismatch(f"the step returned {type(loss).__name__}; expected the loss Tensor")
     want_loss, new, stats = _np_sgd_step(p, x, y, 0.1)
