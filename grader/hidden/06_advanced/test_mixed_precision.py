@@ -223,7 +223,7 @@ X_NP = RNG.normal(size=(16, 6)).astype(np.float32)
 Y_NP = (X_NP @ RNG.normal(size=(6, 3))).argmax(1).astype(np.int32)
 W_NP = [RNG.normal(size=(6, 8)).astype(np.float32) * 0.5, np.zeros(8, np.float32),
         RNG.normal(size=(8, 3)).astype(np.float32) * 0.5, np.zeros(3, np.float32)]
-STEPS, LR, MOMENTUM = 30, 0.1, 0.9
+STEPS, LR, MOMENTUM = 12, 0.1, 0.9
 
 
 def _np_loss_and_grads(ws):
@@ -259,27 +259,30 @@ def _np_run(taken):
 def test_float16_training_run_tracks_float32():
     master = [Tensor(w).contiguous().realize() for w in W_NP]
     opt = optim.SGD(master, lr=LR, momentum=MOMENTUM)
-    scaler = mine.DynamicLossScaler(init_scale=2.0 ** 20, growth_interval=6)   # starts too high: overflows
-    X, Y = Tensor(X_NP), Tensor(Y_NP)
+    opt.lr.realize()                                    # realized inputs: every step reuses one schedule
+    # starts too high: overflows twice, grows back after 3 clean steps and overflows once more
+    scaler = mine.DynamicLossScaler(init_scale=2.0 ** 20, growth_interval=3)
+    X, Y = Tensor(X_NP).realize(), Tensor(Y_NP).realize()
 
     def loss_fn(ws):
         h = (X.cast(ws[0].dtype) @ ws[0] + ws[1]).relu()
         return (h @ ws[2] + ws[3]).float().sparse_categorical_crossentropy(Y)
 
-    losses, taken = [], []
+    losses, taken, before = [], [], master[0].numpy().copy()
     for _ in range(STEPS):
-        before = master[0].numpy().copy()
         loss, _ = mine.mixed_precision_step(loss_fn, master, opt, scaler)
         losses.append(loss)
-        taken.append(not np.array_equal(before, master[0].numpy()))     # what the grader saw, not the report
+        after = master[0].numpy().copy()
+        taken.append(not np.array_equal(before, after))                 # what the grader saw, not the report
+        before = after
     skipped = STEPS - sum(taken)
-    if not 1 <= skipped <= 10 or int(scaler.skipped) != skipped:
+    if not 1 <= skipped <= 4 or int(scaler.skipped) != skipped:
         raise Mismatch(f"float16 run from S = 2^20: the master weights stayed unchanged on {skipped} of {STEPS} "
                        f"steps and the scaler counted {scaler.skipped} skips (the first steps overflow, then "
                        "training proceeds; the two counts must agree)")
     want = _np_run(taken)
-    # measured: the float16 losses follow float32 within 0.0035 over the 30 steps; allowed 0.03
+    # measured on the CPU: the float16 losses follow float32 within 1e-4 over the 12 steps; allowed 0.03
     assert_matches(np.array(losses), want, what=f"losses of the {STEPS} float16 steps vs a float32 run that "
                    "updates on the same steps", rtol=0, atol=0.03, check_dtype=False)
-    if not want[-1] < 0.5 * want[0]:
+    if not want[-1] < 0.6 * want[0]:                  # 0.44 with the 3 skips of the reference
         raise Mismatch("internal: the float32 run did not learn (check the fixture)")
