@@ -158,3 +158,33 @@ def test_cosine_steps_counts_each_step_and_sets_the_rate_every_tenth():
     assert rates[:9] == [rates[0]] * 9 and abs(rates[0] - 0.1) < 1e-7, rates   # unchanged before step 10
     assert abs(rates[9] - cosine_lr(10, 40, 0.1)) < 1e-7 and abs(rates[19] - 0.05) < 1e-7, rates
     assert cosine_lr(0, 40, 0.1) == 0.1 and cosine_lr(40, 40, 0.1) == 0.0 and cosine_lr(50, 40, 0.1) == 0.0
+
+
+def test_bert_finetune_trains_and_scores_every_line_once():
+    """6.7's fine-tuning stage (which a smoke run skips once its gate is met) on a toy task: each class
+    has its own tokens; 50 lines in batches of 8, so the last batch is padded."""
+    import numpy as np
+    from tinygrad import Tensor, nn
+    from tinygrad.nn.optim import AdamW
+
+    from grader.milestones.shakespeare_bert import Finetune
+
+    class Toy:
+        def __init__(self):
+            self.emb, self.head = nn.Embedding(12, 8), nn.Linear(8, 3)
+
+        def __call__(self, ids: Tensor) -> Tensor:
+            return self.head(self.emb(ids).mean(1))
+
+        def parameters(self):
+            return nn.state.get_parameters(self)
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, size=50).astype(np.int32)
+    ids = (labels[:, None] * 4 + rng.integers(0, 4, size=(50, 6))).astype(np.int32)
+    Tensor.manual_seed(0)
+    ft = Finetune(Toy(), AdamW, 0.05, 8)
+    loss = ft.train(ids, labels, [rng.integers(0, 50, size=8) for _ in range(30)])
+    assert np.isfinite(loss) and loss < 0.5, loss
+    assert ft.accuracy(ids, labels) == 1.0
+    assert ft.accuracy(ids, (labels + 1) % 3) == 0.0, "each line is scored against its own label"
