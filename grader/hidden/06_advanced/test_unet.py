@@ -244,6 +244,22 @@ def _np_unet(p, x, depth):
     return head, x
 
 
+def _built(cls, *args):
+    """cls(*args) with constant initial weights, for a check that overwrites every tensor or reads only
+    shapes: building tinygrad's random-number graph for each tensor is most of a U-Net's construction
+    time. Tensor.rand still checks its arguments and advances its counter; only the bits are constant."""
+    saved = Tensor.__dict__.get("_rand")
+    Tensor._rand = classmethod(lambda c, key, counter, shape, dtype, contiguous=True:
+                               c.full(shape, 0.5, dtype=dtype, device=counter.device))
+    try:
+        return cls(*args)
+    finally:
+        if saved is None:
+            del Tensor._rand
+        else:
+            Tensor._rand = saved
+
+
 def _images(rng, n=2, h=8, w=8):
     return rng.normal(0.0, 1.0, (n, IN, h, w)).astype(np.float32)
 
@@ -252,7 +268,7 @@ def _images(rng, n=2, h=8, w=8):
 
 def test_layer_layout_for_several_depths_and_widths():
     for config in ((1, 5, 3, 3), (3, 2, 1, 1), (IN, CLASSES, WIDTH, 2)):
-        _check_layout(mine.UNet(*config), config)
+        _check_layout(_built(mine.UNet, *config), config)
     for bad in ((0, 3, 2, 2), (1, 1, 2, 2), (1, 3, 0, 2), (1, 3, 2, 0)):
         assert_raises(ValueError, mine.UNet, *bad, what=f"UNet{bad}")
 
@@ -260,23 +276,24 @@ def test_layer_layout_for_several_depths_and_widths():
 def test_inference_forward_matches_a_numpy_unet_of_depth_2():
     rng = np.random.default_rng(651)
     config = (IN, CLASSES, WIDTH, 2)
-    model = mine.UNet(*config)
+    model = _built(mine.UNet, *config)
     p = _load(model, config, rng)
     x = _images(rng)
     got = model(Tensor(x)).numpy()
     want, _ = _np_unet(p, x, depth=2)
+    state = get_state_dict(model)
     assert_matches(got, want.astype(np.float32), rtol=1e-3, atol=1e-3,
                    what="logits (2, 3, 8, 8) of UNet(2, 3, width=2, depth=2) in inference mode "
                         "(skip first in each concatenation, running BatchNorm statistics)")
     for name in p:
         if name.endswith(STATS):
-            layer = get_state_dict(model)[name].numpy()
+            layer = state[name].numpy()
             assert_matches(layer.astype(np.float64), p[name], rtol=1e-6, atol=1e-7,
                            what=f"{name} after an inference call (must not change)")
 
 
 def test_output_shapes_for_other_sizes_and_a_clear_error_for_the_rest():
-    model = mine.UNet(IN, CLASSES, WIDTH, 3)
+    model = _built(mine.UNet, IN, CLASSES, WIDTH, 3)
     for shape in ((1, IN, 8, 8), (3, IN, 16, 8), (2, IN, 8, 24)):      # shapes only: nothing is computed
         got = model(Tensor.zeros(*shape)).shape
         assert_matches(np.array(got), np.array((shape[0], CLASSES, *shape[2:])),
@@ -289,7 +306,7 @@ def test_output_shapes_for_other_sizes_and_a_clear_error_for_the_rest():
 def test_skip_connections_carry_the_image_when_the_upsampling_is_silenced():
     rng = np.random.default_rng(653)
     config = (IN, CLASSES, WIDTH, 2)
-    model = mine.UNet(*config)
+    model = _built(mine.UNet, *config)
     p = _load(model, config, rng,
               zero=("decoders.0.up.weight", "decoders.0.up.bias", "decoders.1.up.weight", "decoders.1.up.bias"))
     x = _images(rng)
@@ -303,7 +320,7 @@ def test_skip_connections_carry_the_image_when_the_upsampling_is_silenced():
 
 def test_up_block_concatenates_the_skip_first():
     rng = np.random.default_rng(654)
-    block = mine.UpBlock(4, 2)
+    block = _built(mine.UpBlock, 4, 2)
     assert_matches(np.array(block.block.conv1.weight.shape), np.array((2, 4, 3, 3)),
                    what="shape of UpBlock(4, 2).block.conv1.weight (skip channels + upsampled channels)")
     p = {name: _put(t, name, rng.uniform(0.5, 1.5, t.shape) if name.endswith("running_var")
@@ -323,22 +340,23 @@ def test_up_block_concatenates_the_skip_first():
 def test_loss_of_the_logits_and_gradients_reach_every_parameter():
     rng = np.random.default_rng(655)
     config = (IN, CLASSES, WIDTH, 2)
-    model = mine.UNet(*config)
+    model = _built(mine.UNet, *config)
     p = _load(model, config, rng)
     x = _images(rng)                   # the shapes of the inference check: its kernels are reused
     y = rng.integers(0, CLASSES, (2, 8, 8))
-    loss = mine.pixel_cross_entropy(model(Tensor(x)), Tensor(y.astype(np.int32)))
-    loss.backward()                    # lazy: only the loss and head.weight's gradient are computed below
-    z, features = _np_unet(p, x, depth=2)
-    want, dz = _np_pixel_ce(z, y)
-    assert_matches(np.array([loss.item()]), np.array([want]), rtol=1e-3,
-                   what="pixel_cross_entropy of the logits of UNet(2, 3, width=2, depth=2)")
-    head_grad = np.einsum("nohw,nchw->oc", dz, features)[:, :, None, None]
-    assert_matches(model.head.weight.grad.numpy(), head_grad.astype(np.float32), rtol=1e-3, atol=1e-4,
-                   what="gradient of the mean pixel loss with respect to head.weight")
+    logits = model(Tensor(x))
+    loss = mine.pixel_cross_entropy(logits, Tensor(y.astype(np.int32)))
+    loss.backward()                    # lazy: the graph from the loss back to every parameter
     for name, t in get_state_dict(model).items():      # every parameter is in the loss's graph
         if not name.endswith(STATS + ("num_batches_tracked",)) and t.grad is None:
             raise Mismatch(f"{name} got no gradient from the loss (is the layer used in the forward pass?)")
+    logits.realize()                   # the inference check's schedule; the loss and head.bias's gradient
+    Tensor.realize(loss, model.head.bias.grad)   # then start from these logits (one small schedule)
+    want, dz = _np_pixel_ce(_np_unet(p, x, depth=2)[0], y)
+    assert_matches(np.array([loss.item()]), np.array([want]), rtol=1e-3,
+                   what="pixel_cross_entropy of the logits of UNet(2, 3, width=2, depth=2)")
+    assert_matches(model.head.bias.grad.numpy(), dz.sum(axis=(0, 2, 3)).astype(np.float32), rtol=1e-3,
+                   atol=1e-5, what="gradient of the mean pixel loss with respect to head.bias")
 
 
 def _documented_build(in_channels, n_classes, width, depth):
@@ -379,18 +397,20 @@ def test_manual_seed_reproduces_the_documented_build_order():
 def test_batchnorm_running_statistics_use_the_default_momentum():
     # nn.BatchNorm(c_out): momentum 0.1, so one training call moves the running mean 10 % of the way
     rng = np.random.default_rng(656)
-    block = mine.ConvBlock(IN, WIDTH)
+    block = _built(mine.ConvBlock, IN, WIDTH)
     p = {name: _put(t, name, _random_values(name, t.shape, rng))
          for name, t in get_state_dict(block).items() if not name.endswith("num_batches_tracked")}
     x = rng.normal(size=(2, IN, 4, 4)).astype(np.float32)
     with Context(TRAINING=1):
-        block(Tensor(x)).realize()
+        out = block(Tensor(x))
+    stats = get_state_dict(block)
+    Tensor.realize(out, *(stats[f"bn{k}.{s}"] for k in (1, 2) for s in STATS))   # one schedule
     h = x.astype(np.float64)
     for k in (1, 2):
         z = _conv3(h, p[f"conv{k}.weight"])
         mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
         n = z.size / z.shape[1]
-        got = np.concatenate([get_state_dict(block)[f"bn{k}.{s}"].numpy() for s in STATS])
+        got = np.concatenate([stats[f"bn{k}.{s}"].numpy() for s in STATS])
         want = np.concatenate([0.9 * p[f"bn{k}.running_mean"] + 0.1 * mean,
                                0.9 * p[f"bn{k}.running_var"] + 0.1 * var * n / (n - 1)])
         assert_matches(got, want.astype(np.float32), rtol=1e-3, atol=1e-4,
