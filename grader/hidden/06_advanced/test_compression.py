@@ -1,9 +1,9 @@
 """Hidden checks for Exercise 6.4: pruning masks against NumPy sorts (global, per layer, ties,
-structured norms), masks that survive Adam inside a TinyJit step against an unjitted step masked by
-hand, the cubic schedule against its closed form, and the distillation loss and its gradient
+structured norms), masks that survive Adam inside a TinyJit step against a float64 NumPy Adam with
+the same masks, the cubic schedule against its closed form, and the distillation loss and its gradient
 against NumPy."""
 import numpy as np
-from tinygrad import Tensor
+from tinygrad import Tensor, nn
 from tinygrad.nn.optim import Adam
 
 from grader.compare import Mismatch, assert_matches, assert_raises
@@ -242,13 +242,21 @@ def test_masks_survive_adam_steps_inside_the_jit():
     model = Net(values, filters=False)
     ones = {k: np.ones(t.shape, np.float32) for k, t in model.named().items()}
     masks = {k: Tensor(m) for k, m in ones.items()}
-    step = mine.make_masked_train_step(model, Adam(model.weights + model.biases, lr=0.05), masks)
+    opt = Adam(model.weights + model.biases, lr=0.05)
     X, Y = Tensor(x), Tensor(y.astype(np.int32))
+    # all realized before the first step, so the jit's capture (step 2) reuses step 1's schedule
+    Tensor.realize(*model.weights, *model.biases, *masks.values(), X, Y, *nn.state.get_state_dict(opt).values())
+    step = mine.make_masked_train_step(model, opt, masks)
     losses = [step(X, Y).item() for _ in range(3)]     # unpruned: Adam's moments become non-zero
     pruned = {k: (rng.random(m.shape) >= 0.6).astype(np.float32) for k, m in ones.items()}
-    for k, mask in masks.items():                      # pruning writes into the step's mask tensors
-        mask.assign(Tensor(pruned[k])).realize()
+    # pruning writes into the step's mask tensors
+    Tensor.realize(*[mask.assign(Tensor(pruned[k])) for k, mask in masks.items()])
     mine.apply_masks(model, masks)
+    want_w, _, _ = _np_adam_run(values, x.astype(np.float64), y, [ones] * 3, 0.05)
+    # read before the replays: an assign that apply_masks left pending is realized here, not in the jit
+    for (k, t), want in zip(model.named().items(), want_w):
+        assert_matches(t.numpy(), (want * pruned[k]).astype(np.float32), rtol=1e-3, atol=1e-4,
+                       what=f"{k} after 3 Adam steps and apply_masks with the pruned masks")
     losses += [step(X, Y).item() for _ in range(4)]    # replays of the captured step
     want_w, want_b, want_losses = _np_adam_run(values, x.astype(np.float64), y, [ones] * 3 + [pruned] * 4, 0.05)
     for (k, t), want in zip(model.named().items(), want_w):
@@ -288,22 +296,23 @@ def test_distillation_loss_matches_numpy():
     rng = np.random.default_rng(49)
     s, t = rng.normal(0, 3, (N, C)), rng.normal(0, 3, (N, C))
     y = rng.integers(0, C, N)
-    for T, alpha in ((1.0, 0.5), (2.5, 1.0), (2.5, 0.0), (4.0, 0.7)):
-        got = mine.distillation_loss(Tensor(s.astype(np.float32)), Tensor(t.astype(np.float32)),
-                                     Tensor(y.astype(np.int32)), temperature=T, alpha=alpha)
+    big = np.array([[300.0, -300.0, 0.0, 10.0]] * N)
+    S, Tt, Y = Tensor(s.astype(np.float32)), Tensor(t.astype(np.float32)), Tensor(y.astype(np.int32))
+    B, NB = Tensor(big.astype(np.float32)), Tensor(-big.astype(np.float32))
+    Tensor.realize(S, Tt, Y, B, NB)           # realized once: the losses schedule their own graphs only
+    # the logits of +-300 first: T=1, alpha=0.5 after it reuses its schedule
+    cases = [(NB, B, -big, big, 1.0, 0.5, 1e-8, "with logits of +-300 at T=1 (a log-softmax, not log(softmax))")]
+    cases += [(S, Tt, s, t, T, alpha, 1e-6, f"for {N}x{C} logits, T={T}, alpha={alpha}")
+              for T, alpha in ((1.0, 0.5), (2.5, 1.0), (2.5, 0.0), (4.0, 0.7))]
+    for student, teacher, s_np, t_np, T, alpha, atol, what in cases:
+        got = mine.distillation_loss(student, teacher, Y, temperature=T, alpha=alpha)
         if not isinstance(got, Tensor) or got.shape != ():
             raise Mismatch(f"distillation_loss must return a scalar Tensor, got {type(got).__name__} "
                            f"of shape {getattr(got, 'shape', None)}")
-        assert_matches(np.array([got.item()]), np.array([_np_kd(s, t, y, T, alpha)]), rtol=1e-4, atol=1e-6,
-                       what=f"distillation_loss for {N}x{C} logits, T={T}, alpha={alpha}")
-    big = np.array([[300.0, -300.0, 0.0, 10.0]] * N)
-    got = mine.distillation_loss(Tensor(-big.astype(np.float32)), Tensor(big.astype(np.float32)),
-                                 Tensor(y.astype(np.int32)), temperature=1.0, alpha=0.5)
-    assert_matches(np.array([got.item()]), np.array([_np_kd(-big, big, y, 1.0, 0.5)]), rtol=1e-4,
-                   what="distillation_loss with logits of +-300 at T=1 (a log-softmax, not log(softmax))")
+        assert_matches(np.array([got.item()]), np.array([_np_kd(s_np, t_np, y, T, alpha)]), rtol=1e-4, atol=atol,
+                       what=f"distillation_loss {what}")
     for bad, what in ((dict(temperature=0.0), "temperature 0"), (dict(alpha=1.5), "alpha 1.5")):
-        assert_raises(ValueError, mine.distillation_loss, Tensor(s.astype(np.float32)), Tensor(t.astype(np.float32)),
-                      Tensor(y.astype(np.int32)), what=f"distillation_loss with {what}", **bad)
+        assert_raises(ValueError, mine.distillation_loss, S, Tt, Y, what=f"distillation_loss with {what}", **bad)
 
 
 def test_distillation_gradient_reaches_the_student_only():
@@ -316,10 +325,12 @@ def test_distillation_gradient_reaches_the_student_only():
     numeric = numerical_gradient(lambda z: _np_kd(z, t, y, 3.0, 0.6), s)
     if relative_error(oracle, numeric) > 1e-6:           # the grader's own formula, checked first
         raise AssertionError("internal: the analytic distillation gradient disagrees with differences")
+    student, teacher_w = Tensor(s.astype(np.float32)), Tensor(w_teacher.astype(np.float32))
+    X, Y = Tensor(x.astype(np.float32)), Tensor(y.astype(np.int32))
+    Tensor.realize(student, teacher_w, X, Y)        # realized once; the gradients are reset per case
     for T, alpha in ((3.0, 0.6), (5.0, 1.0)):
-        student, teacher_w = Tensor(s.astype(np.float32)), Tensor(w_teacher.astype(np.float32))
-        teacher = Tensor(x.astype(np.float32)) @ teacher_w
-        mine.distillation_loss(student, teacher, Tensor(y.astype(np.int32)), temperature=T, alpha=alpha).backward()
+        student.grad = teacher_w.grad = None
+        mine.distillation_loss(student, X @ teacher_w, Y, temperature=T, alpha=alpha).backward()
         assert_matches(student.grad.numpy(), _np_kd_grad(s, t, y, T, alpha).astype(np.float32), rtol=1e-3, atol=1e-6,
                        n=N, what=f"d loss / d student logits, T={T}, alpha={alpha}")
         if teacher_w.grad is not None and np.abs(teacher_w.grad.numpy()).max() > 0:
