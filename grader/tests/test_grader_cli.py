@@ -34,7 +34,7 @@ def test_check_scores_each_exercise_on_its_own(fresh_workspace):
     looping.stub_path(fresh_workspace).write_text("while True:\n    pass\n")
     exiting.stub_path(fresh_workspace).write_text("import sys\nsys.exit(0)\n")
     broken.stub_path(fresh_workspace).write_text(solved_source(broken).replace("def ", "def (", 1))
-    code, out = grader(fresh_workspace, "check", *[e.id for e in FIRST_FOUR], "--no-milestones", "--timeout", "20")
+    code, out = grader(fresh_workspace, "check", *[e.id for e in FIRST_FOUR], "--no-milestones", "--timeout", "8")
     assert code == 1, out
     assert "Traceback" not in out, out
     s = scores(fresh_workspace)
