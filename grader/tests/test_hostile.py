@@ -17,7 +17,14 @@ from grader.mutants import variant as solved_source
 
 EX = registry.exercise("1.2")
 SOLVED = solved_source(EX)
-TIMEOUT = 5
+TIMEOUT = 3   # CPU seconds; the solved module needs about 1
+
+
+def _on_top(code: str) -> str:
+    """The reference with `code` run first (after its `from __future__` import, which must lead)."""
+    future = "from __future__ import annotations\n"
+    assert future in SOLVED, "the reference's first statement moved"
+    return SOLVED.replace(future, future + code, 1)
 
 
 def _broken(body: str) -> str:
@@ -39,22 +46,22 @@ HOSTILE = {
     "raises SystemExit": _broken("raise SystemExit(3)"),
     "floods stdout": _broken("import sys; [sys.stdout.write('spam ' * 10**6) for _ in range(20)]; return 0.0"),
     "syntax error": SOLVED.replace("def gradient(", "def gradient(:", 1),
-    "import error": "import a_module_that_does_not_exist\n" + SOLVED,
-    "circular import": "import importlib\nimportlib.import_module(__name__).derivative\n" + SOLVED,
+    "import error": _on_top("import a_module_that_does_not_exist\n"),
+    "circular import": _on_top("import importlib\nimportlib.import_module(__name__).derivative\n"),
     "monkeypatches numpy": SOLVED.replace("return float((f(x + h) - f(x - h)) / (2 * h))", "np.allclose = lambda *a, **k: True\n    return 0.0"),
-    "monkeypatches the grader": "import grader.compare\ngrader.compare.assert_matches = lambda *a, **k: None\n" + SOLVED,
-    "patches the checks through sys.modules": "import sys\nsys.modules['grader.compare'].assert_matches = lambda *a, **k: None\n" + SOLVED,
+    "monkeypatches the grader": _on_top("import grader.compare\ngrader.compare.assert_matches = lambda *a, **k: None\n"),
+    "patches the checks through sys.modules": _on_top("import sys\nsys.modules['grader.compare'].assert_matches = lambda *a, **k: None\n"),
     "mutates its inputs": SOLVED.replace("    x = np.array(x, dtype=np.float64)\n    grad = np.empty_like(x)", "    x *= 1.0001\n    grad = np.empty_like(x, dtype=np.float64)"),
     "returns wrong types": _broken("return str(0.5)"),
     "returns NaN": _broken("return float('nan')"),
-    "imports the reference": "import importlib\nref = importlib.import_module('solutions.01_math.calculus')\nderivative = ref.derivative\n" + SOLVED,
-    "reads the reference file": "exec(open('solutions/01_math/calculus.py').read())\n" + SOLVED,
+    "imports the reference": SOLVED + "\nimport importlib\nref = importlib.import_module('solutions.01_math.calculus')\nderivative = ref.derivative\n",
+    "reads the reference file": _on_top("exec(open('solutions/01_math/calculus.py').read())\n"),
     "writes into .grader": SOLVED + "\nimport os, pathlib\np = pathlib.Path(os.environ.get('GRADSCHOOL_WORKSPACE', '.'), '.grader')\n"
                            "p.mkdir(exist_ok=True)\n(p / 'progress.json').write_text('{\"exercises\": {\"1.1\": {\"passed\": true}}}')\n"
                            "raise RuntimeError('tampered')\n",
     "deletes files": SOLVED + "\nimport os, glob\nfor f in glob.glob(os.path.join(os.environ.get('GRADSCHOOL_WORKSPACE', '.'), 'phases', '*', '*.py')):\n"
                      "    os.remove(f)\nraise RuntimeError('deleted')\n",
-    "spawns a subprocess": "import subprocess\nsubprocess.Popen(['sleep', '300'])\n" + SOLVED,
+    "spawns a subprocess": _on_top("import subprocess\nsubprocess.Popen(['sleep', '300'])\n"),
 }
 
 
@@ -68,8 +75,11 @@ def workspace(tmp_path_factory):
     return ws
 
 
-def test_the_bank_is_large_enough():
+def test_the_bank_is_large_enough_and_each_attack_compiles():
     assert len(HOSTILE) >= 20
+    for name, source in HOSTILE.items():   # an attack must reach the grader as itself, not as a SyntaxError
+        if name != "syntax error":
+            compile(source, name, "exec")
 
 
 def _snapshot(ws):
