@@ -10,6 +10,24 @@ from grader.target import exercise
 
 mine = exercise("4.1")
 
+# Shapes shared with the visible tests (their forward test's MLP, their training step's MLP and batch), so a
+# check compiles and schedules few kernels of its own; the training step's batch has 64 rows, 8 features.
+SMALL, TRAIN = (6, 5, 4, 3), (8, 16, 2)
+
+
+def _realized(sizes, seed):
+    """A fresh TinygradNN(sizes) after Tensor.manual_seed(seed), its parameters realized one by one (as the
+    visible tests read them: the same schedules)."""
+    Tensor.manual_seed(seed)
+    model = mine.TinygradNN(sizes)
+    for t in model.weights + model.biases:
+        t.realize()
+    return model
+
+
+def _numpy64(model):
+    return [w.numpy().astype(np.float64) for w in model.weights], [b.numpy().astype(np.float64) for b in model.biases]
+
 
 def _np_forward(Ws, bs, x):
     hs = [x]
@@ -34,8 +52,7 @@ def _np_sgd_step(Ws, bs, x, y, lr):
 
 
 def test_every_layer_is_kaiming_normal():
-    Tensor.manual_seed(11)
-    model = mine.TinygradNN((300, 200, 50, 10))   # large enough for a 8% tolerance on the std
+    model = _realized((300, 200, 50, 10), 11)   # large enough for a 8% tolerance on the std
     if len(model.weights) != 3 or len(model.biases) != 3:
         raise Mismatch(f"TinygradNN((300, 200, 50, 10)) should have 3 weights and 3 biases, got {len(model.weights)} and {len(model.biases)}")
     for k, (w, n_in) in enumerate(zip(model.weights, (300, 200, 50))):
@@ -46,26 +63,23 @@ def test_every_layer_is_kaiming_normal():
 
 
 def test_initialisation_follows_tinygrad_seed():
-    Tensor.manual_seed(5); a = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
-    Tensor.manual_seed(5); b = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
+    a, b, c = ([w.numpy() for w in _realized(SMALL, seed).weights] for seed in (5, 5, 6))
     for k, (wa, wb) in enumerate(zip(a, b)):
         assert_matches(wa, wb, what=f"layer {k + 1} weights after the same Tensor.manual_seed (use Tensor.randn, not NumPy)", rtol=0, atol=0)
-    Tensor.manual_seed(6); c = [w.numpy() for w in mine.TinygradNN((10, 7, 3)).weights]
     if all(np.array_equal(wa, wc) for wa, wc in zip(a, c)):
-        raise Mismatch("TinygradNN((10, 7, 3)) has the same weights after Tensor.manual_seed(5) and manual_seed(6); "
+        raise Mismatch(f"TinygradNN({SMALL}) has the same weights after Tensor.manual_seed(5) and manual_seed(6); "
                        "the caller's seed should decide the initialisation (a seed set inside __init__?)")
 
 
 def test_forward_matches_numpy_with_nonzero_biases():
     rng = np.random.default_rng(3)
-    model = mine.TinygradNN((6, 9, 7, 4))
+    model = _realized(SMALL, 3)
     Ws = [rng.normal(size=w.shape).astype(np.float32) for w in model.weights]
     bs = [rng.normal(size=b.shape).astype(np.float32) for b in model.biases]
-    for t, v in zip(model.weights + model.biases, Ws + bs):
-        t.assign(Tensor(v)).realize()
-    x = rng.normal(size=(5, 2, 3)).astype(np.float32)
-    assert_matches(model(Tensor(x)).numpy(), _np_forward(Ws, bs, x.reshape(5, 6))[-1].astype(np.float32),
-                   what="logits of a (6, 9, 7, 4) MLP on a (5, 2, 3) batch", rtol=1e-4, atol=1e-5)
+    Tensor.realize(*[t.assign(Tensor(v)) for t, v in zip(model.weights + model.biases, Ws + bs)])
+    x = rng.normal(size=(10, 2, 3)).astype(np.float32)
+    assert_matches(model(Tensor(x)).numpy(), _np_forward(Ws, bs, x.reshape(10, 6))[-1].astype(np.float32),
+                   what=f"logits of a {SMALL} MLP on a (10, 2, 3) batch", rtol=1e-4, atol=1e-5)
 
 
 def test_parameters_are_interleaved_weights_and_biases():
@@ -77,17 +91,17 @@ def test_parameters_are_interleaved_weights_and_biases():
 
 def test_train_step_matches_numpy_sgd_over_three_steps():
     rng = np.random.default_rng(7)
-    Tensor.manual_seed(7)
-    model = mine.TinygradNN((5, 6, 3))
-    Ws = [w.numpy().astype(np.float64) for w in model.weights]
-    bs = [b.numpy().astype(np.float64) for b in model.biases]
-    step = mine.make_train_step(model, SGD(model.parameters(), lr=0.3))
+    model = _realized(TRAIN, 7)
+    Ws, bs = _numpy64(model)
+    opt = SGD(model.parameters(), lr=0.3)
+    opt.lr.realize()   # step 1 then has the graph of every later step (one schedule for the three)
+    step = mine.make_train_step(model, opt)
     if not isinstance(step, type(TinyJit(lambda: None))):   # TinyJit is a factory function in 0.14
         raise Mismatch(f"make_train_step returned a {type(step).__name__}; it should return the step wrapped in TinyJit "
                        "(each call would otherwise schedule and run the whole graph from scratch)")
     for i in range(3):
-        x = rng.normal(size=(8, 5)).astype(np.float32)
-        y = rng.integers(0, 3, size=8).astype(np.int32)
+        x = rng.normal(size=(64, 8)).astype(np.float32)
+        y = rng.integers(0, 2, size=64).astype(np.int32)
         loss = step(Tensor(x), Tensor(y))
         want, Ws, bs = _np_sgd_step(Ws, bs, x.astype(np.float64), y, 0.3)
         if not isinstance(loss, Tensor):
@@ -114,10 +128,9 @@ class BatchSpy:
 
 def test_evaluate_matches_numpy_with_ragged_last_batch():
     rng = np.random.default_rng(9)
-    Tensor.manual_seed(9)
-    model = mine.TinygradNN((6, 5, 4))
+    model = _realized(SMALL, 9)
     X = rng.normal(size=(23, 6)).astype(np.float32)
-    y = rng.integers(0, 4, size=23)
+    y = rng.integers(0, 3, size=23)
     Ws, bs = [w.numpy() for w in model.weights], [b.numpy() for b in model.biases]
     want = float((_np_forward(Ws, bs, X)[-1].argmax(1) == y).mean())
     spy = BatchSpy(model)
@@ -141,16 +154,17 @@ def test_two_models_train_side_by_side():
     # each model has its own jitted step; stepping them alternately must not mix their parameters
     rng = np.random.default_rng(13)
     models, steps, numpy_params = [], [], []
-    for seed in (1, 2):
-        Tensor.manual_seed(seed)
-        model = mine.TinygradNN((4, 5, 3))
+    for seed in (1, 2):   # the shapes of the test above: both models reuse its schedule
+        model = _realized(TRAIN, seed)
         models.append(model)
-        numpy_params.append(([w.numpy().astype(np.float64) for w in model.weights], [b.numpy().astype(np.float64) for b in model.biases]))
-        steps.append(mine.make_train_step(model, SGD(model.parameters(), lr=0.2)))
+        numpy_params.append(_numpy64(model))
+        opt = SGD(model.parameters(), lr=0.2)
+        opt.lr.realize()
+        steps.append(mine.make_train_step(model, opt))
     for i in range(3):
         for m, (model, step) in enumerate(zip(models, steps)):
-            x = rng.normal(size=(6, 4)).astype(np.float32)
-            y = rng.integers(0, 3, size=6).astype(np.int32)
+            x = rng.normal(size=(64, 8)).astype(np.float32)
+            y = rng.integers(0, 2, size=64).astype(np.int32)
             step(Tensor(x), Tensor(y))
             _, Ws, bs = _np_sgd_step(*numpy_params[m], x.astype(np.float64), y, 0.2)
             numpy_params[m] = (Ws, bs)
