@@ -14,7 +14,7 @@ from grader.target import exercise
 
 mine = exercise("7.4")
 D2 = ("CPU", "CPU:1")
-D3 = ("CPU:2", "CPU", "CPU:1")        # the first device is not the default one
+D3 = ("CPU:1", "CPU", "CPU:2")        # the first device is not the default one
 
 
 # ----------------------------------------------------------------------------------------------
@@ -80,10 +80,10 @@ def _check_allreduce(arrays, devices, weights, what):
 
 def test_allreduce_mean_is_a_weighted_mean_on_every_device():
     rng = np.random.default_rng(7)
-    arrays = [rng.normal(size=(3, 5)).astype(np.float32) for _ in D3]
-    _check_allreduce(arrays, D3, None, "allreduce_mean of 3 tensors of shape (3, 5), default weights")
-    _check_allreduce(arrays, D3, [5 / 11, 4 / 11, 2 / 11],
-                     "allreduce_mean with weights 5/11, 4/11, 2/11 (shards of 5, 4 and 2 rows)")
+    arrays = [rng.normal(size=(8, 4)).astype(np.float32) for _ in D3]
+    _check_allreduce(arrays, D3, None, "allreduce_mean of 3 tensors of shape (8, 4), default weights")
+    _check_allreduce(arrays, D3, [3 / 8, 3 / 8, 2 / 8],
+                     "allreduce_mean with weights 3/8, 3/8, 2/8 (shards of 3, 3 and 2 rows)")
     _check_allreduce(arrays, D3, [1.0, 0.0, 0.0], "allreduce_mean with weights (1, 0, 0)")
     # these three add up to 1 - 1e-16 in floating point: the docstring's tolerance must accept them
     _check_allreduce(arrays, D3, [0.7, 0.2, 0.1],
@@ -317,21 +317,21 @@ def _train(devices, data, lr, momentum, what, micro_batches=1, loss_fn=None, buc
 
 
 def test_two_devices_even_shards_with_momentum():
-    _train(D2, _data(10, 3, seed=1), 0.05, 0.9, "2 devices, batch 10")
+    _train(D2, _data(8, 3, seed=1), 0.05, 0.9, "2 devices, batch 8")
 
 
 def test_three_devices_uneven_shards():
-    _train(D3, _data(10, 3, seed=2), 0.1, 0.9, f"{D3}, batch 10 (shards 4, 3, 3)")
+    _train(D3, _data(8, 2, seed=2), 0.1, 0.9, f"{D3}, batch 8 (shards 3, 3, 2)")
 
 
 def test_micro_batches_of_uneven_sizes():
-    _train(D2, _data(10, 2, seed=3), 0.1, 0.9, "2 devices, batch 10, micro-batches 2, 2, 1",
+    _train(D2, _data(14, 2, seed=3), 0.1, 0.9, "2 devices, batch 14, micro-batches 3, 2, 2",
            micro_batches=3)
 
 
 def test_buckets_and_a_custom_loss():
     # parameters of 512, 32, 128 and 16 bytes: buckets [w1], [b1, w2, b2]
-    _train(D3, _data(10, 2, seed=4, regression=True), 0.1, 0.9,
+    _train(D3, _data(8, 2, seed=4, regression=True), 0.1, 0.9,
            "3 devices, bucket_bytes=200, MSE loss", loss_fn=mse,
            bucket_bytes=200)
 
