@@ -25,6 +25,13 @@ def _realized(sizes, seed):
     return model
 
 
+def _jitted_step(model, lr):
+    """The learner's make_train_step with SGD(lr), its lr realized: step 1 then has the graph of every later step."""
+    opt = SGD(model.parameters(), lr=lr)
+    opt.lr.realize()
+    return mine.make_train_step(model, opt)
+
+
 def _numpy64(model):
     return [w.numpy().astype(np.float64) for w in model.weights], [b.numpy().astype(np.float64) for b in model.biases]
 
@@ -93,9 +100,7 @@ def test_train_step_matches_numpy_sgd_over_three_steps():
     rng = np.random.default_rng(7)
     model = _realized(TRAIN, 7)
     Ws, bs = _numpy64(model)
-    opt = SGD(model.parameters(), lr=0.3)
-    opt.lr.realize()   # step 1 then has the graph of every later step (one schedule for the three)
-    step = mine.make_train_step(model, opt)
+    step = _jitted_step(model, 0.3)
     if not isinstance(step, type(TinyJit(lambda: None))):   # TinyJit is a factory function in 0.14
         raise Mismatch(f"make_train_step returned a {type(step).__name__}; it should return the step wrapped in TinyJit "
                        "(each call would otherwise schedule and run the whole graph from scratch)")
@@ -158,9 +163,7 @@ def test_two_models_train_side_by_side():
         model = _realized(TRAIN, seed)
         models.append(model)
         numpy_params.append(_numpy64(model))
-        opt = SGD(model.parameters(), lr=0.2)
-        opt.lr.realize()
-        steps.append(mine.make_train_step(model, opt))
+        steps.append(_jitted_step(model, 0.2))
     for i in range(3):
         for m, (model, step) in enumerate(zip(models, steps)):
             x = rng.normal(size=(64, 8)).astype(np.float32)

@@ -15,6 +15,7 @@ from grader.target import exercise
 
 mine = exercise("5.7")
 V, C, D, H, L = 11, 8, 16, 2, 2
+BLOCK_LAYERS = ("ln1", "ln2", "qkv", "proj", "fc", "fc_out")   # each block's layers, in the documented order
 
 
 # ------------------------------------------------------------------ NumPy oracle
@@ -170,22 +171,30 @@ def _weights_of(model):
     def pair(layer):
         return tuple(t.numpy().astype(np.float64) if t is not None else 0.0 for t in (layer.weight, layer.bias))
     W = {"tok": model.tok_emb.weight.numpy().astype(np.float64), "pos": model.pos_emb.weight.numpy().astype(np.float64),
-         "blocks": [{name: pair(getattr(b, name)) for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out")}
-                    for b in model.blocks],
+         "blocks": [{name: pair(getattr(b, name)) for name in BLOCK_LAYERS} for b in model.blocks],
          "ln_f": pair(model.ln_f), "head": model.head.weight.numpy().astype(np.float64)}
     return W
+
+
+def _documented_tensors(model):
+    """The documented weights in the order of `_flat` (None where a layer has no bias; a tied matrix twice)."""
+    layers = [model.ln_f] + [getattr(b, name) for b in model.blocks for name in BLOCK_LAYERS]
+    return [model.tok_emb.weight, model.pos_emb.weight, model.head.weight] + [t for layer in layers
+                                                                              for t in (layer.weight, layer.bias)]
+
+
+def _flat(W):
+    """The arrays of a dict shaped like `_weights_of`'s (weights or their gradients) in a flat list."""
+    return [W["tok"], W["pos"], W["head"], *W["ln_f"], *(a for b in W["blocks"] for name in BLOCK_LAYERS for a in b[name])]
 
 
 def _grads_by_tensor(model, G):
     """{id(Tensor): gradient} over the model's documented weights; a tied matrix gets both of its
     gradients (token embedding and head)."""
-    layers = [(model.ln_f, G["ln_f"])] + [(getattr(block, name), G["blocks"][i][name]) for i, block in
-                                          enumerate(model.blocks) for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out")]
-    pairs = [(model.tok_emb.weight, G["tok"]), (model.pos_emb.weight, G["pos"]), (model.head.weight, G["head"])]
-    pairs += [(t, g) for layer, gs in layers for t, g in zip((layer.weight, layer.bias), gs) if t is not None]
     out = {}
-    for t, g in pairs:
-        out[id(t)] = out.get(id(t), 0) + g
+    for t, g in zip(_documented_tensors(model), _flat(G)):
+        if t is not None:
+            out[id(t)] = out.get(id(t), 0) + g
     return out
 
 
@@ -327,10 +336,8 @@ def test_whole_model_is_causal_and_uses_context(random_model):
 
 def test_initialisation_std_and_loss_near_ln_v(fresh_model):
     model = fresh_model
-    layers = [model.ln_f] + [getattr(b, name) for b in model.blocks for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out")]
-    tensors = [model.tok_emb.weight, model.pos_emb.weight, model.head.weight]
-    tensors += [t for layer in layers for t in (layer.weight, layer.bias) if t is not None]
-    Tensor.realize(*{id(t): t for t in tensors}.values())    # one schedule, not one per .numpy()
+    tensors = {id(t): t for t in _documented_tensors(model) if t is not None}
+    Tensor.realize(*tensors.values())    # one schedule, not one per .numpy()
     W = _weights_of(model)
     named = {"tok_emb": W["tok"], "pos_emb": W["pos"]}
     for i, block in enumerate(model.blocks):
@@ -358,7 +365,7 @@ def test_parameters_lists_every_weight_once(fresh_model):
     if model.ln_f.bias is not None:
         wanted["ln_f.bias"] = model.ln_f.bias
     for i, block in enumerate(model.blocks):
-        for name in ("ln1", "ln2", "qkv", "proj", "fc", "fc_out"):
+        for name in BLOCK_LAYERS:
             wanted[f"blocks[{i}].{name}.weight"] = getattr(block, name).weight
             if getattr(block, name).bias is not None:
                 wanted[f"blocks[{i}].{name}.bias"] = getattr(block, name).bias
