@@ -241,9 +241,9 @@ def _loss_terms(pred, target, cmap, lambda_noobj):
 
 
 def _batch(rng, n: int = 2):
-    grids = [mine.encode_targets(*_scene(rng, k), GRID, SIZE) for k in (2, 5)[:n]]
-    target = np.stack([np.asarray(g[0], np.float32) for g in grids])
-    cmap = np.stack([np.asarray(g[1]) for g in grids]).astype(np.int32)
+    grids = [_encode(*_scene(rng, k)) for k in (2, 5)[:n]]          # the oracle: the loss faces no learner encoding
+    target = np.stack([g[0] for g in grids])
+    cmap = np.stack([g[1] for g in grids]).astype(np.int32)
     return target, cmap
 
 
@@ -254,14 +254,18 @@ def test_loss_terms_and_total_match_numpy():
     pred[0, 0, 0, 0], pred[1, 3, 3, 0] = 120.0, -120.0              # saturated objectness logits
     target[0, 0, 0], cmap[0, 0, 0] = 0.0, -100                      # both are badly wrong
     target[1, 3, 3], cmap[1, 3, 3] = [1.0, 0.5, 0.5, 0.2, 0.2], 1
-    got = mine.loss_terms(Tensor(pred), Tensor(target), Tensor(cmap), lambda_noobj=0.25)
+    args = Tensor(pred), Tensor(target), Tensor(cmap)
+    got = mine.loss_terms(*args, lambda_noobj=0.25)
     if len(got) != 3 or not all(isinstance(g, Tensor) for g in got):
         raise Mismatch("loss_terms must return three scalar Tensors (objectness, box, class)")
-    Tensor.realize(*got)                                        # one schedule for the three: fewer compiles
+    total = mine.detection_loss(*args, lambda_coord=3.0, lambda_noobj=0.25)
+    Tensor.realize(*got, total)                                 # one schedule for the four: fewer compiles
     want = _loss_terms(pred.astype(np.float64), target.astype(np.float64), cmap, 0.25)
     for name, g, w in zip(("objectness", "box", "class"), got, want):
         assert_matches(np.array([g.item()]), np.array([w]), rtol=1e-4, atol=1e-4,
                        what=f"loss_terms {name} term (batch of 2 on a 4x4 grid, 7 objects, lambda_noobj=0.25)")
+    assert_matches(np.array([total.item()]), np.array([want[0] + 3.0 * want[1] + want[2]]), rtol=1e-4, atol=1e-4,
+                   what="detection_loss with lambda_coord=3, lambda_noobj=0.25: objectness + 3 * box + class")
 
 
 # ------------------------------------------------------------------ the network and its step
@@ -294,7 +298,7 @@ def _load(model, rng) -> None:
         put(conv, "weight", rng.normal(0, 0.4, conv.weight.shape))
         put(conv, "bias", rng.normal(0, 0.1, conv.bias.shape))
         c = norm.weight.shape
-        put(norm, "weight", rng.uniform(0.5, 1.5, c))
+        put(norm, "weight", rng.uniform(0.5, 1.5, c) * (-1.0) ** np.arange(c[0]))  # < 0: pooling first differs
         put(norm, "bias", rng.normal(0, 0.3, c))
         put(norm, "running_mean", rng.normal(0, 0.2, c))
         put(norm, "running_var", rng.uniform(0.5, 2, c))
@@ -324,16 +328,24 @@ def test_train_step_returns_the_loss_and_learns_its_batch():
     running = model.norms[0].running_mean.numpy()
     twin = mine.TinyYolo(channels=(4,), n_classes=C)  # the same start without stale gradients
     _load(twin, np.random.default_rng(67))
-    twin_step = mine.make_train_step(twin, SGD(nn.state.get_parameters(twin), lr=0.01), lambda_coord=3.0,
-                                     lambda_noobj=0.25)
-    twin_step(Tensor(x), Tensor(target), Tensor(cmap))
+    opts = [SGD(nn.state.get_parameters(m), lr=0.01) for m in (twin, model)]
+    # realized weights, lr and inputs: every step after the first reuses its schedule (fewer compiles)
+    batch = [Tensor(a).realize() for a in (x, target, cmap)]
+    Tensor.realize(*[t for m in (twin, model) for t in nn.state.get_parameters(m)], *[o.lr for o in opts])
+    twin_step = mine.make_train_step(twin, opts[0], lambda_coord=3.0, lambda_noobj=0.25)
+    first = twin_step(*batch)
+    if not isinstance(first, Tensor):
+        raise Mismatch(f"the step returned {type(first).__name__}; expected the loss Tensor")
+    assert_matches(np.array([first.item()]), np.array([before]), rtol=1e-4,
+                   what="loss returned by the first step (detection_loss before the update, batch statistics, "
+                        "lambda_coord=3, lambda_noobj=0.25)")
     fresh = [p.numpy() for p in nn.state.get_parameters(twin)]
-    step = mine.make_train_step(model, SGD(nn.state.get_parameters(model), lr=0.01), lambda_coord=3.0, lambda_noobj=0.25)
+    step = mine.make_train_step(model, opts[1], lambda_coord=3.0, lambda_noobj=0.25)
     for p in nn.state.get_parameters(model):      # stale gradients from an earlier backward: the step clears them
         p.grad = Tensor.full(p.shape, 0.5)
     losses = []
     for k in range(4):
-        loss = step(Tensor(x), Tensor(target), Tensor(cmap))
+        loss = step(*batch)
         if not isinstance(loss, Tensor):
             raise Mismatch(f"the step returned {type(loss).__name__}; expected the loss Tensor")
         losses.append(loss.item())
@@ -342,9 +354,6 @@ def test_train_step_returns_the_loss_and_learns_its_batch():
                 assert_matches(p.numpy(), want, rtol=1e-4, atol=1e-5,
                                what="parameters after one step from planted stale gradients of 0.5. "
                                     "The step zeroes the gradients first: p - lr * (fresh gradient)")
-    assert_matches(np.array([losses[0]]), np.array([before]), rtol=1e-4,
-                   what="loss returned by the first step (detection_loss before the update, batch statistics, "
-                        "lambda_coord=3, lambda_noobj=0.25)")
     if not losses[-1] < losses[0]:
         raise Mismatch("four SGD steps on one batch did not lower its detection loss")
     if np.allclose(model.norms[0].running_mean.numpy(), running):
