@@ -7,7 +7,7 @@ from grader.compare import Mismatch, assert_matches, assert_raises
 from grader.target import exercise
 
 mine = exercise("5.5")
-N, S, L, E, H = 3, 4, 3, 5, 6          # batch, source length, decoder length, embedding, hidden
+N, S, L, E, H = 3, 3, 2, 5, 6          # batch, source length, decoder length, embedding, hidden
 
 
 def _sigmoid(z):
@@ -17,17 +17,24 @@ def _sigmoid(z):
 class NumpySeq2Seq:
     """The model of the docstrings in float64, on weights copied into the learner's model."""
 
-    def __init__(self, model, rng):
+    def __init__(self, rng):
         V = mine.VOCAB
         draw = lambda *shape: rng.normal(0, 0.8, size=shape).astype(np.float32)  # noqa: E731
-        self.p = {"embedding.weight": draw(V, E), "head.weight": draw(V, H), "head.bias": draw(V)}
+        self.p32 = {"embedding.weight": draw(V, E), "head.weight": draw(V, H), "head.bias": draw(V)}
         for part in ("encoder", "decoder"):
-            self.p.update({f"{part}.weight_ih": draw(4 * H, E), f"{part}.weight_hh": draw(4 * H, H),
-                           f"{part}.bias_ih": draw(4 * H), f"{part}.bias_hh": draw(4 * H)})
-        for name, value in self.p.items():
+            self.p32.update({f"{part}.weight_ih": draw(4 * H, E), f"{part}.weight_hh": draw(4 * H, H),
+                             f"{part}.bias_ih": draw(4 * H), f"{part}.bias_hh": draw(4 * H)})
+        self.p = {k: v.astype(np.float64) for k, v in self.p32.items()}
+
+    def load(self, model):
+        """Copy the weights into the learner's model, realized first: each forward is then one graph
+        that later calls with other inputs reuse (a schedule cache hit)."""
+        weights = {name: Tensor(value) for name, value in self.p32.items()}
+        Tensor.realize(*weights.values())
+        for name, value in weights.items():
             owner, attr = name.split(".")
-            setattr(getattr(model, owner), attr, Tensor(value).contiguous())
-        self.p = {k: v.astype(np.float64) for k, v in self.p.items()}
+            setattr(getattr(model, owner), attr, value)
+        return model
 
     def step(self, part, x, h, c):
         p = self.p
@@ -67,10 +74,10 @@ class NumpySeq2Seq:
         return np.stack(out, axis=1), gap
 
 
-def _model(seed):
+def _model(seed, ref=None):
     Tensor.manual_seed(seed)
-    model = mine.Seq2Seq(mine.VOCAB, embed=E, hidden=H)
-    return model, NumpySeq2Seq(model, np.random.default_rng(seed))
+    ref = ref or NumpySeq2Seq(np.random.default_rng(seed))
+    return ref.load(mine.Seq2Seq(mine.VOCAB, embed=E, hidden=H)), ref
 
 
 def _sources(rng):
@@ -130,11 +137,12 @@ def test_teacher_forced_logits_match_numpy_decoder_started_from_the_encoder():
 def test_greedy_matches_a_step_by_step_numpy_decode():
     rng = np.random.default_rng(13)
     for seed in range(13, 33):      # weights on which feeding the argmax back makes a difference
-        model, ref = _model(seed)
+        ref = NumpySeq2Seq(np.random.default_rng(seed))
         source = _sources(rng)
         want, gap = ref.greedy(source, L)
         if gap > 1e-3 and len(set(map(tuple, want))) > 1 and (ref.greedy(source, L, False)[0] != want).any():
             break
+    model, _ = _model(seed, ref)
     got = model.greedy(Tensor(source), L)
     if not isinstance(got, Tensor):
         raise Mismatch(f"greedy returned {type(got).__name__}; expected a Tensor of tokens")
@@ -144,14 +152,14 @@ def test_greedy_matches_a_step_by_step_numpy_decode():
 
 def test_sequence_loss_counts_every_token():
     rng = np.random.default_rng(17)
-    logits = rng.normal(0, 2, size=(N, L, mine.VOCAB)).astype(np.float32)
+    logits = rng.normal(0, 2, size=(3, 3, mine.VOCAB)).astype(np.float32)
     target = np.array([[0, 0, 3], [0, 9, 0], [5, 0, 1]], np.int32)      # digit 0 is a real token
     z = logits.astype(np.float64) - logits.max(-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
     want = -np.take_along_axis(logp, target[..., None], -1).mean()
     got = mine.sequence_loss(Tensor(logits), Tensor(target))
     assert_matches(np.array([got.item()]), np.array([want]), what="sequence_loss over a 3x3 target with zeros",
-                   rtol=1e-5, n=N * L)
+                   rtol=1e-5, n=9)
     # the vocabulary is logits.shape[-1], whatever the module's VOCAB
     logits = rng.normal(0, 2, size=(1, 2, 20)).astype(np.float32)
     target = np.array([[15, 0]], np.int32)
