@@ -102,17 +102,18 @@ def test_given_scale_saturates_at_plus_minus_127():
     x = (rng.normal(size=(N, IN)) * 2.0).astype(np.float32)
     x[0, :3] = [300.0, -300.0, -1.0e6]                  # far beyond the range: no wrap-around, no -128
     x[1, :2] = [-127.6, 127.6]                          # just beyond: -128 must not appear
-    q = mine.quantize_with_scale(Tensor(x), 1.0)
-    _assert_codes(q, x, 1.0, what="quantize_with_scale(x, 1.0) for values beyond +-127")
     col = np.array([[0.01, 0.02, 0.03, 0.05, 0.1, 0.2]], np.float32)     # one scale per column of x
-    q = mine.quantize_with_scale(Tensor(x), Tensor(col))
-    _assert_codes(q, x, col, what="quantize_with_scale(x, scales) with a (1, 6) scale Tensor")
+    bad = col.copy()
+    bad[0, 2] = 0.0                                     # one bad entry among positive scales
+    assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), Tensor(bad),
+                  what="quantize_with_scale with a (1, 6) scale Tensor holding one 0 (each must be > 0)")
     assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), 0.0, what="quantize_with_scale with scale 0")
     assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), -0.5,
                   what="quantize_with_scale with scale -0.5")
-    col[0, 2] = 0.0                                     # one bad entry among positive scales
-    assert_raises(ValueError, mine.quantize_with_scale, Tensor(x), Tensor(col),
-                  what="quantize_with_scale with a (1, 6) scale Tensor holding one 0 (each must be > 0)")
+    q = mine.quantize_with_scale(Tensor(x), 1.0)
+    _assert_codes(q, x, 1.0, what="quantize_with_scale(x, 1.0) for values beyond +-127")
+    q = mine.quantize_with_scale(Tensor(x), Tensor(col))
+    _assert_codes(q, x, col, what="quantize_with_scale(x, scales) with a (1, 6) scale Tensor")
 
 
 def test_dequantize_multiplies_codes_by_their_scales():
@@ -285,30 +286,31 @@ def test_fake_quantize_forward_and_straight_through_gradient():
     x = (rng.normal(size=(N, OUT)) * 1.2).astype(np.float32)
     x[0, :2] = [3.0, -3.0]                                 # outside the range of both scales below
     upstream = rng.normal(size=(N, OUT)).astype(np.float32)
+    half = mine.fake_quantize(Tensor(x.astype(np.float16)), 0.01)              # the dtype only: nothing runs
+    if half.dtype != dtypes.float32:
+        raise Mismatch(f"fake_quantize of a float16 x gave {half.dtype}; the docstring asks for float32")
+    assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
+    assert_raises(ValueError, mine.fake_quantize, Tensor(x), Tensor(np.array([[0.01, 0.02, -0.005, 0.015, 0.008]],
+                  np.float32)), what="fake_quantize with a (1, 5) scale Tensor holding one negative scale")
+    ties = np.array([[0.5, 1.5, 2.5, -0.5, -2.5], [-3.5, 126.5, -126.5, 4.5, 0.0],
+                     [5.5, -5.5, 127.5, -127.5, 6.5], [0.25, -1.5, 3.5, -4.5, 7.5]], np.float32)   # (N, OUT)
+    assert_matches(mine.fake_quantize(Tensor(ties), 1.0), _np_codes(ties, 1.0).astype(np.float32), rtol=0, atol=0,
+                   what="fake_quantize(x, 1.0) of x at exact halves (round half to even, as quantize does)")
     for scale, name in ((np.float32(0.01), "scale 0.01"),
                         (np.array([[0.01, 0.02, 0.005, 0.015, 0.008]], np.float32), "a (1, 5) scale")):
         assert not np.isclose(np.abs(x), 127 * scale, rtol=1e-4).any()   # no value on the boundary
         xt = Tensor(x)
         out = mine.fake_quantize(xt, float(scale) if scale.ndim == 0 else Tensor(scale))
         (out * Tensor(upstream)).sum().backward()
-        assert_matches(out, _np_codes(x, scale).astype(np.float32) * scale, rtol=1e-5, atol=1e-6,
-                       what=f"fake_quantize(x, {name}) forward (quantise, then dequantise)")
         if xt.grad is None:
             raise Mismatch(f"fake_quantize(x, {name}): no gradient reached x")
+        Tensor.realize(out, xt.grad)                       # forward and gradient in one schedule
+        assert_matches(out, _np_codes(x, scale).astype(np.float32) * scale, rtol=1e-5, atol=1e-6,
+                       what=f"fake_quantize(x, {name}) forward (quantise, then dequantise)")
         inside = (np.abs(x) <= 127 * scale).astype(np.float32)
         assert_matches(xt.grad, upstream * inside, rtol=1e-6, atol=1e-7,
                        what=f"gradient of sum(g * fake_quantize(x, {name})) (straight through inside "
                             f"the range, 0 where x was clipped)")
-    ties = np.array([[0.5, 1.5, 2.5, -0.5, -2.5], [-3.5, 126.5, -126.5, 4.5, 0.0],
-                     [5.5, -5.5, 127.5, -127.5, 6.5], [0.25, -1.5, 3.5, -4.5, 7.5]], np.float32)   # (N, OUT)
-    assert_matches(mine.fake_quantize(Tensor(ties), 1.0), _np_codes(ties, 1.0).astype(np.float32), rtol=0, atol=0,
-                   what="fake_quantize(x, 1.0) of x at exact halves (round half to even, as quantize does)")
-    assert_raises(ValueError, mine.fake_quantize, Tensor(x), 0.0, what="fake_quantize with scale 0")
-    assert_raises(ValueError, mine.fake_quantize, Tensor(x), Tensor(np.array([[0.01, 0.02, -0.005, 0.015, 0.008]],
-                  np.float32)), what="fake_quantize with a (1, 5) scale Tensor holding one negative scale")
-    half = mine.fake_quantize(Tensor(x.astype(np.float16)), 0.01)              # the dtype only: nothing runs
-    if half.dtype != dtypes.float32:
-        raise Mismatch(f"fake_quantize of a float16 x gave {half.dtype}; the docstring asks for float32")
 
 
 def test_straight_through_gradient_includes_the_boundary():
