@@ -1,8 +1,8 @@
 """Hidden checks for Exercise 6.8 (deploy): BatchNorm folding against its formula; the ONNX file
-through onnx.checker and onnxruntime against tinygrad's inference logits; safetensors through a
-reader written here; the NumPy runtime against tinygrad's conv2d, max_pool2d and model (tinygrad
-refused inside it); INT8 scales per channel; percentiles and latency with a fake clock; the
-report's shape."""
+through onnx.checker and onnxruntime against the stand-in network's inference logits (a float64
+NumPy forward with unfolded BatchNorm); safetensors through a reader written here; the NumPy runtime
+against float64 NumPy conv, pooling and that network (tinygrad refused inside it); INT8 scales per
+channel; percentiles and latency with a fake clock; the report's shape."""
 import functools
 import json
 import math
@@ -33,7 +33,7 @@ class StandIn:
         self.conv1, self.bn1 = nn.Conv2d(1, c1, 5), nn.BatchNorm(c1)
         self.conv2, self.bn2 = nn.Conv2d(c1, c2, 5), nn.BatchNorm(c2, eps=EPS2)
         self.fc = nn.Linear(16 * c2, 10)
-        self.values = {}
+        self.values, self.tensors = {}, []
         for layer, spread in ((self.conv1, 0.4), (self.conv2, 0.2), (self.fc, 0.2)):
             for attr in ("weight", "bias"):
                 self._set(layer, attr, rng.normal(0.0, spread, getattr(layer, attr).shape))
@@ -42,10 +42,12 @@ class StandIn:
             for attr, value in (("weight", rng.uniform(0.5, 2.0, c)), ("bias", rng.normal(0.0, 0.3, c)),
                                 ("running_mean", rng.normal(0.0, 0.5, c)), ("running_var", rng.uniform(0.01, 0.05, c))):
                 self._set(bn, attr, value)
+        Tensor.realize(*self.tensors)         # one schedule for all weights, not one per learner's .numpy()
 
     def _set(self, layer, attr, value):
         value = np.asarray(value, np.float32)
-        setattr(layer, attr, Tensor(value))    # NumPy weights: no random-init kernels to compile
+        self.tensors.append(Tensor(value))     # NumPy weights: no random-init kernels to compile
+        setattr(layer, attr, self.tensors[-1])
         self.values[f"{self.name_of(layer)}.{attr}"] = value
 
     def name_of(self, layer):
@@ -67,15 +69,34 @@ def _oracle_fold(v: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def _np_conv(x, w, b, stride, padding):
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = sliding_window_view(x, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("nchwij,ocij->nohw", windows, w) + b[None, :, None, None]
+
+
+def _np_pool(x, k, s):
+    return sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s].max(axis=(4, 5))
+
+
+def _np_logits(v: dict, x) -> np.ndarray:
+    """StandIn's inference forward in float64: BatchNorm unfolded, with the running statistics and each eps."""
+    h = x
+    for k, eps in ((1, 1e-5), (2, EPS2)):
+        z = _np_conv(h, v[f"conv{k}.weight"], v[f"conv{k}.bias"].astype(np.float64), 1, 0)
+        c = lambda name: v[f"bn{k}.{name}"].astype(np.float64)[None, :, None, None]
+        z = (z - c("running_mean")) / np.sqrt(c("running_var") + eps) * c("weight") + c("bias")
+        h = _np_pool(np.maximum(z, 0.0), 2, 2)
+    return h.reshape(len(h), -1) @ v["fc.weight"].T.astype(np.float64) + v["fc.bias"]
+
+
 @functools.cache
 def _setup():
-    """One model, one batch of BATCH images and tinygrad's inference logits for it (computed once)."""
+    """One model, one batch of BATCH images and its inference logits (a NumPy float64 oracle, computed once)."""
     rng = np.random.default_rng(68)
     model = StandIn(rng)
     x = rng.random((BATCH, 1, 28, 28), dtype=np.float32)
-    with Context(TRAINING=0):
-        logits = model(Tensor(x)).numpy()
-    return model, x, logits
+    return model, x, _np_logits(model.values, x).astype(np.float32)
 
 
 # ---------------------------------------------------------------- BatchNorm folding
@@ -114,7 +135,7 @@ def test_deployable_weights_use_running_statistics_and_each_eps():
 
 # ---------------------------------------------------------------- ONNX
 
-def test_onnx_file_passes_the_checker_and_matches_tinygrad_for_several_batch_sizes(tmp_path, monkeypatch):
+def test_onnx_file_passes_the_checker_and_matches_the_network_for_several_batch_sizes(tmp_path, monkeypatch):
     model, x, logits = _setup()
     path = tmp_path / "model.onnx"
     proto = mine.export_onnx(model, path)
@@ -143,7 +164,7 @@ def test_onnx_file_passes_the_checker_and_matches_tinygrad_for_several_batch_siz
     for n in (BATCH, 1, 2):
         got = session.run(None, {mine.INPUT_NAME: x[:n]})[0]
         assert_matches(got, logits[:n], rtol=1e-4, atol=1e-4,
-                       what=f"onnxruntime logits for a batch of {n} (tinygrad's inference logits)")
+                       what=f"onnxruntime logits for a batch of {n} (the network's inference logits)")
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -224,13 +245,7 @@ def test_safetensors_round_trip_is_bit_exact(tmp_path):
 
 # ---------------------------------------------------------------- the NumPy runtime
 
-def _np_conv(x, w, b, stride, padding):
-    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = sliding_window_view(x, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
-    return np.einsum("nchwij,ocij->nohw", windows, w) + b[None, :, None, None]
-
-
-def test_conv_and_pool_edge_cases_match_tinygrad():
+def test_conv_and_pool_edge_cases_match_numpy():
     rng = np.random.default_rng(4)
     x = rng.normal(size=(2, 3, 7, 6)).astype(np.float32)         # odd height, negative values
     w, b = rng.normal(size=(4, 3, 3, 2)).astype(np.float32), rng.normal(size=4).astype(np.float32)
@@ -240,28 +255,26 @@ def test_conv_and_pool_edge_cases_match_tinygrad():
         pool = mine.max_pool2d_numpy(x)
         pool3 = mine.max_pool2d_numpy(x, kernel=3, stride=2)
         pool1 = mine.max_pool2d_numpy(x, kernel=2, stride=1)
-    assert_matches(conv, Tensor(x).conv2d(Tensor(w), Tensor(b), stride=2, padding=1).numpy(), rtol=1e-4, atol=1e-5,
-                   what="conv2d_numpy of a (2, 3, 7, 6) input, 3x2 kernels, stride 2, padding 1 (tinygrad's conv2d)")
+    assert_matches(conv, _np_conv(x, w, b, 2, 1).astype(np.float32), rtol=1e-4, atol=1e-5,
+                   what="conv2d_numpy of a (2, 3, 7, 6) input, 3x2 kernels, stride 2, padding 1")
     assert_matches(conv3, _np_conv(x, w, np.zeros(4), 3, 2).astype(np.float32), rtol=1e-4, atol=1e-5,
                    what="conv2d_numpy without bias, stride 3, padding 2")
-    assert_matches(pool, Tensor(x).max_pool2d(2).numpy(), rtol=0, atol=0,
-                   what="max_pool2d_numpy of a (2, 3, 7, 6) input, 2x2 windows (tinygrad's max_pool2d)")
-    for got, k, s in ((pool3, 3, 2), (pool1, 2, 1)):
-        want = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s].max(axis=(4, 5))
-        assert_matches(got, want, rtol=0, atol=0, what=f"max_pool2d_numpy, {k}x{k} windows, stride {s}")
+    for got, k, s in ((pool, 2, 2), (pool3, 3, 2), (pool1, 2, 1)):
+        assert_matches(got, _np_pool(x, k, s), rtol=0, atol=0,
+                       what=f"max_pool2d_numpy of a (2, 3, 7, 6) input, {k}x{k} windows, stride {s}")
     assert_raises(ValueError, mine.conv2d_numpy, x, rng.normal(size=(4, 3, 8, 3)).astype(np.float32),
                   what="conv2d_numpy with an 8x3 kernel on a 7x6 input without padding")
     assert_raises(ValueError, mine.max_pool2d_numpy, x, kernel=8, what="max_pool2d_numpy with 8x8 windows on 7x6")
 
 
-def test_numpy_forward_matches_tinygrad_without_tinygrad():
+def test_numpy_forward_matches_the_network_without_tinygrad():
     model, x, logits = _setup()
     weights = _oracle_fold(model.values)
     with refuse_calls(Tensor, TINYGRAD, NUMPY_ONLY):
         got = mine.numpy_forward(weights, x)
         one = mine.numpy_forward(weights, x[3:4])
     assert_matches(got, logits, rtol=1e-4, atol=1e-4,
-                   what=f"numpy_forward of {BATCH} images (tinygrad's inference logits of the same network)")
+                   what=f"numpy_forward of {BATCH} images (the inference logits of the same network, BatchNorm unfolded)")
     assert_matches(one, logits[3:4], rtol=1e-4, atol=1e-4, what="numpy_forward of one image")
     assert_raises(ValueError, mine.numpy_forward, weights, x[:, 0], what="numpy_forward of (N, 28, 28) images")
     assert_raises(ValueError, mine.numpy_forward, weights, x.transpose(0, 2, 3, 1),
