@@ -65,15 +65,16 @@ def _np_pool(x, kernel, stride, padding, kind, count_include_pad=True):
     sh, sw = _pair(kernel if stride is None else stride)
     fill = -np.inf if kind == "max" else 0.0
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    real = np.pad(np.ones(x.shape[2:]), ((ph, ph), (pw, pw)))
     ho, wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
     taps = [(slice(u, u + sh * (ho - 1) + 1, sh), slice(v, v + sw * (wo - 1) + 1, sw))
             for u in range(kh) for v in range(kw)]
     windows = np.stack([xp[:, :, r, c] for r, c in taps])
     if kind == "max":
         return windows.max(axis=0)
-    count = kh * kw if count_include_pad else sum(real[r, c] for r, c in taps)
-    return windows.sum(axis=0) / count
+    if count_include_pad:
+        return windows.sum(axis=0) / (kh * kw)
+    real = np.pad(np.ones(x.shape[2:]), ((ph, ph), (pw, pw)))     # 1 on the input's cells, 0 on padding
+    return windows.sum(axis=0) / sum(real[r, c] for r, c in taps)
 
 
 def _data(rng, *shape):
