@@ -60,3 +60,22 @@ def attribute_uses(module, names) -> list[str]:
     tree = ast.parse(inspect.getsource(getattr(module, "_module", module)))
     return [f"line {node.lineno}: .{node.attr}" for node in ast.walk(tree)
             if isinstance(node, ast.Attribute) and node.attr in names]
+
+
+def built_with_constant_weights(cls, *args):
+    """cls(*args) with every random initial tensor filled with 0.5, for a check that overwrites every
+    weight or reads only shapes: building tinygrad's random-number graph for each tensor is most of a
+    model's construction time. Tensor.rand (under randn, uniform, kaiming_uniform, ...) still checks its
+    arguments and advances its counter; only the bits are constant."""
+    from tinygrad import Tensor
+
+    saved = Tensor.__dict__.get("_rand")
+    Tensor._rand = classmethod(lambda c, key, counter, shape, dtype, contiguous=True:
+                               c.full(shape, 0.5, dtype=dtype, device=counter.device))
+    try:
+        return cls(*args)
+    finally:
+        if saved is None:
+            del Tensor._rand
+        else:
+            Tensor._rand = saved

@@ -12,6 +12,7 @@ from tinygrad import Context, Tensor, dtypes, nn
 from tinygrad.nn.state import get_state_dict
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.probes import built_with_constant_weights
 from grader.target import exercise
 
 mine = exercise("6.5")
@@ -244,22 +245,6 @@ def _np_unet(p, x, depth):
     return head, x
 
 
-def _built(cls, *args):
-    """cls(*args) with constant initial weights, for a check that overwrites every tensor or reads only
-    shapes: building tinygrad's random-number graph for each tensor is most of a U-Net's construction
-    time. Tensor.rand still checks its arguments and advances its counter; only the bits are constant."""
-    saved = Tensor.__dict__.get("_rand")
-    Tensor._rand = classmethod(lambda c, key, counter, shape, dtype, contiguous=True:
-                               c.full(shape, 0.5, dtype=dtype, device=counter.device))
-    try:
-        return cls(*args)
-    finally:
-        if saved is None:
-            del Tensor._rand
-        else:
-            Tensor._rand = saved
-
-
 def _images(rng, n=2, h=8, w=8):
     return rng.normal(0.0, 1.0, (n, IN, h, w)).astype(np.float32)
 
@@ -268,7 +253,7 @@ def _images(rng, n=2, h=8, w=8):
 
 def test_layer_layout_for_several_depths_and_widths():
     for config in ((1, 5, 3, 3), (3, 2, 1, 1), (IN, CLASSES, WIDTH, 2)):
-        _check_layout(_built(mine.UNet, *config), config)
+        _check_layout(built_with_constant_weights(mine.UNet, *config), config)
     for bad in ((0, 3, 2, 2), (1, 1, 2, 2), (1, 3, 0, 2), (1, 3, 2, 0)):
         assert_raises(ValueError, mine.UNet, *bad, what=f"UNet{bad}")
 
@@ -276,7 +261,7 @@ def test_layer_layout_for_several_depths_and_widths():
 def test_inference_forward_matches_a_numpy_unet_of_depth_2():
     rng = np.random.default_rng(651)
     config = (IN, CLASSES, WIDTH, 2)
-    model = _built(mine.UNet, *config)
+    model = built_with_constant_weights(mine.UNet, *config)
     p = _load(model, config, rng)
     x = _images(rng)
     got = model(Tensor(x)).numpy()
@@ -293,7 +278,7 @@ def test_inference_forward_matches_a_numpy_unet_of_depth_2():
 
 
 def test_output_shapes_for_other_sizes_and_a_clear_error_for_the_rest():
-    model = _built(mine.UNet, IN, CLASSES, WIDTH, 3)
+    model = built_with_constant_weights(mine.UNet, IN, CLASSES, WIDTH, 3)
     for shape in ((1, IN, 8, 8), (3, IN, 16, 8), (2, IN, 8, 24)):      # shapes only: nothing is computed
         got = model(Tensor.zeros(*shape)).shape
         assert_matches(np.array(got), np.array((shape[0], CLASSES, *shape[2:])),
@@ -306,7 +291,7 @@ def test_output_shapes_for_other_sizes_and_a_clear_error_for_the_rest():
 def test_skip_connections_carry_the_image_when_the_upsampling_is_silenced():
     rng = np.random.default_rng(653)
     config = (IN, CLASSES, WIDTH, 2)
-    model = _built(mine.UNet, *config)
+    model = built_with_constant_weights(mine.UNet, *config)
     p = _load(model, config, rng,
               zero=("decoders.0.up.weight", "decoders.0.up.bias", "decoders.1.up.weight", "decoders.1.up.bias"))
     x = _images(rng)
@@ -320,7 +305,7 @@ def test_skip_connections_carry_the_image_when_the_upsampling_is_silenced():
 
 def test_up_block_concatenates_the_skip_first():
     rng = np.random.default_rng(654)
-    block = _built(mine.UpBlock, 4, 2)
+    block = built_with_constant_weights(mine.UpBlock, 4, 2)
     assert_matches(np.array(block.block.conv1.weight.shape), np.array((2, 4, 3, 3)),
                    what="shape of UpBlock(4, 2).block.conv1.weight (skip channels + upsampled channels)")
     p = {name: _put(t, name, rng.uniform(0.5, 1.5, t.shape) if name.endswith("running_var")
@@ -340,7 +325,7 @@ def test_up_block_concatenates_the_skip_first():
 def test_loss_of_the_logits_and_gradients_reach_every_parameter():
     rng = np.random.default_rng(655)
     config = (IN, CLASSES, WIDTH, 2)
-    model = _built(mine.UNet, *config)
+    model = built_with_constant_weights(mine.UNet, *config)
     p = _load(model, config, rng)
     x = _images(rng)                   # the shapes of the inference check: its kernels are reused
     y = rng.integers(0, CLASSES, (2, 8, 8))
@@ -397,7 +382,7 @@ def test_manual_seed_reproduces_the_documented_build_order():
 def test_batchnorm_running_statistics_use_the_default_momentum():
     # nn.BatchNorm(c_out): momentum 0.1, so one training call moves the running mean 10 % of the way
     rng = np.random.default_rng(656)
-    block = _built(mine.ConvBlock, IN, WIDTH)
+    block = built_with_constant_weights(mine.ConvBlock, IN, WIDTH)
     p = {name: _put(t, name, _random_values(name, t.shape, rng))
          for name, t in get_state_dict(block).items() if not name.endswith("num_batches_tracked")}
     x = rng.normal(size=(2, IN, 4, 4)).astype(np.float32)
