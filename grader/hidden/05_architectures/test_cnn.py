@@ -22,8 +22,9 @@ def _tensor(model, name: str) -> Tensor:
     return getattr(getattr(model, layer), attr)
 
 
-def _load(model, rng, running=True) -> dict[str, np.ndarray]:
-    """Random weights (and running statistics) written into the model; returns them as float64."""
+def _load(model, rng, running=True, fixed=None) -> dict[str, np.ndarray]:
+    """Random weights (and running statistics), or the values `fixed` gives, written into the model;
+    returns them as float64."""
     values = {}
     for name in LAYERS + (("bn1.running_mean", "bn1.running_var", "bn2.running_mean", "bn2.running_var")
                           if running else ()):
@@ -32,6 +33,8 @@ def _load(model, rng, running=True) -> dict[str, np.ndarray]:
             v = rng.uniform(0.5, 2.0, t.shape)
         else:
             v = rng.normal(0.0, 0.4 if name.startswith("conv1") else 0.2, t.shape)
+        if fixed and name in fixed:
+            v = np.broadcast_to(np.asarray(fixed[name], np.float64), t.shape)
         t.assign(Tensor(v.astype(np.float32)))
         values[name] = v.astype(np.float32).astype(np.float64)
     Tensor.realize(*nn.state.get_state_dict(model).values())    # one schedule for all the model's state
@@ -118,34 +121,29 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
     Tensor.manual_seed(23)
     p_drop = 0.25
     model = mine.MnistCNN(CHANNELS, dropout=p_drop)
-    _load(model, rng)
+    head = np.zeros((10, FEATURES))
+    for b in range(3):                                    # logit j = f(j) + 2 f(j + 10) + 4 f(j + 20)
+        head[np.arange(10), np.arange(10) + 10 * b] = 2.0 ** b
     # conv2 outputs 0, so bn2 outputs its bias (1) in both modes: every feature before the head is 1
-    for name, value in (("conv2.weight", 0.0), ("conv2.bias", 0.0), ("bn2.bias", 1.0), ("fc.bias", 0.0),
-                        ("bn2.running_mean", 0.0), ("bn2.running_var", 1.0 - EPS)):
-        t = _tensor(model, name)
-        t.assign(Tensor(np.full(t.shape, value, np.float32)))
-    head = np.zeros((10, FEATURES), np.float32)
-    head[np.arange(10), np.arange(10)] = 1.0              # logit j = feature j + 2 * feature j + 10
-    head[np.arange(10), np.arange(10) + 10] = 2.0
-    model.fc.weight.assign(Tensor(head))
-    Tensor.realize(*nn.state.get_state_dict(model).values())
+    _load(model, rng, fixed={"conv2.weight": 0.0, "conv2.bias": 0.0, "bn2.bias": 1.0, "fc.bias": 0.0,
+                             "fc.weight": head, "bn2.running_mean": 0.0, "bn2.running_var": 1.0 - EPS})
     Tensor.rand(1).realize()              # the RNG's state, so that every training call below has one graph
     x = Tensor(_images(rng))
-    assert_matches(model(x).numpy(), np.full((N, 10), 3.0, np.float32), rtol=1e-5, atol=1e-5,
+    assert_matches(model(x).numpy(), np.full((N, 10), 7.0, np.float32), rtol=1e-5, atol=1e-5,
                    what="logits in inference mode when every feature is 1 (dropout must be off)")
     draws = []
     with Context(TRAINING=1):
-        for _ in range(8):
-            draws.append(model(x).numpy() * (1 - p_drop))   # = kept(j) + 2 kept(j + 10) when rescaled
+        for _ in range(4):
+            draws.append(model(x).numpy() * (1 - p_drop))   # rescaled: the sum over b of 2^b kept(j + 10 b)
     if all(np.array_equal(d, draws[0]) for d in draws[1:]):
-        raise Mismatch("dropout drew the same masks on 8 training calls; every call needs fresh\n"
+        raise Mismatch("dropout drew the same masks on 4 training calls; every call needs fresh\n"
                        "draws (no re-seeding or cached mask inside the model)")
     kept = np.concatenate(draws)
-    if not np.allclose(kept, np.round(kept), atol=1e-3) or kept.min() < -1e-3 or kept.max() > 3 + 1e-3:
+    if not np.allclose(kept, np.round(kept), atol=1e-3) or kept.min() < -1e-3 or kept.max() > 7 + 1e-3:
         raise Mismatch("dropout in training: kept features must be scaled "
                        "by 1 / (1 - p)")
     kept = np.round(kept).astype(int)
-    masks = np.stack([kept % 2, kept // 2])                 # which of feature j and feature j + 10 survived
+    masks = np.stack([kept & 1, kept >> 1 & 1, kept >> 2])  # (3, draws * N, 10): did feature j + 10 b survive
     rate, n = masks.mean(), masks.size
     if abs(rate - (1 - p_drop)) > 5 * np.sqrt(p_drop * (1 - p_drop) / n):
         raise Mismatch(f"dropout(p={p_drop}) kept {rate:.3f} of the features; "
@@ -153,12 +151,13 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
     if all((masks[:, i] == masks[:, 0]).all() for i in range(1, N)):
         raise Mismatch("dropout masks the same features in every image; "
                        "each element needs its own draw")
-    # joint law: features j and j + 10 are dropped independently, so exactly one of them survives
-    # with probability 2p(1-p); for j < 6 both lie in channel 0 (16 features a channel)
-    one = masks[0] != masks[1]                              # (draws * N, 10)
-    for cols, text in ((slice(None), "features j and j + 10"),
-                       (slice(0, 6), "two features of one channel")):
-        rate, n = one[:, cols].mean(), one[:, cols].size
+    # joint law: features f and f + 10 are dropped independently, so exactly one of them survives
+    # with probability 2p(1-p); f = j < 6 and f = j + 10 >= 16 put both in one channel (16 features a channel)
+    one = masks[:-1] != masks[1:]                           # (2, draws * N, 10), f = j + 10 b
+    f = np.arange(20).reshape(2, 1, 10)
+    for chosen, text in ((np.ones(one.shape, bool), "features f and f + 10"),
+                         (np.broadcast_to(f // 16 == (f + 10) // 16, one.shape), "two features of one channel")):
+        rate, n = one[chosen].mean(), chosen.sum()
         if abs(rate - 2 * p_drop * (1 - p_drop)) > 5 * np.sqrt(0.375 * 0.625 / n):
             raise Mismatch(f"dropout(p={p_drop}): {text} were dropped independently\n"
                            f"in {rate:.3f} of draws, expected about 0.375. Dropout acts on\n"
