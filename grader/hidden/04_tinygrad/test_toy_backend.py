@@ -72,14 +72,18 @@ def test_float_results_rounded_to_float32_after_every_op():
                    "every op, not only int ones?)", rtol=0, atol=0)
 
 
-def _mlp(device):
-    """A 4-8-2 MLP as tinygrad initialises it (manual_seed(3)): its random-number kernels run on `device`."""
+def _rand(device):
+    """58 draws of Tensor.rand after manual_seed(3), one graph: tinygrad's random-number kernels run on `device`."""
     with Context(DEV=device):
         Tensor.manual_seed(3)
-        layers = nn.Linear(4, 8), nn.Linear(8, 2)
-        params = [layers[0].weight, layers[0].bias, layers[1].weight, layers[1].bias]
-        Tensor.realize(*params)
-    return layers, params
+        return Tensor.rand(58).numpy()
+
+
+def _mlp_params(draws):
+    """A 4-8-2 MLP's weights and biases from 58 uniform draws, scaled as nn.Linear does (+-1/sqrt(fan_in))."""
+    u = draws.astype(np.float64) * 2 - 1
+    return [(x / np.sqrt(n)).astype(np.float32) for x, n in
+            ((u[:32].reshape(8, 4), 4), (u[32:40], 4), (u[40:56].reshape(2, 8), 8), (u[56:], 8))]
 
 
 def _numpy_losses(params, X, y, steps, lr=0.5):
@@ -102,18 +106,21 @@ def _numpy_losses(params, X, y, steps, lr=0.5):
 
 
 def test_training_losses_match_cpu():
-    # tinygrad's own init draws on TOY (threefry: uint32 arithmetic, shifts, BITCAST to float) what it draws on
-    # CPU; then 2 SGD steps on TOY (weights, data and lr realized: step 2 reuses step 1's kernels) against NumPy
-    (l1, l2), params = _mlp(DEV)
-    cpu = [p.numpy() for p in _mlp("CPU")[1]]
-    assert_matches(np.concatenate([p.numpy().ravel() for p in params]), np.concatenate([p.ravel() for p in cpu]),
-                   what="tinygrad's random init of an MLP (manual_seed(3)) on TOY vs CPU", rtol=1e-5, atol=1e-7)
+    # tinygrad's random numbers drawn on TOY (threefry: uint32 arithmetic, shifts, BITCAST to float) against CPU; an
+    # MLP starts from them, then 2 SGD steps on TOY (weights, data and lr realized: step 2 reuses step 1's kernels)
+    # against NumPy
+    toy, cpu = _rand(DEV), _rand("CPU")
+    assert_matches(toy, cpu, what="tinygrad's random numbers (Tensor.rand after manual_seed(3)) on TOY vs CPU",
+                   rtol=1e-5, atol=1e-7)
+    init = _mlp_params(cpu)
     data = np.random.default_rng(3)
     X, y = data.normal(size=(16, 4)).astype(np.float32), (data.normal(size=16) > 0).astype(np.int32)
     with Context(DEV=DEV):
+        l1, l2 = nn.Linear(4, 8), nn.Linear(8, 2)
+        l1.weight, l1.bias, l2.weight, l2.bias = params = [Tensor(p) for p in init]
         opt = nn.optim.SGD(params, lr=0.5)
         x, t = Tensor(X), Tensor(y)
-        Tensor.realize(opt.lr, x, t)
+        Tensor.realize(opt.lr, x, t, *params)
         losses = []
         with Context(TRAINING=1):
             for _ in range(2):
@@ -121,7 +128,7 @@ def test_training_losses_match_cpu():
                 loss = l2(l1(x).relu()).sparse_categorical_crossentropy(t).backward()
                 Tensor.realize(loss, *opt.schedule_step())
                 losses.append(loss.item())
-    assert_matches(np.array(losses), _numpy_losses(cpu, X.astype(np.float64), y, 2),
+    assert_matches(np.array(losses), _numpy_losses(init, X.astype(np.float64), y, 2),
                    what="2 SGD steps of an MLP on TOY vs the same steps in NumPy", rtol=1e-5)
 
 
@@ -147,13 +154,13 @@ def test_special_values_match_cpu():
 
 
 class _SlowToRealize:
-    """Stands in for a lazy Tensor: realizing it (by .realize() or .numpy()) takes 0.05 s, once."""
+    """Stands in for a lazy Tensor: realizing it (by .realize() or .numpy()) takes 0.02 s, once."""
     def __init__(self):
         self.done = False
 
     def realize(self):
         if not self.done:
-            time.sleep(0.05)
+            time.sleep(0.02)
             self.done = True
         return self
 
@@ -166,20 +173,20 @@ def test_compare_devices_times_the_realize():
     res = mine.compare_devices(lambda dev: _SlowToRealize(), ["CPU"], repeats=2)
     val, seconds = res["CPU"]
     assert_matches(np.asarray(val), np.array([1.0, 2.0], np.float32), what="compare_devices value")
-    if not seconds >= 0.045:
-        raise Mismatch(f"compare_devices reported {seconds:.3f} s where computing the result takes 0.05 s: the timer "
+    if not seconds >= 0.018:
+        raise Mismatch(f"compare_devices reported {seconds:.3f} s where computing the result takes 0.02 s: the timer "
                        "must include realizing the result (.numpy()), not only building the lazy Tensor")
 
 
 def test_compare_devices_reports_the_best_of_repeats():
-    # every device's 1st and 3rd runs sleep 0.2 s, the 2nd 0.01 s: the best of 3 is the fast one (0.01 s;
-    # 10 if reported in milliseconds); the last, the median (0.2 s) and the mean (0.137 s) are all >= 0.12 s
+    # every device's 1st and 3rd runs sleep 0.12 s, the 2nd 0.005 s: the best of 3 is the fast one (0.005 s;
+    # 5 if reported in milliseconds); the last, the median (0.12 s) and the mean (0.082 s) are all >= 0.075 s
     result = Tensor([1.0, 2.0]).realize()
     calls = {}
 
     def fn(dev):
         calls[dev] = calls.get(dev, 0) + 1
-        time.sleep(0.01 if calls[dev] == 2 else 0.2)
+        time.sleep(0.005 if calls[dev] == 2 else 0.12)
         return result
 
     res = mine.compare_devices(fn, ["CPU", "PYTHON"], repeats=3)
@@ -187,6 +194,6 @@ def test_compare_devices_reports_the_best_of_repeats():
         raise Mismatch(f"compare_devices(..., repeats=3) called fn {calls} times per device; 3 runs each expected")
     for dev, (val, seconds) in res.items():
         assert_matches(np.asarray(val), np.array([1.0, 2.0], np.float32), what=f"compare_devices value on {dev}")
-        if not 0 < seconds < 0.12:
-            raise Mismatch(f"compare_devices reported {seconds:.3f} s on {dev}, where runs took >= 0.2 s, 0.01 s, >= 0.2 s: "
+        if not 0 < seconds < 0.075:
+            raise Mismatch(f"compare_devices reported {seconds:.3f} s on {dev}, where runs took >= 0.12 s, 0.005 s, >= 0.12 s: "
                            "report the best (smallest) time of the repeats")
