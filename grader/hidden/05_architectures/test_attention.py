@@ -11,7 +11,7 @@ import numpy as np
 from tinygrad import Tensor
 
 from grader.compare import Mismatch, assert_matches, assert_raises
-from grader.hidden.probes import attribute_uses, refuse_calls
+from grader.hidden.probes import attribute_uses, built_with_constant_weights, refuse_calls
 from grader.target import exercise
 
 mine = exercise("5.6")
@@ -124,7 +124,7 @@ def load_block(block, P):
 def seeded_mha(seed):
     rng = np.random.default_rng(seed)
     P = random_params(rng)
-    mha = learner(mine.MultiHeadAttention, D, H)
+    mha = learner(built_with_constant_weights, mine.MultiHeadAttention, D, H)    # every weight is copied in
     load_mha(mha, P)
     return mha, P, rng
 
@@ -229,7 +229,7 @@ def test_padding_mask_against_numpy_and_combined_with_causal():
 
 def test_split_and_merge_heads_keep_each_heads_columns():
     rng = np.random.default_rng(7)
-    mha = learner(mine.MultiHeadAttention, D, H)
+    mha = learner(built_with_constant_weights, mine.MultiHeadAttention, D, H)     # only its reshapes run
     x = rng.normal(size=(N, T, D)).astype(np.float32)
     heads = x.reshape(N, T, H, D // H).transpose(0, 2, 1, 3)
     assert_matches(learner(mha.split_heads, t(x)), np.ascontiguousarray(heads),
@@ -285,7 +285,7 @@ def test_mha_head_permutation_probe():
 def test_causality_and_context_dependence_probes():
     rng = np.random.default_rng(10)
     P = random_params(rng)
-    block = learner(mine.TransformerBlock, D, H, D_FF)
+    block = learner(built_with_constant_weights, mine.TransformerBlock, D, H, D_FF)
     load_block(block, P)
     x = rng.normal(size=(N, T, D)).astype(np.float32)
     # sequences do not see each other, so each row of a batch carries its own probe: two changed batches
@@ -352,7 +352,7 @@ def test_learned_positions_init_forward_and_gradient():
 def test_block_matches_numpy_pre_ln():
     rng = np.random.default_rng(13)
     P = random_params(rng)
-    block = learner(mine.TransformerBlock, D, H, D_FF)
+    block = learner(built_with_constant_weights, mine.TransformerBlock, D, H, D_FF)
     load_block(block, P)
     x = rng.normal(1.0, 2.0, size=(N, T, D)).astype(np.float32)
     got = learner(block, t(x), mine.causal_mask(T))
