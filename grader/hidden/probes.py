@@ -26,11 +26,26 @@ class ForbiddenCall(AssertionError):
 
 
 @contextlib.contextmanager
+def _replaced(cls, values: dict):
+    """While the block runs, `cls.<name>` is `values[name]`; afterwards each is what it was (or inherited)."""
+    saved = {name: cls.__dict__[name] for name in values if name in cls.__dict__}
+    for name, value in values.items():
+        setattr(cls, name, value)
+    try:
+        yield
+    finally:
+        for name in values:
+            if name in saved:
+                setattr(cls, name, saved[name])
+            else:
+                delattr(cls, name)
+
+
+@contextlib.contextmanager
 def refuse_calls(cls, names, rule: str):
     """While the block runs, calling `cls.<name>` for any of `names` raises ForbiddenCall with `rule`, and the
     block fails at its end even when the learner's code caught the error and carried on. Use it around the
     learner's call only: the oracle may call the same methods outside the block."""
-    saved = {name: cls.__dict__[name] for name in names if name in cls.__dict__}
     calls = []
 
     def refusing(name):
@@ -39,16 +54,8 @@ def refuse_calls(cls, names, rule: str):
             raise ForbiddenCall(f"{cls.__name__}.{name} was called: {rule}")
         return method
 
-    for name in names:
-        setattr(cls, name, refusing(name))
-    try:
+    with _replaced(cls, {name: refusing(name) for name in names}):
         yield
-    finally:
-        for name in names:
-            if name in saved:
-                setattr(cls, name, saved[name])
-            else:
-                delattr(cls, name)
     if calls:
         raise ForbiddenCall(f"{cls.__name__}.{calls[0]} was called: {rule}")
 
@@ -69,13 +76,7 @@ def built_with_constant_weights(cls, *args):
     arguments and advances its counter; only the bits are constant."""
     from tinygrad import Tensor
 
-    saved = Tensor.__dict__.get("_rand")
-    Tensor._rand = classmethod(lambda c, key, counter, shape, dtype, contiguous=True:
-                               c.full(shape, 0.5, dtype=dtype, device=counter.device))
-    try:
+    constant = classmethod(lambda c, key, counter, shape, dtype, contiguous=True:
+                           c.full(shape, 0.5, dtype=dtype, device=counter.device))
+    with _replaced(Tensor, {"_rand": constant}):
         return cls(*args)
-    finally:
-        if saved is None:
-            del Tensor._rand
-        else:
-            Tensor._rand = saved

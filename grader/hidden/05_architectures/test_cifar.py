@@ -8,6 +8,7 @@ from tinygrad.helpers import TRAINING
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.oracles import conv2d, max_pool2d
 from grader.target import exercise, reference
 
 mine, ref = exercise("5.3"), reference("5.3")
@@ -127,21 +128,10 @@ def test_augment_is_reproducible_and_leaves_the_input_unchanged():
 
 # ------------------------------------------------------------------ the network against NumPy
 
-def np_conv3(x, w):
-    """3x3 convolution with padding 1 and no bias: x (N, Ci, H, W), w (Co, Ci, 3, 3), in float64."""
-    win = sliding_window_view(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
-    return np.einsum("nchwij,ocij->nohw", win, w)
-
-
 def np_convbn_eval(x, p):
-    z = np_conv3(x, p["w"])
+    z = conv2d(x, p["w"], padding=1)
     z = (z - p["rm"][:, None, None]) / np.sqrt(p["rv"][:, None, None] + 1e-5) * p["g"][:, None, None] + p["b"][:, None, None]
     return np.maximum(z, 0)
-
-
-def np_pool(x):
-    n, c, h, w = x.shape
-    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
 
 
 def set_convbn(block, rng):
@@ -171,7 +161,7 @@ def test_cifarnet_forward_in_eval_matches_numpy():
     got = model(Tensor(x)).numpy()
     h = x.astype(np.float64)
     for p in params[:3]:
-        h = np_pool(np_convbn_eval(h, p))
+        h = max_pool2d(np_convbn_eval(h, p))
     h = h + np_convbn_eval(np_convbn_eval(h, params[3]), params[4])
     want = (h.mean(axis=(2, 3)) @ W.T + b).astype(np.float32)
     assert_matches(got, want, what="logits of CifarNet(width=2, classes=4, residual=True) in eval mode on (3, 3, 16, 16)", rtol=1e-3, atol=1e-4)
@@ -189,7 +179,7 @@ def test_convbn_training_mode_uses_batch_statistics_and_updates_running_ones():
     x = rng.normal(size=(3, 3, 16, 16)).astype(np.float32)
     with Context(TRAINING=1):
         got = block(Tensor(x)).numpy()
-    z = np_conv3(x.astype(np.float64), p["w"])
+    z = conv2d(x, p["w"], padding=1)
     mu, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
     want = np.maximum((z - mu[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) * p["g"][:, None, None] + p["b"][:, None, None], 0)
     assert_matches(got, want.astype(np.float32), what="ConvBN(3, 2) output under Context(TRAINING=1) (batch statistics)", rtol=1e-3, atol=1e-3)

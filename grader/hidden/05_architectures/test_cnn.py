@@ -7,6 +7,7 @@ from tinygrad import Context, Tensor, nn
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.oracles import conv2d, max_pool2d
 from grader.target import exercise
 
 mine = exercise("5.2")
@@ -45,22 +46,12 @@ def _images(rng, n: int = N) -> np.ndarray:
     return rng.random((n, 1, 28, 28), dtype=np.float32)
 
 
-def _conv(x, w, b):
-    windows = sliding_window_view(x, w.shape[2:], axis=(2, 3))           # (N, C, H', W', kh, kw)
-    return np.einsum("nchwij,ocij->nohw", windows, w) + b[None, :, None, None]
-
-
-def _pool(x):
-    n, c, h, w = x.shape
-    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
-
-
 def _np_forward(p, x, training: bool):
     """Logits (float64) and, in training, the batch mean and biased variance of both BN inputs."""
     stats = []
     h = x.astype(np.float64)
     for k in (1, 2):
-        z = _conv(h, p[f"conv{k}.weight"], p[f"conv{k}.bias"])
+        z = conv2d(h, p[f"conv{k}.weight"], p[f"conv{k}.bias"])
         if training:
             mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
             stats.append((mean, var, z.size // z.shape[1]))
@@ -68,7 +59,7 @@ def _np_forward(p, x, training: bool):
             mean, var = p[f"bn{k}.running_mean"], p[f"bn{k}.running_var"]
         z = (z - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + EPS)
         z = z * p[f"bn{k}.weight"][None, :, None, None] + p[f"bn{k}.bias"][None, :, None, None]
-        h = _pool(np.maximum(z, 0.0))
+        h = max_pool2d(np.maximum(z, 0.0))
     return h.reshape(len(x), -1) @ p["fc.weight"].T + p["fc.bias"], stats
 
 
@@ -167,7 +158,7 @@ def test_dropout_zeroes_features_and_rescales_only_in_training():
 def _unpool(grad, inp):
     """Route the gradient of a 2x2 max-pool to the maxima of its windows."""
     up = np.repeat(np.repeat(grad, 2, axis=2), 2, axis=3)
-    return up * (inp == np.repeat(np.repeat(_pool(inp), 2, axis=2), 2, axis=3))
+    return up * (inp == np.repeat(np.repeat(max_pool2d(inp), 2, axis=2), 2, axis=3))
 
 
 def _np_sgd_step(p, x, y, lr):
@@ -175,14 +166,14 @@ def _np_sgd_step(p, x, y, lr):
     Returns (loss before the step, new parameters, (batch mean, biased variance, count) per BN)."""
     cache, stats, h = [], [], x.astype(np.float64)
     for k in (1, 2):
-        z = _conv(h, p[f"conv{k}.weight"], p[f"conv{k}.bias"])
+        z = conv2d(h, p[f"conv{k}.weight"], p[f"conv{k}.bias"])
         mean, var = z.mean(axis=(0, 2, 3), keepdims=True), z.var(axis=(0, 2, 3), keepdims=True)
         xh = (z - mean) / np.sqrt(var + EPS)
         a = xh * p[f"bn{k}.weight"][None, :, None, None] + p[f"bn{k}.bias"][None, :, None, None]
         r = np.maximum(a, 0.0)
         cache.append((h, xh, var, a, r))
         stats.append((mean.ravel(), var.ravel(), z.size // z.shape[1]))
-        h = _pool(r)
+        h = max_pool2d(r)
     f = h.reshape(len(x), -1)
     logits = f @ p["fc.weight"].T + p["fc.bias"]
     e = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -6,6 +6,7 @@ from tinygrad import Tensor, nn
 from tinygrad.nn.optim import SGD
 
 from grader.compare import Mismatch, assert_matches, assert_raises
+from grader.hidden.oracles import conv2d
 from grader.milestones.digit_detection import all_point_ap, iou, mean_ap, ranked_hits
 from grader.target import exercise
 
@@ -275,9 +276,7 @@ def _np_forward(model, x, training: bool = False):
     h = x.astype(np.float64)
     for conv, norm in zip(model.convs, model.norms):
         w, b = conv.weight.numpy().astype(np.float64), conv.bias.numpy().astype(np.float64)
-        p = np.pad(h, ((0, 0), (0, 0), (1, 1), (1, 1)))
-        windows = np.lib.stride_tricks.sliding_window_view(p, (3, 3), axis=(2, 3))
-        z = np.einsum("nchwij,ocij->nohw", windows, w) + b[None, :, None, None]
+        z = conv2d(h, w, b, padding=1)
         mean, var = norm.running_mean.numpy(), norm.running_var.numpy()
         if training:
             mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
