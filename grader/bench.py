@@ -80,7 +80,9 @@ def _ours_step(recipe: str, steps: int, batch: int) -> dict[str, list[float]]:
     data (runs in a child)."""
     import numpy as np
 
+    from grader import tiling
     from grader.target import reference
+    tiling.install()   # as in a milestone run
     rng = np.random.default_rng(0)
     X, y = rng.random((steps * batch, 784), dtype=np.float32), rng.integers(0, 10, steps * batch).astype(np.int32)
     if recipe == "3.6":

@@ -13,8 +13,9 @@ Chosen on purpose, with the measured reasons in grader/AUTHORING.md ("Environmen
   optimizer (NOOPT=1: no upcasts or unrolled loops) and clang at -O0 (grader/quick-clang), kept in a
   cache file of their own, so such a kernel never reaches a milestone. A test's tensors are small:
   compiling a kernel costs more than running it, and an optimized one costs more to make than it
-  saves. Nor do they run tinygrad's BEAM search, whatever the learner's shell sets (BEAM=0). Milestones
-  and lessons compile as tinygrad does by default, or as the shell's BEAM asks.
+  saves. Nor do they run tinygrad's BEAM search, whatever the learner's shell sets (BEAM=0). Lessons
+  compile as tinygrad does by default, milestones with wider tiles for matrix products (grader/tiling.py,
+  the same numbers), both as the shell's BEAM asks where it is set.
 * tinygrad's generated programs: kept on disk between children (grader/programs.py); only a child
   without learner code adds to them.
 * bytecode: the child writes none (PYTHONDONTWRITEBYTECODE). A cache the learner's code could write to

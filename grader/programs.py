@@ -25,7 +25,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from grader import childenv
+from grader import childenv, tiling
 from grader.after_import import after_import
 
 DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
@@ -77,8 +77,9 @@ class StoredPrograms(dict):
 
     def _path(self, key: tuple) -> Path:
         """tinygrad's key (the kernel's content hash, the renderer and its target, the settings that change
-        the generated code) with tinygrad's version and the C compiler the binary came from."""
-        parts = [self.version, *(k.hex() if isinstance(k, bytes) else repr(k) for k in key), self.compiler]
+        the generated code) with tinygrad's version, the heuristic that chose the kernel's optimizations
+        (grader/tiling.py) and the C compiler the binary came from."""
+        parts = [self.version, *(k.hex() if isinstance(k, bytes) else repr(k) for k in key), tiling.heuristic(), self.compiler]
         return self.store / hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import channel, childenv, files, integrity, policy, pristine, programs, registry, sandbox, target
+from grader import channel, childenv, files, integrity, policy, pristine, programs, registry, sandbox, target, tiling
 
 MILESTONE_MEMORY_MB = 8192
 
@@ -510,6 +510,7 @@ def _milestone_child(ex_id: str, tier: str, out_dir: str) -> int:
     if channel.connect():   # before any learner module is imported
         sandbox.die_with_parent()
     programs.install()
+    tiling.install()
     target.freeze()
     target.preload_references()
 
