@@ -7,13 +7,14 @@ time grows with the load, CPU time much less. Step times are milliseconds per tr
 wall, with the threads each child gets (grader/childenv.py): PyTorch spreads a step over its threads
 (more CPU, less wall), tinygrad's kernels for these shapes run on one.
 
-The 4.1 step is measured twice: with tinygrad's default kernels, and with BEAM=2, which times candidate
+The 4.1 step is measured twice: with the kernels a milestone run uses (tinygrad's default optimizer
+with wider tiles for matrix products, grader/tiling.py), and with BEAM=2, which times candidate
 optimisations of every kernel and keeps the fastest. The first run searches (about 3 CPU minutes for
 4.1); tinygrad caches the choices, here in a file per thread count (a choice made for 2 threads fails
-under 1: "too many threads"). Measured on the 4.1 step, one thread: BEAM=1 4.9 ms, BEAM=2 4.2, BEAM=4
-4.5 (a wider search is not a better one here, and costs 4.6 CPU minutes). A learner's milestone run
-cannot keep such a search (it writes a private copy of the kernel cache), and 4.1's full tier would
-save about 20 s by it: less than the search costs.
+under 1: "too many threads"). Measured on the 4.1 step, one thread, before the wider tiles: default
+kernels 7.0 ms, BEAM=1 4.9, BEAM=2 4.2, BEAM=4 4.5 (a wider search is not a better one here, and
+costs 4.6 CPU minutes); with them 4.7-5.0 ms, BEAM=2 4.6. A learner's milestone run cannot keep such
+a search (it writes a private copy of the kernel cache), and it would save less than it costs.
 
 PyTorch is never a dependency of the project: it goes into a separate environment, .venv-bench, created
 on the first run from the CPU-only wheels (download.pytorch.org/whl/cpu, or a local wheel that pip is
@@ -203,7 +204,7 @@ def milestone_steps(threads: int) -> list[tuple[str, dict, dict | None, str]]:
     rows = []
     torch_ms: dict[str, dict | None] = {}
     for recipe, what, beam in (("3.6", "3.6 NumPy MLP, BatchNorm, dropout", "0"),
-                               ("4.1", "4.1 tinygrad MLP, Adam, TinyJit", "0"),
+                               ("4.1", "4.1 tinygrad MLP, Adam, TinyJit", "0"),   # tiled, as in a milestone
                                ("4.1", "4.1 the same, BEAM=2 kernels", "2")):
         # tinygrad keys a search by kernel, not by thread count: a choice made for 2 threads fails under 1
         # ("too many threads"), so each thread count keeps its searches in a file of its own
