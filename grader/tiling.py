@@ -71,6 +71,8 @@ def _plan(k, default_opts) -> list | None:
         return None
     if any(o.op in (OptOps.TC, OptOps.GROUP, OptOps.GROUPTOP) for o in default_opts):
         return None
+    if any(o.op is OptOps.UNROLL and o.arg == 0 for o in default_opts):
+        return None   # a short sum unrolled whole (a convolution's window): see the module's docstring
     total = k.reduceop
     stores = [u for u in k.ast.toposort() if u.op is Ops.STORE]
     if total.arg[0] is not Ops.ADD or total.src[0].op is not Ops.MUL or len(stores) != 1:
@@ -81,8 +83,6 @@ def _plan(k, default_opts) -> list | None:
     # an axis some operand does not read: a value loaded once serves the tile's whole row along it
     shared = [a for a in axes if any(k.rngs[a] not in b.src[1].get_idx().backward_slice for b in operands)]
     vector = [a for a in shared if _unit_stride(out, k.rngs[a]) and any(_unit_stride(b, k.rngs[a]) for b in operands)]
-    if any(o.op is OptOps.UNROLL and o.arg == 0 for o in default_opts):
-        return None   # a short sum unrolled whole (a convolution's window): see the module's docstring
     if vector:
         j = vector[0]
         width = next((w for w in (16, 8) if k.full_shape[j] % w == 0), None)
@@ -94,7 +94,8 @@ def _plan(k, default_opts) -> list | None:
     sums = k.unrollable_dims
     if len(tile) < 2 or not sums:
         return None
-    unroll = [Opt(OptOps.UNROLL, len(sums) - 1, 4)] if k.full_shape[sums[-1]] % 4 == 0 else []
+    last = k.full_shape[sums[-1]]   # a sum over a symbolic length (a KV cache) is not unrolled
+    unroll = [Opt(OptOps.UNROLL, len(sums) - 1, 4)] if isinstance(last, int) and last % 4 == 0 else []
     return [Opt(OptOps.UPCAST, tile[1], 4), Opt(OptOps.UPCAST, tile[0], 4), *unroll]
 
 
