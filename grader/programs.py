@@ -29,6 +29,9 @@ from grader import childenv, tiling
 from grader.after_import import after_import
 
 DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
+# part of every program's key and of the markers that say a store was filled from the reference
+# (grader/runner.py): raise it whenever the key changes, so that a store made before is filled again
+KEY_FORMAT = 2
 HOOKED = "tinygrad.codegen"
 
 
@@ -79,7 +82,8 @@ class StoredPrograms(dict):
         """tinygrad's key (the kernel's content hash, the renderer and its target, the settings that change
         the generated code) with tinygrad's version, the heuristic that chose the kernel's optimizations
         (grader/tiling.py) and the C compiler the binary came from."""
-        parts = [self.version, *(k.hex() if isinstance(k, bytes) else repr(k) for k in key), tiling.heuristic(), self.compiler]
+        parts = [str(KEY_FORMAT), self.version, *(k.hex() if isinstance(k, bytes) else repr(k) for k in key),
+                 tiling.heuristic(), self.compiler]
         return self.store / hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -373,7 +373,8 @@ def _prepared_marker(store: Path, ex: registry.Exercise, kinds=("visible",), pha
     phase's `_phase_key`, when the caller has it)."""
     from importlib.metadata import version
     settings = {k: v for k, v in childenv.tests().items() if k != "CACHEDB"}
-    digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0".encode())
+    digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0"
+                            f"{programs.KEY_FORMAT}\0".encode())
     digest.update((phase_key or _phase_key(ex.phase, pristine.visible_tests(ex.phase))).encode())
     return store / "prepared" / digest.hexdigest()
 

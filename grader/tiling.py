@@ -34,18 +34,22 @@ from grader.after_import import after_import
 HOOKED = "tinygrad.codegen.opt.heuristic"
 
 
+_installed = False
+
+
 def install() -> None:
     """Use the tiled heuristic in this process, now if tinygrad's is imported, else on its import;
     GRADSCHOOL_TILING=off keeps tinygrad's own."""
+    global _installed
     if os.environ.get("GRADSCHOOL_TILING") != "off":
+        _installed = True
         after_import(HOOKED, _wrap)
 
 
 def heuristic() -> str:
-    """The name of the heuristic tinygrad calls in this process (importing it installs a pending wrap)."""
-    import importlib
-    chosen = importlib.import_module(HOOKED).hand_coded_optimizations
-    return f"{chosen.__module__}.{chosen.__qualname__}"
+    """Which heuristic chooses this process's kernel optimizations: "tiled" once `install()` ran, else
+    "tinygrad" (read without importing tinygrad's code generator, which a test child may never need)."""
+    return "tiled" if _installed else "tinygrad"
 
 
 def _wrap(module) -> None:

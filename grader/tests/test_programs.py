@@ -91,3 +91,15 @@ def test_a_learners_phase_run_stores_the_references_programs_once(tmp_path, monk
     math = registry.exercise("1.1")   # no tinygrad: nothing to keep
     with runner.reference_programs(math.phase, [math]):
         pass
+
+
+def test_a_store_made_under_another_key_format_is_filled_again(tmp_path, monkeypatch):
+    """Programs are looked up under the key's format: after a change of format none of the old entries
+    is found, so the marker that says the reference's programs were stored must not be found either."""
+    from grader import registry, runner
+    ex = registry.exercise("4.7")
+    marker = runner._prepared_marker(tmp_path, ex)
+    path = programs.StoredPrograms(tmp_path, False, "0.14.0")._path((b"kernel", object, "settings"))
+    monkeypatch.setattr(programs, "KEY_FORMAT", programs.KEY_FORMAT + 1)
+    assert runner._prepared_marker(tmp_path, ex) != marker
+    assert programs.StoredPrograms(tmp_path, False, "0.14.0")._path((b"kernel", object, "settings")) != path
