@@ -17,9 +17,10 @@ The results are bit for bit those of tinygrad's default kernels: a tile only cha
 pass of the loop computes, never the order in which one output's terms are added. A sum the default
 unrolls whole (at most 32 terms, such as a convolution's window) keeps the default's choice: it adds
 in another order than a loop, and a wide tile of it is a large program to compile (a cold 6.5 smoke
-run took 35 CPU s longer with such tiles). Measured on one thread, idle
-2-core machine: (2048 x 96) @ (96 x 384) 10.8 -> 2.7 ms, its weight gradient 23 -> 3.1 ms; the 4.1
-training step 7.2 -> 4.6 ms; the 5.7 GPT step 323 -> 220 ms.
+run took 35 CPU s longer with such tiles).
+
+Measured on one thread, idle 2-core machine: (2048 x 96) @ (96 x 384) 10.8 -> 2.7 ms, its weight
+gradient 23 -> 3.1 ms; the 4.1 training step 7.2 -> 4.6 ms; the 5.7 GPT step 323 -> 220 ms.
 
 Milestone children (and `make bench`) install it; test children never run the heuristic (NOOPT=1).
 The program store keeps programs made under it apart (`heuristic()` is part of its key).
@@ -32,8 +33,6 @@ import os
 from grader.after_import import after_import
 
 HOOKED = "tinygrad.codegen.opt.heuristic"
-
-
 _installed = False
 
 
@@ -86,7 +85,8 @@ def _plan(k, default_opts) -> list | None:
     axes = [a for a in k.upcastable_dims if isinstance(k.full_shape[a], int)]
     # an axis some operand does not read: a value loaded once serves the tile's whole row along it
     shared = [a for a in axes if any(k.rngs[a] not in b.src[1].get_idx().backward_slice for b in operands)]
-    vector = [a for a in shared if _unit_stride(out, k.rngs[a]) and any(_unit_stride(b, k.rngs[a]) for b in operands)]
+    vector = [a for a in shared
+              if _unit_stride(out, k.rngs[a]) and any(_unit_stride(b, k.rngs[a]) for b in operands)]
     if vector:
         j = vector[0]
         width = next((w for w in (16, 8) if k.full_shape[j] % w == 0), None)
