@@ -29,9 +29,7 @@ from grader import childenv, tiling
 from grader.after_import import after_import
 
 DIR_VAR, WRITE_VAR = "GRADSCHOOL_PROGRAMS", "GRADSCHOOL_PROGRAMS_WRITE"
-# part of every program's key and of the markers that say a store was filled from the reference
-# (grader/runner.py): raise it whenever the key changes, so that a store made before is filled again
-KEY_FORMAT = 2
+KEY_FORMAT = 2   # raise it whenever the key changes: a store made before is then filled again
 HOOKED = "tinygrad.codegen"
 
 
@@ -93,9 +91,18 @@ def _storable(key) -> bool:
     return isinstance(key, tuple) and len(key) > 2 and getattr(key[1], "__module__", "").startswith("tinygrad.")
 
 
-def _compiler() -> str:
-    """The C compiler tinygrad runs (CC), with the content of a wrapper script such as grader/quick-clang."""
-    command = os.environ.get("CC", "clang")
+def fingerprint(compiler: str) -> str:
+    """What every key of programs made with the C compiler `compiler` holds besides tinygrad's key and
+    the heuristic: the key's format, tinygrad's version and the compiler. The markers that say a store
+    was filled from the reference (grader/runner.py) hold it too, so a change of any of them fills the
+    store again instead of leaving every lookup to miss."""
+    return "\0".join([str(KEY_FORMAT), _tinygrad_version(), _compiler(compiler)])
+
+
+def _compiler(command: str | None = None) -> str:
+    """The C compiler tinygrad runs (`command`, default CC), with the content of a wrapper script such as
+    grader/quick-clang."""
+    command = command or os.environ.get("CC", "clang")
     try:
         return command + hashlib.sha256(Path(command).read_bytes()).hexdigest()
     except OSError:

@@ -371,10 +371,9 @@ def reference_programs(phase: registry.Phase, exercises, kinds=("visible",), on_
 def _prepared_marker(store: Path, ex: registry.Exercise, kinds=("visible",), phase_key: str | None = None) -> Path:
     """The file that says the reference's `kinds` of tests of `ex` ran with this store (`phase_key`: the
     phase's `_phase_key`, when the caller has it)."""
-    from importlib.metadata import version
     settings = {k: v for k, v in childenv.tests().items() if k != "CACHEDB"}
-    digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{version('tinygrad')}\0{json.dumps(settings, sort_keys=True)}\0"
-                            f"{programs.KEY_FORMAT}\0".encode())
+    digest = hashlib.sha256(f"{ex.id}\0{','.join(kinds)}\0{json.dumps(settings, sort_keys=True)}\0"
+                            f"{programs.fingerprint(settings['CC'])}\0".encode())
     digest.update((phase_key or _phase_key(ex.phase, pristine.visible_tests(ex.phase))).encode())
     return store / "prepared" / digest.hexdigest()
 
